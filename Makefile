@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Out-of-tree build of xen-ibback.ko (Dom0) and xen-ibfront.ko (DomU).
+#
+#   make                  build against the running kernel's build dir or,
+#                         when it has none, the Debian linux-headers package
+#                         of the kernel the testbed boots
+#   make KDIR=/path       build against another kernel tree
+#   make install          install the modules (updates/xenib) and run depmod
+#   make check            unit tests, then the end-to-end tests on the testbed
+#   make stage            collect what the testbed installs into Dom0/DomU
+
+KVER ?= $(shell uname -r)
+# The kernel the testbed boots: Debian's current linux-image-amd64 target.
+TESTBED_KVER := $(shell scripts/xenib-testbed kernel-version 2>/dev/null)
+KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
+	$(if $(TESTBED_KVER),$(wildcard /usr/src/linux-headers-$(TESTBED_KVER))))
+# Debian header trees carry the upstream version in kernel.release; the
+# release modules are installed for is the one in utsrelease.h.
+MODULE_KVER = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+INSTALL_MOD_DIR ?= updates/xenib
+STAGE ?= build/stage
+
+MODULES := backend/xen-ibback.ko frontend/xen-ibfront.ko
+
+.PHONY: all modules clean install stage check unit-tests e2e-tests kdir-check print-kdir
+
+all: modules
+
+kdir-check:
+	@if [ -z "$(KDIR)" ] || [ ! -d "$(KDIR)" ]; then \
+		echo "No kernel build directory found."; \
+		echo "Install the headers of the kernel to build for (e.g. scripts/xenib-testbed deps," ; \
+		echo "or apt-get install linux-headers-\$$(uname -r)), or pass KDIR=/path/to/kernel/build."; \
+		exit 1; \
+	fi
+
+print-kdir: kdir-check
+	@echo $(KDIR)
+	@echo $(MODULE_KVER)
+
+modules: kdir-check
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	-[ -z "$(KDIR)" ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(STAGE)
+
+install: modules
+	@# Distribution kernels sign their own modules; ours are unsigned.
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		CONFIG_MODULE_SIG_ALL= modules_install
+	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(MODULE_KVER)
+
+# What the testbed copies into its domains: see docs/testbed.md.
+stage: modules
+	rm -rf $(STAGE)
+	mkdir -p $(STAGE)/common/lib/modules/$(MODULE_KVER)/$(INSTALL_MOD_DIR) \
+		$(STAGE)/common/usr/local/sbin $(STAGE)/dom0/usr/local/sbin
+	cp $(MODULES) $(STAGE)/common/lib/modules/$(MODULE_KVER)/$(INSTALL_MOD_DIR)/
+	cp scripts/xenib-attach scripts/xenib-detach scripts/xenib-create \
+		scripts/xenib-backend-unload scripts/xenib-lib.sh \
+		$(STAGE)/dom0/usr/local/sbin/
+
+unit-tests:
+	$(MAKE) -C tests/unit run
+
+e2e-tests: stage
+	tests/e2e/run
+
+check: unit-tests e2e-tests

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-ibback: the real RDMA devices the backend exports.
+ *
+ * An ib_client tracks the devices, so a backend never holds a device that
+ * is being unregistered: on removal every backend using it loses it and is
+ * taken to Closing.
+ *
+ * Copyright (c) 2026 The xenib authors
+ */
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include "common.h"
+
+static LIST_HEAD(xenib_hca_list);
+/* Protects xenib_hca_list and every hca->backends list; nests outside be->lock. */
+static DEFINE_MUTEX(xenib_hca_mutex);
+static struct ib_client xenib_ib_client;
+
+static int xenib_hca_add(struct ib_device *ibdev)
+{
+	struct xenib_hca *hca;
+
+	hca = kzalloc(sizeof(*hca), GFP_KERNEL);
+	if (!hca)
+		return -ENOMEM;
+	hca->ibdev = ibdev;
+	INIT_LIST_HEAD(&hca->backends);
+
+	mutex_lock(&xenib_hca_mutex);
+	list_add_tail(&hca->list, &xenib_hca_list);
+	mutex_unlock(&xenib_hca_mutex);
+
+	ib_set_client_data(ibdev, &xenib_ib_client, hca);
+	return 0;
+}
+
+static void xenib_hca_remove(struct ib_device *ibdev, void *client_data)
+{
+	struct xenib_hca *hca = client_data;
+	struct xenib_be *be, *tmp;
+
+	mutex_lock(&xenib_hca_mutex);
+	list_del(&hca->list);
+	list_for_each_entry_safe(be, tmp, &hca->backends, hca_entry) {
+		mutex_lock(&be->lock);
+		be->hca = NULL;
+		list_del_init(&be->hca_entry);
+		mutex_unlock(&be->lock);
+		xenib_be_fail(be, -ENODEV, "RDMA device removed");
+	}
+	mutex_unlock(&xenib_hca_mutex);
+	kfree(hca);
+}
+
+static struct ib_client xenib_ib_client = {
+	.name = "xenib-back",
+	.add = xenib_hca_add,
+	.remove = xenib_hca_remove,
+};
+
+/* Attach @be to the device and port named in its xenstore directory. */
+int xenib_hca_bind(struct xenib_be *be)
+{
+	struct xenib_hca *hca;
+	int err = -ENODEV;
+
+	mutex_lock(&xenib_hca_mutex);
+	list_for_each_entry(hca, &xenib_hca_list, list) {
+		if (strcmp(dev_name(&hca->ibdev->dev), be->hca_name))
+			continue;
+		if (!rdma_is_port_valid(hca->ibdev, be->port)) {
+			err = -EINVAL;
+			break;
+		}
+		mutex_lock(&be->lock);
+		be->hca = hca;
+		list_add_tail(&be->hca_entry, &hca->backends);
+		mutex_unlock(&be->lock);
+		err = 0;
+		break;
+	}
+	mutex_unlock(&xenib_hca_mutex);
+	return err;
+}
+
+void xenib_hca_unbind(struct xenib_be *be)
+{
+	mutex_lock(&xenib_hca_mutex);
+	mutex_lock(&be->lock);
+	if (be->hca) {
+		list_del_init(&be->hca_entry);
+		be->hca = NULL;
+	}
+	mutex_unlock(&be->lock);
+	mutex_unlock(&xenib_hca_mutex);
+}
+
+/* Called with be->lock held. */
+int xenib_hca_query_device(struct xenib_be *be, struct xenib_device_attr *a)
+{
+	const struct ib_device_attr *d;
+	struct ib_device *ibdev;
+
+	if (!be->hca)
+		return -ENODEV;
+	ibdev = be->hca->ibdev;
+	d = &ibdev->attrs;
+
+	memset(a, 0, sizeof(*a));
+	a->fw_ver = d->fw_ver;
+	a->node_guid = (__force u64)ibdev->node_guid;
+	a->sys_image_guid = (__force u64)d->sys_image_guid;
+	a->max_mr_size = d->max_mr_size;
+	a->page_size_cap = d->page_size_cap;
+	a->device_cap_flags = d->device_cap_flags;
+	a->timestamp_mask = d->timestamp_mask;
+	a->hca_core_clock = d->hca_core_clock;
+	a->max_dm_size = d->max_dm_size;
+	a->vendor_id = d->vendor_id;
+	a->vendor_part_id = d->vendor_part_id;
+	a->hw_ver = d->hw_ver;
+	a->max_qp = d->max_qp;
+	a->max_qp_wr = d->max_qp_wr;
+	a->max_send_sge = d->max_send_sge;
+	a->max_recv_sge = d->max_recv_sge;
+	a->max_sge_rd = d->max_sge_rd;
+	a->max_cq = d->max_cq;
+	a->max_cqe = d->max_cqe;
+	a->max_mr = d->max_mr;
+	a->max_pd = d->max_pd;
+	a->max_qp_rd_atom = d->max_qp_rd_atom;
+	a->max_ee_rd_atom = d->max_ee_rd_atom;
+	a->max_res_rd_atom = d->max_res_rd_atom;
+	a->max_qp_init_rd_atom = d->max_qp_init_rd_atom;
+	a->max_ee_init_rd_atom = d->max_ee_init_rd_atom;
+	a->atomic_cap = d->atomic_cap;
+	a->masked_atomic_cap = d->masked_atomic_cap;
+	a->max_ee = d->max_ee;
+	a->max_rdd = d->max_rdd;
+	a->max_mw = d->max_mw;
+	a->max_raw_ipv6_qp = d->max_raw_ipv6_qp;
+	a->max_raw_ethy_qp = d->max_raw_ethy_qp;
+	a->max_mcast_grp = d->max_mcast_grp;
+	a->max_mcast_qp_attach = d->max_mcast_qp_attach;
+	a->max_total_mcast_qp_attach = d->max_total_mcast_qp_attach;
+	a->max_ah = d->max_ah;
+	a->max_srq = d->max_srq;
+	a->max_srq_wr = d->max_srq_wr;
+	a->max_srq_sge = d->max_srq_sge;
+	a->max_fast_reg_page_list_len = d->max_fast_reg_page_list_len;
+	a->max_pi_fast_reg_page_list_len = d->max_pi_fast_reg_page_list_len;
+	a->max_wq_type_rq = d->max_wq_type_rq;
+	a->raw_packet_caps = d->raw_packet_caps;
+	a->max_sgl_rd = d->max_sgl_rd;
+	a->max_pkeys = d->max_pkeys;
+	a->max_cq_moderation_count = d->cq_caps.max_cq_moderation_count;
+	a->max_cq_moderation_period = d->cq_caps.max_cq_moderation_period;
+	a->local_ca_ack_delay = d->local_ca_ack_delay;
+	/* The guest sees only the attached port, as its port 1. */
+	a->phys_port_cnt = 1;
+	strscpy(a->name, dev_name(&ibdev->dev), sizeof(a->name));
+	return 0;
+}
+
+/* Called with be->lock held. */
+int xenib_hca_query_port(struct xenib_be *be, struct xenib_port_attr *a)
+{
+	struct ib_device *ibdev;
+	struct ib_port_attr p;
+	int err;
+
+	if (!be->hca)
+		return -ENODEV;
+	ibdev = be->hca->ibdev;
+
+	err = ib_query_port(ibdev, be->port, &p);
+	if (err)
+		return err;
+
+	memset(a, 0, sizeof(*a));
+	a->subnet_prefix = (__force u64)cpu_to_be64(p.subnet_prefix);
+	a->state = p.state;
+	a->max_mtu = p.max_mtu;
+	a->active_mtu = p.active_mtu;
+	a->phys_mtu = p.phys_mtu;
+	a->gid_tbl_len = p.gid_tbl_len;
+	a->port_cap_flags = p.port_cap_flags;
+	a->max_msg_sz = p.max_msg_sz;
+	a->bad_pkey_cntr = p.bad_pkey_cntr;
+	a->qkey_viol_cntr = p.qkey_viol_cntr;
+	a->sm_lid = p.sm_lid;
+	a->lid = p.lid;
+	a->core_cap_flags = ibdev->port_data[be->port].immutable.core_cap_flags;
+	a->pkey_tbl_len = p.pkey_tbl_len;
+	a->port_cap_flags2 = p.port_cap_flags2;
+	a->active_speed = p.active_speed;
+	a->lmc = p.lmc;
+	a->max_vl_num = p.max_vl_num;
+	a->sm_sl = p.sm_sl;
+	a->subnet_timeout = p.subnet_timeout;
+	a->init_type_reply = p.init_type_reply;
+	a->active_width = p.active_width;
+	a->phys_state = p.phys_state;
+	a->link_layer = rdma_port_get_link_layer(ibdev, be->port);
+	a->ip_gids = p.ip_gids;
+	return 0;
+}
+
+int xenib_hca_init(void)
+{
+	return ib_register_client(&xenib_ib_client);
+}
+
+void xenib_hca_exit(void)
+{
+	ib_unregister_client(&xenib_ib_client);
+}

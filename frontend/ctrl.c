@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-ibfront: the control-ring client and the event ring.
+ *
+ * Callers sleep in xenib_fe_call() until the backend answers.  Responses and
+ * events are handled in the interrupt handler; a response is matched to its
+ * call by id and anything the backend sends that does not match is counted
+ * and dropped, so a confused backend cannot make us write to a stale buffer.
+ *
+ * Copyright (c) 2026 The xenib authors
+ */
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/sched/signal.h>
+#include <xen/events.h>
+#include "common.h"
+
+static unsigned int ctrl_timeout_ms = 30000;
+module_param(ctrl_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(ctrl_timeout_ms,
+		 "How long a control request waits for the backend (ms)");
+
+/* Low bits of a request id index calls[]; the rest is a sequence number. */
+#define XENIB_CALL_IDX_BITS	8
+#define XENIB_CALL_IDX_MASK	((1U << XENIB_CALL_IDX_BITS) - 1)
+#define XENIB_MAX_CALLS		XENIB_CTRL_RING_SIZE(XENIB_MAX_RING_PAGES)
+
+static_assert(sizeof(struct xenib_ctrl_request) == XENIB_MSG_SIZE);
+static_assert(sizeof(struct xenib_ctrl_response) == XENIB_MSG_SIZE);
+static_assert(XENIB_MAX_CALLS <= XENIB_CALL_IDX_MASK + 1);
+
+/* The call table lives as long as the device, across reconnections. */
+int xenib_fe_ctrl_alloc(struct xenib_fe *fe)
+{
+	unsigned int i;
+
+	fe->calls = kcalloc(XENIB_MAX_CALLS, sizeof(*fe->calls), GFP_KERNEL);
+	if (!fe->calls)
+		return -ENOMEM;
+	for (i = 0; i < XENIB_MAX_CALLS; i++)
+		init_completion(&fe->calls[i].done);
+	init_waitqueue_head(&fe->event_wq);
+	return 0;
+}
+
+void xenib_fe_ctrl_free(struct xenib_fe *fe)
+{
+	kfree(fe->calls);
+	fe->calls = NULL;
+}
+
+/* Called with fe->lock held. */
+static void xenib_fe_put_call(struct xenib_fe *fe, struct xenib_fe_call *call)
+{
+	call->busy = false;
+	call->abandoned = false;
+	call->resp = NULL;
+	wake_up(&fe->event_wq);
+}
+
+/* Called with fe->lock held: fail every outstanding call with -ENODEV. */
+static void xenib_fe_fail_calls(struct xenib_fe *fe)
+{
+	unsigned int i;
+
+	for (i = 0; i < XENIB_MAX_CALLS; i++) {
+		struct xenib_fe_call *call = &fe->calls[i];
+
+		if (!call->busy)
+			continue;
+		if (call->abandoned) {
+			xenib_fe_put_call(fe, call);
+			continue;
+		}
+		if (call->resp) {
+			call->resp->status = -ENODEV;
+			call->resp = NULL;
+			complete(&call->done);
+		}
+	}
+}
+
+void xenib_fe_ctrl_fail_all(struct xenib_fe *fe)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&fe->lock, flags);
+	fe->connected = false;
+	xenib_fe_fail_calls(fe);
+	spin_unlock_irqrestore(&fe->lock, flags);
+	wake_up_all(&fe->event_wq);
+}
+
+/*
+ * Find a free call slot.  Returns its index, -EBUSY when all are in use or
+ * -ENODEV when there is no connection.  Called with fe->lock held.
+ */
+static int xenib_fe_get_call(struct xenib_fe *fe)
+{
+	unsigned int i;
+
+	if (!fe->connected)
+		return -ENODEV;
+	for (i = 0; i < fe->nr_calls; i++)
+		if (!fe->calls[i].busy)
+			return i;
+	return -EBUSY;
+}
+
+static bool xenib_fe_call_ready(struct xenib_fe *fe, int *slot)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&fe->lock, flags);
+	*slot = xenib_fe_get_call(fe);
+	if (*slot >= 0)
+		fe->calls[*slot].busy = true;
+	spin_unlock_irqrestore(&fe->lock, flags);
+	return *slot != -EBUSY;
+}
+
+/*
+ * Send @req as operation @op and wait for its response in @resp.  Returns
+ * the response status: 0 or -errno from the backend, -ENODEV when the
+ * backend went away, -ETIMEDOUT or -EINTR when we stopped waiting.
+ */
+int xenib_fe_call(struct xenib_fe *fe, u16 op, struct xenib_ctrl_request *req,
+		  struct xenib_ctrl_response *resp)
+{
+	unsigned long timeout = msecs_to_jiffies(ctrl_timeout_ms);
+	struct xenib_fe_call *call;
+	unsigned long flags;
+	long left;
+	int slot = -ENODEV, notify, ret;
+
+	left = wait_event_killable_timeout(fe->event_wq,
+					   xenib_fe_call_ready(fe, &slot),
+					   timeout);
+	if (left == 0)
+		return -ETIMEDOUT;
+	if (left < 0)
+		return -EINTR;
+	if (slot < 0)
+		return slot;
+
+	call = &fe->calls[slot];
+	spin_lock_irqsave(&fe->lock, flags);
+	if (!fe->connected) {
+		xenib_fe_put_call(fe, call);
+		spin_unlock_irqrestore(&fe->lock, flags);
+		return -ENODEV;
+	}
+	call->id = (fe->next_seq++ << XENIB_CALL_IDX_BITS) | slot;
+	call->resp = resp;
+	reinit_completion(&call->done);
+
+	req->id = call->id;
+	req->op = op;
+	req->rsvd0 = 0;
+	req->rsvd1 = 0;
+	memcpy(RING_GET_REQUEST(&fe->ctrl, fe->ctrl.req_prod_pvt), req,
+	       sizeof(*req));
+	fe->ctrl.req_prod_pvt++;
+	fe->stats.requests++;
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&fe->ctrl, notify);
+	if (notify)
+		notify_remote_via_irq(fe->irq);
+	spin_unlock_irqrestore(&fe->lock, flags);
+
+	left = wait_for_completion_killable_timeout(&call->done, timeout);
+
+	spin_lock_irqsave(&fe->lock, flags);
+	if (call->resp) {
+		/* No answer: the slot stays taken until one comes. */
+		call->resp = NULL;
+		call->abandoned = true;
+		ret = left == 0 ? -ETIMEDOUT : -EINTR;
+		if (left == 0)
+			fe->stats.timeouts++;
+	} else {
+		ret = resp->status;
+		xenib_fe_put_call(fe, call);
+	}
+	spin_unlock_irqrestore(&fe->lock, flags);
+
+	if (ret == -ETIMEDOUT)
+		dev_warn(&fe->dev->dev, "backend did not answer op %u in %u ms\n",
+			 op, ctrl_timeout_ms);
+	return ret;
+}
+
+/* Called with fe->lock held. */
+static void xenib_fe_handle_responses(struct xenib_fe *fe)
+{
+	struct xenib_ctrl_front_ring *ring = &fe->ctrl;
+	struct xenib_ctrl_response *resp = &fe->resp_buf;
+	RING_IDX i, rp;
+	int more;
+
+	do {
+		rp = READ_ONCE(ring->sring->rsp_prod);
+		virt_rmb();	/* responses are visible once rsp_prod is */
+		if (RING_RESPONSE_PROD_OVERFLOW(ring, rp)) {
+			fe->stats.bad_responses++;
+			dev_err_ratelimited(&fe->dev->dev,
+					    "backend response producer %u is beyond the ring\n",
+					    rp);
+			return;
+		}
+
+		for (i = ring->rsp_cons; i != rp; i++) {
+			struct xenib_fe_call *call;
+			unsigned int slot;
+
+			RING_COPY_RESPONSE(ring, i, resp);
+			slot = resp->id & XENIB_CALL_IDX_MASK;
+			call = slot < fe->nr_calls ? &fe->calls[slot] : NULL;
+			if (!call || !call->busy || call->id != resp->id) {
+				fe->stats.bad_responses++;
+				dev_warn_ratelimited(&fe->dev->dev,
+						     "response with unknown id %llu\n",
+						     resp->id);
+				continue;
+			}
+			fe->stats.responses++;
+			if (call->abandoned) {
+				xenib_fe_put_call(fe, call);
+				continue;
+			}
+			memcpy(call->resp, resp, sizeof(*resp));
+			call->resp = NULL;
+			complete(&call->done);
+		}
+		ring->rsp_cons = i;
+		RING_FINAL_CHECK_FOR_RESPONSES(ring, more);
+	} while (more);
+}
+
+/* Called with fe->lock held. */
+static void xenib_fe_handle_events(struct xenib_fe *fe)
+{
+	struct xenib_event_sring *sring = fe->evt;
+	u32 prod, overflows;
+
+	prod = READ_ONCE(sring->prod);
+	virt_rmb();	/* event bodies are visible once prod is */
+	if (prod - fe->evt_cons > XENIB_EVENT_RING_SIZE) {
+		fe->stats.bad_events++;
+		dev_err_ratelimited(&fe->dev->dev,
+				    "backend event producer %u is beyond the ring\n",
+				    prod);
+		fe->evt_cons = prod;
+	}
+
+	for (; fe->evt_cons != prod; fe->evt_cons++) {
+		struct xenib_event ev;
+
+		/* One copy; only the copy is looked at. */
+		memcpy(&ev, &sring->ring[XENIB_EVENT_RING_IDX(fe->evt_cons)],
+		       sizeof(ev));
+		fe->stats.events++;
+		switch (ev.type) {
+		case XENIB_EVT_NOP:
+			fe->nop_event_cookie = ev.data;
+			break;
+		default:
+			fe->stats.bad_events++;
+			break;
+		}
+	}
+	virt_mb();	/* finish reading the slots before handing them back */
+	WRITE_ONCE(sring->cons, fe->evt_cons);
+
+	overflows = READ_ONCE(sring->overflows);
+	if (overflows != fe->evt_overflows) {
+		dev_warn_ratelimited(&fe->dev->dev, "event ring overflowed\n");
+		fe->evt_overflows = overflows;
+	}
+	wake_up_all(&fe->event_wq);
+}
+
+irqreturn_t xenib_fe_interrupt(int irq, void *dev_id)
+{
+	struct xenib_fe *fe = dev_id;
+	unsigned long flags;
+
+	spin_lock_irqsave(&fe->lock, flags);
+	if (fe->connected) {
+		/* Events first: the backend posts them before its answer. */
+		xenib_fe_handle_events(fe);
+		xenib_fe_handle_responses(fe);
+	}
+	spin_unlock_irqrestore(&fe->lock, flags);
+	return IRQ_HANDLED;
+}

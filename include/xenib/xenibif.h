@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xenibif.h
+ *
+ * Xen paravirtual RDMA (xenib) interface: the protocol between a frontend in
+ * a guest (DomU) and a backend in the domain that owns a real RDMA device.
+ *
+ * Copyright (c) 2026 The xenib authors
+ *
+ * Permission is hereby granted, free of charge, to any person obtaining a copy
+ * of this software and associated documentation files (the "Software"), to
+ * deal in the Software without restriction, including without limitation the
+ * rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+ * sell copies of the Software, and to permit persons to whom the Software is
+ * furnished to do so, subject to the following conditions:
+ *
+ * The above copyright notice and this permission notice shall be included in
+ * all copies or substantial portions of the Software.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+ * IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+ * FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+ * AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+ * LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+ * FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER
+ * DEALINGS IN THE SOFTWARE.
+ */
+
+#ifndef __XEN_PUBLIC_IO_XENIBIF_H__
+#define __XEN_PUBLIC_IO_XENIBIF_H__
+
+/*
+ * The includer provides uint8_t..uint64_t, int32_t, offsetof and the Xen
+ * shared ring macros (xen/interface/io/ring.h in Linux, xen/io/ring.h from
+ * the Xen public headers elsewhere).
+ */
+
+/*
+ * Device type
+ * ===========
+ *
+ * The xenbus device type is "xenib":
+ *   frontend: /local/domain/<domid>/device/xenib/<devid>
+ *   backend:  /local/domain/<backend-domid>/backend/xenib/<domid>/<devid>
+ *
+ * One xenib device gives the guest one RDMA port of one real RDMA device.
+ *
+ * Xenstore keys
+ * =============
+ *
+ * Written by the toolstack (xenib-attach) before either end starts:
+ *
+ *   backend/.../frontend       frontend path
+ *   backend/.../frontend-id    frontend domain id
+ *   backend/.../online         "1"; "0" asks the backend to go away once the
+ *                              frontend has closed (detach)
+ *   backend/.../state          XenbusStateInitialising
+ *   backend/.../hca            name of the real RDMA device in the backend
+ *                              domain, e.g. "rxe0" or "mlx5_0"
+ *   backend/.../port           port number on that device, 1-based
+ *
+ *   device/.../backend         backend path
+ *   device/.../backend-id      backend domain id
+ *   device/.../state           XenbusStateInitialising
+ *
+ * Written by the backend (on probe, before switching to InitWait):
+ *
+ *   versions                   comma-separated list of protocol versions the
+ *                              backend speaks, e.g. "1"
+ *   max-ring-page-order        log2 of the largest control ring, in pages,
+ *                              the backend maps (at most 4)
+ *
+ * Written by the frontend (before switching to Initialised):
+ *
+ *   version                    the protocol version chosen from "versions"
+ *   ring-page-order            log2 of the control ring size in pages,
+ *                              <= max-ring-page-order
+ *   ctrl-ring-ref<N>           grant reference of control ring page N, for
+ *                              N in [0, 2^ring-page-order)
+ *   event-ring-ref             grant reference of the single event ring page
+ *   event-channel              the event channel shared by both rings
+ *
+ * State machine
+ * =============
+ *
+ *  frontend                         backend
+ *  Initialising                     Initialising
+ *                                   probe: finds hca/port, writes versions,
+ *                                   max-ring-page-order; -> InitWait
+ *  sees InitWait: allocates and grants the rings, allocates the event
+ *  channel, writes its keys; -> Initialised
+ *                                   sees Initialised (or Connected): maps
+ *                                   the rings, binds the event channel;
+ *                                   -> Connected
+ *  sees Connected: -> Connected
+ *
+ * Teardown: either end may go to Closing.  On the other end's Closing the
+ * peer stops using the rings and goes to Closed; the end that went Closing
+ * then unmaps/ungrants and goes to Closed too.
+ *
+ * Reconnection: a backend that went away (its driver unbound or module
+ * removed) is seen by the frontend as Closed; the frontend releases its
+ * rings and goes to Closed, and connects again when the backend is back in
+ * InitWait.  A frontend that closes while the device stays online (frontend
+ * driver unbound) finds the backend Closed; when the frontend is back in
+ * Initialising the backend returns to InitWait.
+ *
+ * Detach: the toolstack writes backend "online" = "0" and backend "state" =
+ * Closing, waits for backend Closed, then removes both directories.  When
+ * the frontend domain disappears (xl destroy), the backend tears down and
+ * removes its own directory, as no toolstack knows this device type.
+ *
+ * Rings
+ * =====
+ *
+ * Control ring: 2^ring-page-order pages, a standard Xen shared ring
+ * (DEFINE_RING_TYPES below).  The frontend produces requests; the backend
+ * answers each with exactly one response carrying the same id, in any
+ * order.  A backend copies each request out of the ring before looking at
+ * it and never trusts the producer index beyond one ring's worth.
+ *
+ * Event ring: one page, struct xenib_event_sring.  The backend produces
+ * events (completion notifications, asynchronous events) at prod, the
+ * frontend consumes them at cons.  If the ring is full the backend drops the
+ * event and increments "overflows"; the frontend treats a change of
+ * "overflows" as a lost event (for a CQ: report to the consumer as if every
+ * armed CQ fired).
+ *
+ * One event channel serves both directions and both rings.
+ *
+ * Byte order and layout: the native little-endian order of x86 and Arm; all
+ * fields are naturally aligned with explicit padding so 32- and 64-bit
+ * guests share one layout.  GUIDs and GIDs are carried in network byte
+ * order, as the RDMA wire and the verbs API use them.
+ *
+ * Errors: a response "status" is 0 or a negative error number from Xen's
+ * public errno.h (equal to Linux's for every value used here).
+ */
+
+#define XENIB_DEVICE_TYPE		"xenib"
+#define XENIB_PROTOCOL_VERSION		1
+#define XENIB_MAX_RING_PAGE_ORDER	4
+#define XENIB_MAX_RING_PAGES		(1U << XENIB_MAX_RING_PAGE_ORDER)
+
+/* Size of one control-ring slot; eight fit in a page after the header. */
+#define XENIB_MSG_SIZE			496
+#define XENIB_MSG_HDR_SIZE		16
+#define XENIB_MSG_PAYLOAD		(XENIB_MSG_SIZE - XENIB_MSG_HDR_SIZE)
+
+#define XENIB_NAME_MAX			64
+
+/* Control operations. */
+#define XENIB_OP_NOP			0 /* echo, optionally raise an event */
+#define XENIB_OP_QUERY_DEVICE		1 /* device attributes */
+#define XENIB_OP_QUERY_PORT		2 /* attributes of the attached port */
+#define XENIB_OP_MAX			3
+
+/*
+ * XENIB_OP_NOP: the response echoes the cookie.  With XENIB_NOP_F_EVENT the
+ * backend also posts a XENIB_EVT_NOP event with the cookie on the event
+ * ring before it answers, so one call exercises both rings.
+ */
+#define XENIB_NOP_F_EVENT		(1U << 0)
+
+struct xenib_nop_req {
+	uint64_t cookie;
+	uint32_t flags;
+	uint32_t rsvd;
+};
+
+struct xenib_nop_resp {
+	uint64_t cookie;
+};
+
+/*
+ * XENIB_OP_QUERY_DEVICE: the attributes of the real device as the guest may
+ * use them.  Field meanings are those of struct ib_device_attr / ibv_device
+ * _attr; name is the real device's name in the backend domain
+ * (informational, NUL-terminated).
+ */
+struct xenib_device_attr {
+	uint64_t fw_ver;
+	uint64_t node_guid;		/* network byte order */
+	uint64_t sys_image_guid;	/* network byte order */
+	uint64_t max_mr_size;
+	uint64_t page_size_cap;
+	uint64_t device_cap_flags;
+	uint64_t timestamp_mask;
+	uint64_t hca_core_clock;
+	uint64_t max_dm_size;
+	uint32_t vendor_id;
+	uint32_t vendor_part_id;
+	uint32_t hw_ver;
+	uint32_t max_qp;
+	uint32_t max_qp_wr;
+	uint32_t max_send_sge;
+	uint32_t max_recv_sge;
+	uint32_t max_sge_rd;
+	uint32_t max_cq;
+	uint32_t max_cqe;
+	uint32_t max_mr;
+	uint32_t max_pd;
+	uint32_t max_qp_rd_atom;
+	uint32_t max_ee_rd_atom;
+	uint32_t max_res_rd_atom;
+	uint32_t max_qp_init_rd_atom;
+	uint32_t max_ee_init_rd_atom;
+	uint32_t atomic_cap;
+	uint32_t masked_atomic_cap;
+	uint32_t max_ee;
+	uint32_t max_rdd;
+	uint32_t max_mw;
+	uint32_t max_raw_ipv6_qp;
+	uint32_t max_raw_ethy_qp;
+	uint32_t max_mcast_grp;
+	uint32_t max_mcast_qp_attach;
+	uint32_t max_total_mcast_qp_attach;
+	uint32_t max_ah;
+	uint32_t max_srq;
+	uint32_t max_srq_wr;
+	uint32_t max_srq_sge;
+	uint32_t max_fast_reg_page_list_len;
+	uint32_t max_pi_fast_reg_page_list_len;
+	uint32_t max_wq_type_rq;
+	uint32_t raw_packet_caps;
+	uint32_t max_sgl_rd;
+	uint16_t max_pkeys;
+	uint16_t max_cq_moderation_count;
+	uint16_t max_cq_moderation_period;
+	uint8_t local_ca_ack_delay;
+	uint8_t phys_port_cnt;
+	char name[XENIB_NAME_MAX];
+};
+
+/*
+ * XENIB_OP_QUERY_PORT: the attached port ("port" in the backend's xenstore
+ * directory); the guest sees it as its port 1.  Meanings as struct
+ * ib_port_attr; link_layer is IB_LINK_LAYER_* and core_cap_flags
+ * RDMA_CORE_CAP_* / RDMA_CORE_PORT_* of the real port.
+ */
+struct xenib_port_attr {
+	uint64_t subnet_prefix;		/* network byte order */
+	uint32_t state;
+	uint32_t max_mtu;
+	uint32_t active_mtu;
+	uint32_t phys_mtu;
+	uint32_t gid_tbl_len;
+	uint32_t port_cap_flags;
+	uint32_t max_msg_sz;
+	uint32_t bad_pkey_cntr;
+	uint32_t qkey_viol_cntr;
+	uint32_t sm_lid;
+	uint32_t lid;
+	uint32_t core_cap_flags;
+	uint16_t pkey_tbl_len;
+	uint16_t port_cap_flags2;
+	uint16_t active_speed;
+	uint8_t lmc;
+	uint8_t max_vl_num;
+	uint8_t sm_sl;
+	uint8_t subnet_timeout;
+	uint8_t init_type_reply;
+	uint8_t active_width;
+	uint8_t phys_state;
+	uint8_t link_layer;
+	uint8_t ip_gids;
+	uint8_t rsvd[9];	/* same size for 32- and 64-bit guests */
+};
+
+struct xenib_ctrl_request {
+	uint64_t id;		/* echoed in the response */
+	uint16_t op;		/* XENIB_OP_* */
+	uint16_t rsvd0;
+	uint32_t rsvd1;
+	union {
+		struct xenib_nop_req nop;
+		uint8_t pad[XENIB_MSG_PAYLOAD];
+	} u;
+};
+
+struct xenib_ctrl_response {
+	uint64_t id;		/* id of the request answered */
+	uint16_t op;		/* op of the request answered */
+	uint16_t rsvd0;
+	int32_t status;		/* 0 or -errno */
+	union {
+		struct xenib_nop_resp nop;
+		struct xenib_device_attr device;
+		struct xenib_port_attr port;
+		uint8_t pad[XENIB_MSG_PAYLOAD];
+	} u;
+};
+
+DEFINE_RING_TYPES(xenib_ctrl, struct xenib_ctrl_request,
+		  struct xenib_ctrl_response);
+
+/* Grant pages are 4 KiB whatever the guest's own page size. */
+#define XENIB_PAGE_SIZE			4096
+
+#define XENIB_CTRL_RING_SIZE(pages) \
+	__CONST_RING_SIZE(xenib_ctrl, (pages) * XENIB_PAGE_SIZE)
+
+/* Events, backend to frontend. */
+#define XENIB_EVT_NOP			0 /* answer to XENIB_NOP_F_EVENT */
+#define XENIB_EVT_MAX			1
+
+struct xenib_event {
+	uint16_t type;		/* XENIB_EVT_* */
+	uint16_t rsvd;
+	uint32_t handle;	/* object the event is about, if any */
+	uint64_t data;		/* type-specific */
+};
+
+#define XENIB_EVENT_RING_SIZE		128
+
+struct xenib_event_sring {
+	uint32_t prod;		/* written by the backend only */
+	uint32_t cons;		/* written by the frontend only */
+	uint32_t overflows;	/* written by the backend only */
+	uint8_t pad[52];
+	struct xenib_event ring[XENIB_EVENT_RING_SIZE];
+};
+
+#define XENIB_EVENT_RING_IDX(idx)	((idx) & (XENIB_EVENT_RING_SIZE - 1))
+
+#endif /* __XEN_PUBLIC_IO_XENIBIF_H__ */

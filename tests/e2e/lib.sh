@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the end-to-end tests; sourced by each tests/e2e/NN-*.sh.
+# Every test runs against the testbed that tests/run started.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TB=$ROOT/scripts/xenib-testbed
+RUN_TIMEOUT=${RUN_TIMEOUT:-600}
+FE_SYSFS=/sys/bus/xen/devices/xenib-0
+
+# on TARGET CMD...: run a shell command in dom0 or a guest; its output on
+# stdout, its exit status returned.
+on() {
+	local target=$1
+	shift
+	"$TB" run "$target" --timeout "$RUN_TIMEOUT" -c "$*"
+}
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+ok() {
+	echo "  ok: $*"
+}
+
+# check DESCRIPTION CMD...: the command must succeed.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else fail "$desc"; fi
+}
+
+# wait_for SECS DESCRIPTION CMD...: poll until the command succeeds.
+wait_for() {
+	local secs=$1 desc=$2 i
+	shift 2
+	for ((i = 0; i < secs; i += 2)); do
+		if "$@" >/dev/null 2>&1; then
+			ok "$desc"
+			return 0
+		fi
+		sleep 2
+	done
+	fail "$desc (not within ${secs}s)"
+}
+
+# xs_state DOMAIN-PATH: the xenbus state number at a xenstore path, or "gone".
+xs_state() {
+	on dom0 "xenstore-read $1/state 2>/dev/null || echo gone" | tr -d '\r'
+}
+
+be_path() { echo "/local/domain/0/backend/xenib/$(domid "$1")/${2:-0}"; }
+fe_path() { echo "/local/domain/$(domid "$1")/device/xenib/${2:-0}"; }
+domid() { on dom0 "xl domid $1" | tr -d '\r'; }
+
+# both_states GUEST: "backend frontend" state numbers.
+both_states() {
+	echo "$(xs_state "$(be_path "$1")") $(xs_state "$(fe_path "$1")")"
+}
+
+is_connected() { [ "$(both_states "$1")" = "4 4" ]; }
+
+guest_running() { on dom0 "xl list $1" >/dev/null 2>&1; }
+
+ensure_guest() {
+	guest_running "$1" || "$TB" guest start "$1" || fail "guest $1 did not start"
+}
+
+ensure_modules() { # GUEST
+	on dom0 "modprobe xen-ibback" || fail "modprobe xen-ibback in dom0"
+	on "$1" "modprobe xen-ibfront" || fail "modprobe xen-ibfront in $1"
+}
+
+ensure_connected() { # GUEST
+	ensure_guest "$1"
+	ensure_modules "$1"
+	if ! is_connected "$1"; then
+		on dom0 "xenib-attach $1 hca=rxe0 port=1 --wait-connected=120" ||
+			fail "attaching $1"
+	fi
+}
+
+# ping GUEST: one NOP round trip over the control ring and the event ring.
+ping_ok() {
+	on "$1" "cat $FE_SYSFS/ping" | grep -q '^event: ok'
+}
