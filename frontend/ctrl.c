@@ -28,7 +28,7 @@ MODULE_PARM_DESC(ctrl_timeout_ms,
 
 static_assert(sizeof(struct xenib_ctrl_request) == XENIB_MSG_SIZE);
 static_assert(sizeof(struct xenib_ctrl_response) == XENIB_MSG_SIZE);
-static_assert(XENIB_MAX_CALLS <= XENIB_CALL_IDX_MASK + 1);
+static_assert(XENIB_CALL_IDX_MASK + 1 >= XENIB_MAX_CALLS);
 
 /* The call table lives as long as the device, across reconnections. */
 int xenib_fe_ctrl_alloc(struct xenib_fe *fe)
