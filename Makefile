@@ -23,7 +23,7 @@ STAGE ?= build/stage
 
 MODULES := backend/xen-ibback.ko frontend/xen-ibfront.ko
 
-.PHONY: all modules clean install stage check unit-tests e2e-tests kdir-check print-kdir
+.PHONY: all modules clean install stage check unit-tests kdir-check print-kdir
 
 all: modules
 
@@ -62,10 +62,9 @@ stage: modules
 		scripts/xenib-backend-unload scripts/xenib-lib.sh \
 		$(STAGE)/dom0/usr/local/sbin/
 
+# Unit tests, then the end-to-end tests on the testbed; see tests/run.
+check:
+	tests/run
+
 unit-tests:
-	$(MAKE) -C tests/unit run
-
-e2e-tests: stage
-	tests/e2e/run
-
-check: unit-tests e2e-tests
+	tests/run --unit
