@@ -202,11 +202,18 @@ static void xenib_be_frontend_changed(struct xenbus_device *dev,
 		break;
 
 	case XenbusStateInitialised:
-	case XenbusStateConnected:
 		if (dev->state != XenbusStateInitWait)
 			break;
 		if (!xenib_be_connect(be))
 			xenbus_switch_state(dev, XenbusStateConnected);
+		break;
+
+	case XenbusStateConnected:
+		/*
+		 * Only rings offered in Initialised are fresh.  A frontend still
+		 * Connected to a previous instance of this backend sees our
+		 * InitWait and offers new ones.
+		 */
 		break;
 
 	case XenbusStateClosing:

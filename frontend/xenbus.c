@@ -178,9 +178,19 @@ static void xenib_fe_backend_changed(struct xenbus_device *dev,
 
 	switch (backend_state) {
 	case XenbusStateInitWait:
-		if (dev->state != XenbusStateInitialising &&
-		    dev->state != XenbusStateClosed)
+		/*
+		 * A backend in InitWait is a new instance waiting for rings.  If
+		 * we were connected, the old one went away without our seeing
+		 * it close (a quick unbind and reprobe): start afresh.  Rings
+		 * offered in Initialised were never used and stay valid.
+		 */
+		if (dev->state == XenbusStateConnected) {
+			dev_info(&dev->dev, "backend restarted, reconnecting\n");
+			xenib_fe_teardown(fe);
+		} else if (dev->state != XenbusStateInitialising &&
+			   dev->state != XenbusStateClosed) {
 			break;
+		}
 		if (xenib_fe_connect(fe))
 			xenib_fe_teardown(fe);
 		break;

@@ -89,14 +89,18 @@
  *                                   max-ring-page-order; -> InitWait
  *  sees InitWait: allocates and grants the rings, allocates the event
  *  channel, writes its keys; -> Initialised
- *                                   sees Initialised (or Connected): maps
- *                                   the rings, binds the event channel;
- *                                   -> Connected
+ *                                   sees Initialised: maps the rings,
+ *                                   binds the event channel; -> Connected
  *  sees Connected: -> Connected
  *
  * Teardown: either end may go to Closing.  On the other end's Closing the
  * peer stops using the rings and goes to Closed; the end that went Closing
  * then unmaps/ungrants and goes to Closed too.
+ *
+ * Rings are fresh only when offered in Initialised: a backend never maps
+ * rings of a frontend it finds Connected, and a Connected frontend that
+ * sees its backend in InitWait (a new backend instance) releases its rings
+ * and offers new ones.
  *
  * Reconnection: a backend that went away (its driver unbound or module
  * removed) is seen by the frontend as Closed; the frontend releases its

@@ -28,7 +28,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -163,7 +162,7 @@ static void serve_conn(int s)
 	unsigned char *data;
 	uint32_t len;
 	size_t used;
-	int in[2], out[2], status = 0;
+	int in[2], out[2], status = 0, rc;
 	char path[] = "/tmp/xenib-agent.XXXXXX";
 	int fd;
 	pid_t pid;
@@ -174,10 +173,9 @@ static void serve_conn(int s)
 	double drain_until = 0;
 
 	signal(SIGCHLD, SIG_DFL);
+	rc = 0;
 	/* Phase 1: read the time limit and the script. */
 	while (!script) {
-		int rc;
-
 		if (reader_fill(&r, s))
 			_exit(0);
 		while ((rc = reader_next(&r, &type, &data, &len, &used)) == 1) {
@@ -248,7 +246,7 @@ static void serve_conn(int s)
 
 	for (;;) {
 		struct pollfd p[3];
-		int np = 0, is = -1, io = -1, ii = -1, rc;
+		int np = 0, is = -1, io = -1, ii = -1;
 		char buf[65536];
 
 		if (!child_done) {
@@ -292,7 +290,7 @@ static void serve_conn(int s)
 		rc = poll(p, np, 100);
 		if (rc < 0 && errno != EINTR)
 			break;
-		if (rc <= 0)
+		if (rc < 0)
 			continue;
 		if (io >= 0 && p[io].revents) {
 			ssize_t n = read(out[0], buf, sizeof(buf));
@@ -326,6 +324,8 @@ static void serve_conn(int s)
 		if (is >= 0 && p[is].revents) {
 			if (reader_fill(&r, s))
 				goto client_gone;
+		}
+		{
 			while (!pend_len &&
 			       (rc = reader_next(&r, &type, &data, &len, &used)) == 1) {
 				if (type == 'I' && in[1] >= 0 && len) {
@@ -446,22 +446,20 @@ static int cmd_serve(int argc, char **argv)
 
 static int connect_to(const char *host, const char *port, double tmo)
 {
-	struct addrinfo hints = { .ai_family = AF_INET,
-				  .ai_socktype = SOCK_STREAM },
-			*res;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
 	int s, rc, one = 1;
 	struct pollfd p;
 
-	rc = getaddrinfo(host, port, &hints, &res);
-	if (rc) {
-		fprintf(stderr, "%s: cannot resolve %s: %s\n", prog, host,
-			gai_strerror(rc));
+	sa.sin_port = htons(atoi(port));
+	if (!strcmp(host, "localhost"))
+		host = "127.0.0.1";
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+		fprintf(stderr, "%s: %s is not an IPv4 address\n", prog, host);
 		return -1;
 	}
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	fcntl(s, F_SETFL, O_NONBLOCK);
-	rc = connect(s, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
+	rc = connect(s, (struct sockaddr *)&sa, sizeof(sa));
 	if (rc && errno != EINPROGRESS)
 		goto fail;
 	p.fd = s;
