@@ -12,7 +12,7 @@ FE_SYSFS=/sys/bus/xen/devices/xenib-0
 on() {
 	local target=$1
 	shift
-	"$TB" run "$target" --timeout "$RUN_TIMEOUT" -c "$*"
+	"$TB" run "$target" --timeout "$RUN_TIMEOUT" -n -c "$*"
 }
 
 fail() {
