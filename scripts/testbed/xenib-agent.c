@@ -558,7 +558,7 @@ static int cmd_run(int argc, char **argv)
 			no_stdin = 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	s = connect_to(host, port, 15);
+	s = connect_to(host, port, timeout > 0 && timeout < 15 ? timeout : 15);
 	if (s < 0)
 		return EXIT_UNREACHABLE;
 	if (timeout > 0) {
