@@ -185,6 +185,26 @@ static bool xenib_be_frontend_domain_gone(struct xenib_be *be)
 	return !xenbus_exists(XBT_NIL, path, "");
 }
 
+/* Remove backend/xenib/<domid> once its last device is gone. */
+static void xenib_be_rm_domain_dir(struct xenib_be *be)
+{
+	unsigned int n = 0;
+	char **dir;
+	char *path;
+
+	path = kstrdup(be->dev->nodename, GFP_KERNEL);
+	if (!path)
+		return;
+	*strrchr(path, '/') = '\0';
+	dir = xenbus_directory(XBT_NIL, path, "", &n);
+	if (!IS_ERR(dir)) {
+		if (n == 0)
+			xenbus_rm(XBT_NIL, path, "");
+		kfree(dir);
+	}
+	kfree(path);
+}
+
 static void xenib_be_frontend_changed(struct xenbus_device *dev,
 				      enum xenbus_state frontend_state)
 {
@@ -252,6 +272,7 @@ static void xenib_be_frontend_changed(struct xenbus_device *dev,
 		dev_info(&dev->dev, "domain %u is gone, removing %s\n",
 			 be->domid, dev->nodename);
 		xenbus_rm(XBT_NIL, dev->nodename, "");
+		xenib_be_rm_domain_dir(be);
 		break;
 
 	default:
