@@ -12,6 +12,7 @@
 #include <linux/kthread.h>
 #include <linux/mutex.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 #include <rdma/ib_verbs.h>
 #include <xen/xenbus.h>
 #include <xen/interface/io/ring.h>
@@ -67,6 +68,9 @@ struct xenib_be {
 	bool irq_pending;
 	bool ring_broken;
 
+	/* Objects on the real device, by handle; see resource.c. */
+	struct xarray pds;
+
 	struct xenib_be_stats stats;
 };
 
@@ -78,6 +82,17 @@ void xenib_hca_unbind(struct xenib_be *be);
 int xenib_hca_query_device(struct xenib_be *be,
 			   struct xenib_device_attr *attr);
 int xenib_hca_query_port(struct xenib_be *be, struct xenib_port_attr *attr);
+int xenib_hca_query_pkey(struct xenib_be *be,
+			 const struct xenib_query_pkey_req *req,
+			 struct xenib_query_pkey_resp *resp);
+
+/* resource.c */
+void xenib_be_resources_init(struct xenib_be *be);
+void xenib_be_resources_release(struct xenib_be *be);
+void xenib_be_resources_cap(struct xenib_device_attr *attr);
+int xenib_be_alloc_pd(struct xenib_be *be, struct xenib_handle_resp *resp);
+int xenib_be_dealloc_pd(struct xenib_be *be,
+			const struct xenib_handle_req *req);
 
 /* ctrl.c */
 int xenib_ctrl_thread(void *arg);

@@ -87,6 +87,16 @@ static void xenib_dispatch(struct xenib_be *be,
 	case XENIB_OP_QUERY_PORT:
 		ret = xenib_hca_query_port(be, &resp->u.port);
 		break;
+	case XENIB_OP_QUERY_PKEY:
+		ret = xenib_hca_query_pkey(be, &req->u.query_pkey,
+					   &resp->u.query_pkey);
+		break;
+	case XENIB_OP_ALLOC_PD:
+		ret = xenib_be_alloc_pd(be, &resp->u.handle);
+		break;
+	case XENIB_OP_DEALLOC_PD:
+		ret = xenib_be_dealloc_pd(be, &req->u.handle);
+		break;
 	default:
 		ret = -EOPNOTSUPP;
 		break;

@@ -9,9 +9,32 @@
  * Copyright (c) 2026 The xenib authors
  */
 
+#include <linux/etherdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <rdma/ib_cache.h>
 #include "common.h"
+
+/*
+ * Device capabilities a guest may see: those that describe how the real
+ * device's QPs, SRQs and ports behave, which the guest gets unchanged.
+ * Everything else (memory windows, XRC, invalidation, checksum offloads and
+ * raw packet features) needs backend support that does not exist; a flag
+ * not listed here is never advertised.
+ */
+#define XENIB_GUEST_DEVICE_CAPS	(IB_DEVICE_RESIZE_MAX_WR |		\
+				 IB_DEVICE_BAD_PKEY_CNTR |		\
+				 IB_DEVICE_BAD_QKEY_CNTR |		\
+				 IB_DEVICE_AUTO_PATH_MIG |		\
+				 IB_DEVICE_CHANGE_PHY_PORT |		\
+				 IB_DEVICE_UD_AV_PORT_ENFORCE |	\
+				 IB_DEVICE_CURR_QP_STATE_MOD |		\
+				 IB_DEVICE_SHUTDOWN_PORT |		\
+				 IB_DEVICE_PORT_ACTIVE_EVENT |		\
+				 IB_DEVICE_SYS_IMAGE_GUID |		\
+				 IB_DEVICE_RC_RNR_NAK_GEN |		\
+				 IB_DEVICE_SRQ_RESIZE |			\
+				 IB_DEVICE_N_NOTIFY_CQ)
 
 static LIST_HEAD(xenib_hca_list);
 /* Protects xenib_hca_list and every hca->backends list; nests outside be->lock. */
@@ -45,6 +68,8 @@ static void xenib_hca_remove(struct ib_device *ibdev, void *client_data)
 	list_del(&hca->list);
 	list_for_each_entry_safe(be, tmp, &hca->backends, hca_entry) {
 		mutex_lock(&be->lock);
+		/* Nothing of ours may outlive the device on it. */
+		xenib_be_resources_release(be);
 		be->hca = NULL;
 		list_del_init(&be->hca_entry);
 		mutex_unlock(&be->lock);
@@ -114,7 +139,7 @@ int xenib_hca_query_device(struct xenib_be *be, struct xenib_device_attr *a)
 	a->sys_image_guid = (__force u64)d->sys_image_guid;
 	a->max_mr_size = d->max_mr_size;
 	a->page_size_cap = d->page_size_cap;
-	a->device_cap_flags = d->device_cap_flags;
+	a->device_cap_flags = d->device_cap_flags & XENIB_GUEST_DEVICE_CAPS;
 	a->timestamp_mask = d->timestamp_mask;
 	a->hca_core_clock = d->hca_core_clock;
 	a->max_dm_size = d->max_dm_size;
@@ -139,7 +164,7 @@ int xenib_hca_query_device(struct xenib_be *be, struct xenib_device_attr *a)
 	a->masked_atomic_cap = d->masked_atomic_cap;
 	a->max_ee = d->max_ee;
 	a->max_rdd = d->max_rdd;
-	a->max_mw = d->max_mw;
+	a->max_mw = 0;		/* no memory windows for guests yet */
 	a->max_raw_ipv6_qp = d->max_raw_ipv6_qp;
 	a->max_raw_ethy_qp = d->max_raw_ethy_qp;
 	a->max_mcast_grp = d->max_mcast_grp;
@@ -161,7 +186,29 @@ int xenib_hca_query_device(struct xenib_be *be, struct xenib_device_attr *a)
 	/* The guest sees only the attached port, as its port 1. */
 	a->phys_port_cnt = 1;
 	strscpy(a->name, dev_name(&ibdev->dev), sizeof(a->name));
+	xenib_be_resources_cap(a);
 	return 0;
+}
+
+/*
+ * The hardware address of the network device under a RoCE port, found
+ * through the port's default GID entry (ib_core does not export the port's
+ * netdev itself).  Left zero when there is none.
+ */
+static void xenib_hca_port_mac(struct ib_device *ibdev, u32 port, u8 *mac)
+{
+	const struct ib_gid_attr *gid_attr;
+	struct net_device *ndev;
+
+	gid_attr = rdma_get_gid_attr(ibdev, port, 0);
+	if (IS_ERR(gid_attr))
+		return;
+	rcu_read_lock();
+	ndev = rdma_read_gid_attr_ndev_rcu(gid_attr);
+	if (!IS_ERR(ndev) && ndev->addr_len == ETH_ALEN)
+		memcpy(mac, ndev->dev_addr, ETH_ALEN);
+	rcu_read_unlock();
+	rdma_put_gid_attr(gid_attr);
 }
 
 /* Called with be->lock held. */
@@ -205,6 +252,31 @@ int xenib_hca_query_port(struct xenib_be *be, struct xenib_port_attr *a)
 	a->phys_state = p.phys_state;
 	a->link_layer = rdma_port_get_link_layer(ibdev, be->port);
 	a->ip_gids = p.ip_gids;
+	if (a->link_layer == IB_LINK_LAYER_ETHERNET)
+		xenib_hca_port_mac(ibdev, be->port, a->mac);
+	return 0;
+}
+
+/* Called with be->lock held. */
+int xenib_hca_query_pkey(struct xenib_be *be,
+			 const struct xenib_query_pkey_req *req,
+			 struct xenib_query_pkey_resp *resp)
+{
+	struct ib_device *ibdev;
+	u16 pkey;
+	int err;
+
+	if (req->rsvd0 || req->rsvd1)
+		return -EINVAL;
+	if (!be->hca)
+		return -ENODEV;
+	ibdev = be->hca->ibdev;
+	if (req->index >= ibdev->port_data[be->port].immutable.pkey_tbl_len)
+		return -EINVAL;
+	err = ib_query_pkey(ibdev, be->port, req->index, &pkey);
+	if (err)
+		return err;
+	resp->pkey = pkey;
 	return 0;
 }
 

@@ -36,6 +36,7 @@ static void xenib_be_disconnect(struct xenib_be *be)
 	}
 
 	mutex_lock(&be->lock);
+	xenib_be_resources_release(be);
 	if (be->irq) {
 		unbind_from_irqhandler(be->irq, be);
 		be->irq = 0;
@@ -321,6 +322,7 @@ static int xenib_be_probe(struct xenbus_device *dev,
 	mutex_init(&be->lock);
 	init_waitqueue_head(&be->wq);
 	INIT_LIST_HEAD(&be->hca_entry);
+	xenib_be_resources_init(be);
 	dev_set_drvdata(&dev->dev, be);
 
 	hca = xenbus_read(XBT_NIL, dev->nodename, "hca", NULL);

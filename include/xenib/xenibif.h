@@ -157,7 +157,28 @@
 #define XENIB_OP_NOP			0 /* echo, optionally raise an event */
 #define XENIB_OP_QUERY_DEVICE		1 /* device attributes */
 #define XENIB_OP_QUERY_PORT		2 /* attributes of the attached port */
-#define XENIB_OP_MAX			3
+#define XENIB_OP_QUERY_PKEY		3 /* one P_Key table entry */
+#define XENIB_OP_ALLOC_PD		4 /* new protection domain */
+#define XENIB_OP_DEALLOC_PD		5 /* release a protection domain */
+#define XENIB_OP_MAX			6
+
+/*
+ * Object handles
+ * ==============
+ *
+ * Objects the backend creates for a frontend (PDs; CQs, QPs, SRQs, MRs and
+ * AHs in later operations) are named on the wire by a handle: a small
+ * positive integer, unique per frontend and object type, chosen by the
+ * backend.  0 is never a valid handle.  A handle of another frontend, of
+ * another object type or of an object already released is simply unknown:
+ * the request fails with -ENOENT.  Each frontend has quotas per object type
+ * (backend module parameters); creating beyond them fails with -ENOMEM, as
+ * on a real device that ran out of resources.
+ *
+ * An object still used by others (a PD with objects created in it) cannot
+ * be released: -EBUSY.  When the connection ends, for any reason, the
+ * backend releases every object of that frontend.
+ */
 
 /*
  * XENIB_OP_NOP: the response echoes the cookie.  With XENIB_NOP_F_EVENT the
@@ -268,7 +289,39 @@ struct xenib_port_attr {
 	uint8_t phys_state;
 	uint8_t link_layer;
 	uint8_t ip_gids;
-	uint8_t rsvd[9];	/* same size for 32- and 64-bit guests */
+	/*
+	 * Hardware address of the network device under an Ethernet (RoCE)
+	 * port; zero for other link layers.  The frontend gives its own
+	 * network device this address, so that the guest's RoCE GIDs, which
+	 * the guest kernel derives from it, are those of the real port.
+	 */
+	uint8_t mac[6];
+	uint8_t rsvd[3];	/* same size for 32- and 64-bit guests */
+};
+
+/* XENIB_OP_QUERY_PKEY: entry "index" of the attached port's P_Key table. */
+struct xenib_query_pkey_req {
+	uint16_t index;
+	uint16_t rsvd0;
+	uint32_t rsvd1;
+};
+
+struct xenib_query_pkey_resp {
+	uint16_t pkey;
+};
+
+/*
+ * XENIB_OP_ALLOC_PD: no arguments; answers the new PD's handle.
+ * XENIB_OP_DEALLOC_PD: releases the PD "handle"; -EBUSY while objects
+ * created in it still exist.
+ */
+struct xenib_handle_req {
+	uint32_t handle;
+	uint32_t rsvd;
+};
+
+struct xenib_handle_resp {
+	uint32_t handle;
 };
 
 struct xenib_ctrl_request {
@@ -278,6 +331,8 @@ struct xenib_ctrl_request {
 	uint32_t rsvd1;
 	union {
 		struct xenib_nop_req nop;
+		struct xenib_query_pkey_req query_pkey;
+		struct xenib_handle_req handle;
 		uint8_t pad[XENIB_MSG_PAYLOAD];
 	} u;
 };
@@ -291,6 +346,8 @@ struct xenib_ctrl_response {
 		struct xenib_nop_resp nop;
 		struct xenib_device_attr device;
 		struct xenib_port_attr port;
+		struct xenib_query_pkey_resp query_pkey;
+		struct xenib_handle_resp handle;
 		uint8_t pad[XENIB_MSG_PAYLOAD];
 	} u;
 };

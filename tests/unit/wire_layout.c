@@ -62,6 +62,9 @@ int main(void)
 	OFF(xenib_port_attr, state, 8);
 	OFF(xenib_port_attr, core_cap_flags, 52);
 	OFF(xenib_port_attr, link_layer, 69);
+	OFF(xenib_port_attr, mac, 71);
+	OFF(xenib_query_pkey_req, rsvd1, 4);
+	OFF(xenib_handle_req, rsvd, 4);
 	OFF(xenib_event, data, 8);
 	OFF(xenib_event_sring, overflows, 8);
 
