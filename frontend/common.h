@@ -12,6 +12,7 @@
 #include <linux/interrupt.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <rdma/ib_verbs.h>
 #include <xen/xenbus.h>
 #include <xen/grant_table.h>
 #include <xen/interface/io/ring.h>
@@ -37,8 +38,19 @@ struct xenib_fe_stats {
 	u64 bad_events;
 };
 
+/* The guest's RDMA device, registered while connected. */
+struct xenib_ibdev {
+	struct ib_device ibdev;
+	struct xenib_fe *fe;
+	struct net_device *ndev;
+	u8 link_layer;
+	/* The backend's answer when the registration began. */
+	struct xenib_device_attr attr;
+};
+
 struct xenib_fe {
 	struct xenbus_device *dev;
+	struct xenib_ibdev *ib;
 
 	/* Protects the ring, calls[], connected and stats; taken in irq. */
 	spinlock_t lock;
@@ -75,6 +87,17 @@ void xenib_fe_ctrl_fail_all(struct xenib_fe *fe);
 irqreturn_t xenib_fe_interrupt(int irq, void *dev_id);
 int xenib_fe_call(struct xenib_fe *fe, u16 op, struct xenib_ctrl_request *req,
 		  struct xenib_ctrl_response *resp);
+int xenib_fe_call_simple(struct xenib_fe *fe, u16 op, const void *in,
+			 size_t in_len, void *out, size_t out_len);
+
+/* verbs.c */
+int xenib_fe_ib_register(struct xenib_fe *fe);
+void xenib_fe_ib_unregister(struct xenib_fe *fe);
+
+/* netdev.c */
+struct net_device *xenib_netdev_create(struct device *parent, const u8 *mac);
+void xenib_netdev_open(struct net_device *ndev);
+void xenib_netdev_destroy(struct net_device *ndev);
 
 /* sysfs.c */
 extern const struct attribute_group *xenib_fe_groups[];

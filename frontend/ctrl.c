@@ -190,6 +190,35 @@ int xenib_fe_call(struct xenib_fe *fe, u16 op, struct xenib_ctrl_request *req,
 	return ret;
 }
 
+/*
+ * xenib_fe_call() for callers that deal in payloads: @in_len bytes of @in
+ * become the request's payload, the first @out_len bytes of the response's
+ * payload are copied to @out on success.
+ */
+int xenib_fe_call_simple(struct xenib_fe *fe, u16 op, const void *in,
+			 size_t in_len, void *out, size_t out_len)
+{
+	struct xenib_ctrl_request *req;
+	struct xenib_ctrl_response *resp;
+	int err = -ENOMEM;
+
+	if (WARN_ON(in_len > XENIB_MSG_PAYLOAD || out_len > XENIB_MSG_PAYLOAD))
+		return -EINVAL;
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	resp = kzalloc(sizeof(*resp), GFP_KERNEL);
+	if (!req || !resp)
+		goto out;
+	if (in_len)
+		memcpy(&req->u, in, in_len);
+	err = xenib_fe_call(fe, op, req, resp);
+	if (!err && out_len)
+		memcpy(out, &resp->u, out_len);
+out:
+	kfree(req);
+	kfree(resp);
+	return err;
+}
+
 /* Called with fe->lock held. */
 static void xenib_fe_handle_responses(struct xenib_fe *fe)
 {

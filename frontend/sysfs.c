@@ -22,32 +22,6 @@ static struct xenib_fe *to_fe(struct device *dev)
 	return dev_get_drvdata(dev);
 }
 
-static int xenib_fe_query(struct xenib_fe *fe, u16 op,
-			  struct xenib_ctrl_response **respp)
-{
-	struct xenib_ctrl_request *req;
-	struct xenib_ctrl_response *resp;
-	int err;
-
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
-	resp = kzalloc(sizeof(*resp), GFP_KERNEL);
-	if (!req || !resp) {
-		err = -ENOMEM;
-		goto fail;
-	}
-	err = xenib_fe_call(fe, op, req, resp);
-	kfree(req);
-	if (err)
-		goto fail_resp;
-	*respp = resp;
-	return 0;
-fail:
-	kfree(req);
-fail_resp:
-	kfree(resp);
-	return err;
-}
-
 /* ibv_devinfo's GUID format: four groups of four hex digits. */
 static int emit_guid(char *buf, int len, const char *name, u64 wire)
 {
@@ -66,14 +40,18 @@ static int emit_guid(char *buf, int len, const char *name, u64 wire)
 static ssize_t device_attrs_show(struct device *dev,
 				 struct device_attribute *attr, char *buf)
 {
-	struct xenib_ctrl_response *resp;
 	struct xenib_device_attr *a;
 	int len = 0, err;
 
-	err = xenib_fe_query(to_fe(dev), XENIB_OP_QUERY_DEVICE, &resp);
-	if (err)
+	a = kmalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+	err = xenib_fe_call_simple(to_fe(dev), XENIB_OP_QUERY_DEVICE, NULL, 0,
+				   a, sizeof(*a));
+	if (err) {
+		kfree(a);
 		return err;
-	a = &resp->u.device;
+	}
 	a->name[sizeof(a->name) - 1] = '\0';
 
 	len += sysfs_emit_at(buf, len, "hca: %s\n", a->name);
@@ -117,7 +95,7 @@ static ssize_t device_attrs_show(struct device *dev,
 	EMIT_U(max_fast_reg_page_list_len);
 	EMIT_U(max_pkeys);
 	EMIT_U(local_ca_ack_delay);
-	kfree(resp);
+	kfree(a);
 	return len;
 }
 static DEVICE_ATTR_RO(device_attrs);
@@ -125,14 +103,13 @@ static DEVICE_ATTR_RO(device_attrs);
 static ssize_t port_attrs_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
 {
-	struct xenib_ctrl_response *resp;
-	struct xenib_port_attr *a;
+	struct xenib_port_attr port, *a = &port;
 	int len = 0, err;
 
-	err = xenib_fe_query(to_fe(dev), XENIB_OP_QUERY_PORT, &resp);
+	err = xenib_fe_call_simple(to_fe(dev), XENIB_OP_QUERY_PORT, NULL, 0,
+				   a, sizeof(*a));
 	if (err)
 		return err;
-	a = &resp->u.port;
 
 	EMIT_U(state);
 	EMIT_U(max_mtu);
@@ -157,7 +134,6 @@ static ssize_t port_attrs_show(struct device *dev,
 	EMIT_U(active_speed);
 	EMIT_U(phys_state);
 	EMIT_X(core_cap_flags);
-	kfree(resp);
 	return len;
 }
 static DEVICE_ATTR_RO(port_attrs);
@@ -170,42 +146,30 @@ static ssize_t ping_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
 {
 	struct xenib_fe *fe = to_fe(dev);
-	struct xenib_ctrl_request *req;
-	struct xenib_ctrl_response *resp;
-	u64 cookie = get_random_u64() | 1;
+	struct xenib_nop_req req = {
+		.cookie = get_random_u64() | 1,
+		.flags = XENIB_NOP_F_EVENT,
+	};
+	struct xenib_nop_resp resp;
 	bool got_event;
 	ktime_t start;
 	s64 rtt_ns;
 	int err;
 
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
-	resp = kzalloc(sizeof(*resp), GFP_KERNEL);
-	if (!req || !resp) {
-		err = -ENOMEM;
-		goto out;
-	}
-	req->u.nop.cookie = cookie;
-	req->u.nop.flags = XENIB_NOP_F_EVENT;
-
 	start = ktime_get();
-	err = xenib_fe_call(fe, XENIB_OP_NOP, req, resp);
+	err = xenib_fe_call_simple(fe, XENIB_OP_NOP, &req, sizeof(req),
+				   &resp, sizeof(resp));
 	rtt_ns = ktime_to_ns(ktime_sub(ktime_get(), start));
 	if (err)
-		goto out;
-	if (resp->u.nop.cookie != cookie) {
-		err = -EPROTO;
-		goto out;
-	}
+		return err;
+	if (resp.cookie != req.cookie)
+		return -EPROTO;
 	/* The event was posted before the answer; allow for a late irq. */
 	got_event = wait_event_timeout(fe->event_wq,
-				       READ_ONCE(fe->nop_event_cookie) == cookie,
-				       HZ) > 0;
-	err = sysfs_emit(buf, "rtt_ns: %lld\nevent: %s\n", rtt_ns,
-			 got_event ? "ok" : "missing");
-out:
-	kfree(req);
-	kfree(resp);
-	return err;
+				       READ_ONCE(fe->nop_event_cookie) ==
+				       req.cookie, HZ) > 0;
+	return sysfs_emit(buf, "rtt_ns: %lld\nevent: %s\n", rtt_ns,
+			  got_event ? "ok" : "missing");
 }
 static DEVICE_ATTR_RO(ping);
 

@@ -38,7 +38,9 @@ static void xenib_fe_teardown(struct xenib_fe *fe)
 {
 	unsigned int i;
 
+	/* Disconnect first, so ib_core's releases do not wait on the backend. */
 	xenib_fe_ctrl_fail_all(fe);
+	xenib_fe_ib_unregister(fe);
 
 	if (fe->irq > 0) {
 		/* Also closes the event channel. */
@@ -205,6 +207,7 @@ static void xenib_fe_backend_changed(struct xenbus_device *dev,
 		dev_info(&dev->dev,
 			 "connected: protocol %u, %u ring pages, %u slots\n",
 			 fe->version, fe->ring_pages, fe->nr_calls);
+		xenib_fe_ib_register(fe);
 		break;
 
 	case XenbusStateClosing:
