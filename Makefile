@@ -23,7 +23,8 @@ STAGE ?= build/stage
 
 MODULES := backend/xen-ibback.ko frontend/xen-ibfront.ko
 
-.PHONY: all modules clean install stage check unit-tests kdir-check print-kdir
+.PHONY: all modules clean install stage check unit-tests kdir-check print-kdir \
+	test-progs
 
 all: modules
 
@@ -44,7 +45,7 @@ modules: kdir-check
 
 clean:
 	-[ -z "$(KDIR)" ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf $(STAGE)
+	rm -rf $(STAGE) build/tests
 
 install: modules
 	@# Distribution kernels sign their own modules; ours are unsigned.
@@ -52,12 +53,25 @@ install: modules
 		CONFIG_MODULE_SIG_ALL= modules_install
 	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(MODULE_KVER)
 
+# Test programs that run in the testbed's domains, against the system
+# libibverbs (libibverbs-dev on the build host).
+TEST_PROGS := build/tests/xenib-verbs-test
+USER_CFLAGS ?= -O2 -g -Wall -Wextra -Werror
+
+build/tests/%: tests/verbs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $< -libverbs
+
+test-progs: $(TEST_PROGS)
+
 # What the testbed copies into its domains: see docs/testbed.md.
-stage: modules
+stage: modules test-progs
 	rm -rf $(STAGE)
 	mkdir -p $(STAGE)/common/lib/modules/$(MODULE_KVER)/$(INSTALL_MOD_DIR) \
-		$(STAGE)/common/usr/local/sbin $(STAGE)/dom0/usr/local/sbin
+		$(STAGE)/common/usr/local/sbin $(STAGE)/common/usr/local/bin \
+		$(STAGE)/dom0/usr/local/sbin
 	cp $(MODULES) $(STAGE)/common/lib/modules/$(MODULE_KVER)/$(INSTALL_MOD_DIR)/
+	cp $(TEST_PROGS) $(STAGE)/common/usr/local/bin/
 	cp scripts/xenib-attach scripts/xenib-detach scripts/xenib-create \
 		scripts/xenib-backend-unload scripts/xenib-lib.sh \
 		$(STAGE)/dom0/usr/local/sbin/
