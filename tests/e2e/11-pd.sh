@@ -7,18 +7,13 @@
 ensure_connected guest1
 QUOTA=/sys/module/xen_ibback/parameters/max_pds
 
-# backend_pds: PDs the backend holds on rxe0, from ib_core's resource tracking.
-backend_pds() { on dom0 "rdma resource show pd" | grep -c 'comm \[xen_ibback\]'; }
-pds_are() { [ "$(backend_pds)" = "$1" ]; }
-
 base=$(backend_pds)
 echo "  backend PDs before: $base"
 
 on guest1 "xenib-verbs-test -d xenib0 pd 16" || fail "PD alloc/dealloc in the guest"
 check "backend PDs back to $base after the process" pds_are "$base"
 
-on guest1 "(xenib-verbs-test -d xenib0 hold-pd 5 600 >/tmp/hold.log 2>&1 </dev/null & echo \$! >/tmp/hold.pid)" ||
-	fail "starting a process that holds 5 PDs"
+hold_pds guest1 5
 wait_for 60 "backend holds 5 real PDs for the guest's 5" pds_are $((base + 5))
 on guest1 "kill -9 \$(cat /tmp/hold.pid)" || fail "killing it"
 wait_for 60 "killed process: backend PDs back to $base" pds_are "$base"
@@ -35,8 +30,7 @@ check "backend PDs back to $base after the quota test" pds_are "$base"
 # A guest destroyed with PDs alive leaves nothing behind.
 ensure_connected guest2
 wait_for 60 "guest2 has xenib0" on guest2 "test -d /sys/class/infiniband/xenib0"
-on guest2 "(xenib-verbs-test -d xenib0 hold-pd 3 600 >/tmp/hold.log 2>&1 </dev/null &)" ||
-	fail "starting a process in guest2 that holds 3 PDs"
+hold_pds guest2 3
 wait_for 60 "backend holds guest2's 3 PDs" pds_are $((base + 3))
 on dom0 "xl destroy guest2" || fail "xl destroy guest2"
 wait_for 60 "destroyed guest: backend PDs back to $base" pds_are "$base"

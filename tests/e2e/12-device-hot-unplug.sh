@@ -7,18 +7,12 @@
 
 ensure_connected guest1
 IBDEV=/sys/class/infiniband/xenib0
-backend_pds() { on dom0 "rdma resource show pd" | grep -c 'comm \[xen_ibback\]'; }
-pds_are() { [ "$(backend_pds)" = "$1" ]; }
-hold() { # GUEST N: a process holding N PDs, in the background
-	on "$1" "(xenib-verbs-test -d xenib0 hold-pd $2 600 >/tmp/hold.log 2>&1 </dev/null & echo \$! >/tmp/hold.pid)" ||
-		fail "starting a process that holds $2 PDs"
-}
 
 wait_for 60 "guest has xenib0" on guest1 "test -d $IBDEV"
 base=$(backend_pds)
 
 # Backend unloaded under a process with live objects.
-hold guest1 4
+hold_pds guest1 4
 wait_for 60 "backend holds the process's 4 PDs" pds_are $((base + 4))
 on dom0 "xenib-backend-unload" || fail "xenib-backend-unload with objects alive"
 ok "backend unloaded with a guest process holding objects"
@@ -33,7 +27,7 @@ check "backend holds nothing of the unplugged process" pds_are "$base"
 on guest1 "kill -9 \$(cat /tmp/hold.pid)"
 
 # Frontend removed under a process with live objects.
-hold guest1 3
+hold_pds guest1 3
 wait_for 60 "backend holds the process's 3 PDs" pds_are $((base + 3))
 on guest1 "echo xenib-0 > /sys/bus/xen/drivers/xenib/unbind && rmmod xen_ibfront" ||
 	fail "removing the frontend while a process holds the device"

@@ -85,3 +85,15 @@ ensure_connected() { # GUEST
 ping_ok() {
 	on "$1" "cat $FE_SYSFS/ping" | grep -q '^event: ok'
 }
+
+# backend_pds: PDs the backend holds on the real devices, from ib_core's
+# resource tracking (kernel PDs are listed with the module's name).
+backend_pds() { on dom0 "rdma resource show pd" | grep -c 'comm \[xen_ibback\]'; }
+pds_are() { [ "$(backend_pds)" = "$1" ]; }
+
+# hold_pds GUEST N: start a process in GUEST that holds N PDs on xenib0 for
+# ten minutes; its pid is in /tmp/hold.pid there.
+hold_pds() {
+	on "$1" "(xenib-verbs-test -d xenib0 hold-pd $2 600 >/tmp/hold.log 2>&1 </dev/null & echo \$! >/tmp/hold.pid)" ||
+		fail "starting a process in $1 that holds $2 PDs"
+}
