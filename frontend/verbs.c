@@ -241,8 +241,10 @@ static int xenib_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 }
 
 /*
- * Releasing an object the backend no longer has (the connection ended, and
- * with it every object) is not an error.
+ * Releasing an object the backend no longer has is not an error: the
+ * connection ended (-ENODEV) or the real device went away and the backend
+ * released everything before telling us (-ENOENT).  Failing would leave
+ * ib_core retrying a release that cannot succeed.
  */
 static int xenib_release(struct ib_device *ibdev, u16 op, u32 handle)
 {
@@ -251,7 +253,7 @@ static int xenib_release(struct ib_device *ibdev, u16 op, u32 handle)
 
 	err = xenib_fe_call_simple(to_xdev(ibdev)->fe, op, &req, sizeof(req),
 				   NULL, 0);
-	return err == -ENODEV ? 0 : err;
+	return err == -ENODEV || err == -ENOENT ? 0 : err;
 }
 
 static int xenib_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
