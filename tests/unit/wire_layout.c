@@ -3,44 +3,34 @@
  * The wire layout of include/xenib/xenibif.h is an ABI between guests and
  * backends that may be built by different compilers, for 32- or 64-bit, or
  * by other operating systems.  Freeze it: message sizes, ring capacities per
- * ring order, and the offsets of fields.  Built for -m64 and -m32.
+ * ring order, and the offsets of fields.  Every check is a compile-time
+ * assertion, so compiling for -m64 and -m32 is the test: a 32-bit layout is
+ * verified even on hosts that cannot run 32-bit programs.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 #include <xen/io/ring.h>
 #include <xenib/xenibif.h>
 
-static int failures;
-
-#define CHECK_EQ(what, got, want) do {					\
-	unsigned long long g_ = (got), w_ = (want);			\
-	if (g_ != w_) {							\
-		printf("FAIL %s: got %llu, want %llu\n", what, g_, w_);	\
-		failures++;						\
-	}								\
-} while (0)
+#define CHECK_EQ(what, got, want) _Static_assert((got) == (want), what)
 
 #define OFF(type, field, want) \
 	CHECK_EQ("offsetof(" #type ", " #field ")", offsetof(struct type, field), want)
 
 int main(void)
 {
-	static const unsigned int slots[] = { 8, 16, 32, 64, 128 };
-	unsigned int order;
-
 	CHECK_EQ("sizeof request", sizeof(struct xenib_ctrl_request), XENIB_MSG_SIZE);
 	CHECK_EQ("sizeof response", sizeof(struct xenib_ctrl_response), XENIB_MSG_SIZE);
 	CHECK_EQ("payload offset", offsetof(struct xenib_ctrl_request, u), XENIB_MSG_HDR_SIZE);
 	CHECK_EQ("response payload offset", offsetof(struct xenib_ctrl_response, u), XENIB_MSG_HDR_SIZE);
 
-	for (order = 0; order <= XENIB_MAX_RING_PAGE_ORDER; order++) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "ring slots at order %u", order);
-		CHECK_EQ(what, XENIB_CTRL_RING_SIZE(1U << order), slots[order]);
-	}
+	CHECK_EQ("ring slots at order 0", XENIB_CTRL_RING_SIZE(1), 8);
+	CHECK_EQ("ring slots at order 1", XENIB_CTRL_RING_SIZE(2), 16);
+	CHECK_EQ("ring slots at order 2", XENIB_CTRL_RING_SIZE(4), 32);
+	CHECK_EQ("ring slots at order 3", XENIB_CTRL_RING_SIZE(8), 64);
+	CHECK_EQ("ring slots at order 4", XENIB_CTRL_RING_SIZE(16), 128);
+	CHECK_EQ("largest ring order", XENIB_MAX_RING_PAGE_ORDER, 4);
 
 	CHECK_EQ("device attr fits", sizeof(struct xenib_device_attr) <= XENIB_MSG_PAYLOAD, 1);
 	CHECK_EQ("port attr fits", sizeof(struct xenib_port_attr) <= XENIB_MSG_PAYLOAD, 1);
@@ -68,7 +58,7 @@ int main(void)
 	OFF(xenib_event, data, 8);
 	OFF(xenib_event_sring, overflows, 8);
 
-	printf("%s wire layout (%zu-bit)\n", failures ? "FAIL" : "ok",
-	       sizeof(void *) * 8);
-	return failures ? 1 : 0;
+
+	printf("ok wire layout (%zu-bit)\n", sizeof(void *) * 8);
+	return 0;
 }
