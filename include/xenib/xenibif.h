@@ -153,6 +153,9 @@
 
 #define XENIB_NAME_MAX			64
 
+/* Grant pages are 4 KiB whatever the guest's own page size. */
+#define XENIB_PAGE_SIZE			4096
+
 /* Control operations. */
 #define XENIB_OP_NOP			0 /* echo, optionally raise an event */
 #define XENIB_OP_QUERY_DEVICE		1 /* device attributes */
@@ -160,7 +163,19 @@
 #define XENIB_OP_QUERY_PKEY		3 /* one P_Key table entry */
 #define XENIB_OP_ALLOC_PD		4 /* new protection domain */
 #define XENIB_OP_DEALLOC_PD		5 /* release a protection domain */
-#define XENIB_OP_MAX			6
+#define XENIB_OP_CREATE_CQ		6 /* new completion queue */
+#define XENIB_OP_DESTROY_CQ		7
+#define XENIB_OP_CREATE_QP		8 /* new queue pair */
+#define XENIB_OP_MODIFY_QP		9 /* QP state and attributes */
+#define XENIB_OP_QUERY_QP		10
+#define XENIB_OP_DESTROY_QP		11
+#define XENIB_OP_CREATE_SRQ		12 /* new shared receive queue */
+#define XENIB_OP_MODIFY_SRQ		13
+#define XENIB_OP_QUERY_SRQ		14
+#define XENIB_OP_DESTROY_SRQ		15
+#define XENIB_OP_CREATE_AH		16 /* new address handle */
+#define XENIB_OP_DESTROY_AH		17
+#define XENIB_OP_MAX			18
 
 /*
  * Object handles
@@ -324,6 +339,210 @@ struct xenib_handle_resp {
 	uint32_t handle;
 };
 
+/*
+ * Queues
+ * ======
+ *
+ * Every work queue (send queue, receive queue, shared receive queue) and
+ * completion queue lives in frontend memory, in the layout of Linux's rxe
+ * driver (struct rxe_queue_buf, rdma/rdma_user_rxe.h), so that the guest
+ * process that maps it can post and poll without the backend:
+ *
+ *   byte   0  log2 of the element size      (informational for the guest)
+ *   byte   4  index mask = slots - 1         (informational for the guest)
+ *   byte 128  producer index
+ *   byte 256  consumer index
+ *   byte 384  slot 0; slot i at 384 + (i << log2 element size)
+ *
+ * Indices run freely and are masked on use.  The frontend grants every page
+ * of the buffer to the backend and lists the grant references in "indirect"
+ * pages: each indirect page holds up to XENIB_REFS_PER_INDIRECT references,
+ * in order, and is granted read-only.  The backend maps the indirect pages,
+ * copies the references out, unmaps them and maps the buffer; the frontend
+ * ends its grants of the indirect pages once it has the response.
+ *
+ * The backend never takes geometry from the shared header: it uses
+ * log2_elem_size and log2_slots from the request, checks that the buffer is
+ * exactly large enough for them, and masks every index it reads.
+ */
+#define XENIB_QUEUE_HDR_SIZE		384
+#define XENIB_QUEUE_PROD_OFFSET		128
+#define XENIB_QUEUE_CONS_OFFSET		256
+#define XENIB_QUEUE_MAX_INDIRECT	8
+#define XENIB_REFS_PER_INDIRECT		(XENIB_PAGE_SIZE / 4)
+#define XENIB_QUEUE_MAX_PAGES \
+	(XENIB_QUEUE_MAX_INDIRECT * XENIB_REFS_PER_INDIRECT)
+#define XENIB_QUEUE_MIN_ELEM_LOG2	6	/* 64-byte elements at least */
+#define XENIB_QUEUE_MAX_ELEM_LOG2	12
+
+struct xenib_queue {
+	uint32_t nr_pages;		/* pages in the buffer */
+	uint8_t log2_elem_size;
+	uint8_t log2_slots;
+	uint16_t nr_indirect;		/* indirect pages used */
+	uint32_t indirect[XENIB_QUEUE_MAX_INDIRECT];	/* grant refs */
+};
+
+/*
+ * XENIB_OP_CREATE_CQ: a CQ of at least "cqe" entries on the real device
+ * (its events and completions arrive through the queue, issue 4).  The
+ * queue's elements are struct ib_uverbs_wc.  Answers the handle.
+ * XENIB_OP_DESTROY_CQ (struct xenib_handle_req): -EBUSY while a QP uses it.
+ */
+struct xenib_create_cq_req {
+	uint32_t cqe;
+	uint32_t rsvd;
+	struct xenib_queue queue;
+};
+
+/*
+ * Address vectors.  GID indices are not shared between the ends (the guest
+ * has a GID table of its own), so a source GID travels by value and type
+ * and the backend looks it up in the real port's table; a GID the real
+ * port does not have fails with -EINVAL.  dmac is the destination's
+ * Ethernet address, already resolved by the frontend (RoCE).  port 1 in the
+ * guest is the attached port.
+ */
+#define XENIB_AH_F_GRH			(1U << 0)
+
+struct xenib_ah_attr {
+	uint8_t dgid[16];
+	uint8_t sgid[16];
+	uint32_t flow_label;
+	uint8_t hop_limit;
+	uint8_t traffic_class;
+	uint8_t sl;
+	uint8_t static_rate;
+	uint8_t gid_type;		/* IB_GID_TYPE_* of the source GID */
+	uint8_t flags;			/* XENIB_AH_F_* */
+	uint8_t dmac[6];
+};
+
+/* QP types, as the verbs ABI numbers them. */
+#define XENIB_QPT_RC			2
+#define XENIB_QPT_UC			3
+#define XENIB_QPT_UD			4
+
+/*
+ * XENIB_OP_CREATE_QP: a QP in PD "pd" with the CQs and, if "srq" is not 0,
+ * the SRQ named.  The capacities are the guest's request; the real QP gets
+ * them and the response says what it got.  The send queue's elements are
+ * struct rxe_send_wqe, the receive queue's struct rxe_recv_wqe; with an SRQ
+ * there is no receive queue (rq.nr_pages 0).
+ */
+#define XENIB_QP_F_SIG_ALL		(1U << 0)
+
+struct xenib_qp_cap {
+	uint32_t max_send_wr;
+	uint32_t max_recv_wr;
+	uint32_t max_send_sge;
+	uint32_t max_recv_sge;
+	uint32_t max_inline_data;
+	uint32_t rsvd;
+};
+
+struct xenib_create_qp_req {
+	uint32_t pd;
+	uint32_t send_cq;
+	uint32_t recv_cq;
+	uint32_t srq;
+	uint8_t qp_type;		/* XENIB_QPT_* */
+	uint8_t flags;			/* XENIB_QP_F_* */
+	uint16_t rsvd0;
+	uint32_t rsvd1;
+	struct xenib_qp_cap cap;
+	struct xenib_queue sq;
+	struct xenib_queue rq;
+};
+
+struct xenib_create_qp_resp {
+	uint32_t handle;
+	uint32_t qp_num;		/* the real QP number: peers use it */
+	struct xenib_qp_cap cap;
+};
+
+/*
+ * QP attributes as struct ib_qp_attr; attr_mask bits are IB_QP_* (the
+ * verbs ABI's IBV_QP_*).  Only XENIB_QP_ATTR_MASK may be set.
+ */
+#define XENIB_QP_ATTR_MASK		((1U << 21) - 1)
+
+struct xenib_qp_attr {
+	uint32_t qp_state;
+	uint32_t cur_qp_state;
+	uint32_t path_mtu;
+	uint32_t path_mig_state;
+	uint32_t qkey;
+	uint32_t rq_psn;
+	uint32_t sq_psn;
+	uint32_t dest_qp_num;
+	uint32_t qp_access_flags;
+	uint16_t pkey_index;
+	uint16_t alt_pkey_index;
+	uint8_t en_sqd_async_notify;
+	uint8_t sq_draining;
+	uint8_t max_rd_atomic;
+	uint8_t max_dest_rd_atomic;
+	uint8_t min_rnr_timer;
+	uint8_t timeout;
+	uint8_t retry_cnt;
+	uint8_t rnr_retry;
+	uint8_t alt_timeout;
+	uint8_t rsvd[3];
+	struct xenib_qp_cap cap;
+	struct xenib_ah_attr ah_attr;
+	struct xenib_ah_attr alt_ah_attr;
+};
+
+/* XENIB_OP_MODIFY_QP; XENIB_OP_QUERY_QP answers struct xenib_qp_attr. */
+struct xenib_modify_qp_req {
+	uint32_t handle;
+	uint32_t attr_mask;
+	struct xenib_qp_attr attr;
+};
+
+struct xenib_query_qp_req {
+	uint32_t handle;
+	uint32_t attr_mask;
+};
+
+/*
+ * XENIB_OP_CREATE_SRQ: elements struct rxe_recv_wqe.  MODIFY_SRQ may only
+ * set the limit (IB_SRQ_LIMIT); resizing is not supported.
+ */
+struct xenib_srq_attr {
+	uint32_t max_wr;
+	uint32_t max_sge;
+	uint32_t srq_limit;
+	uint32_t rsvd;
+};
+
+struct xenib_create_srq_req {
+	uint32_t pd;
+	uint32_t rsvd;
+	struct xenib_srq_attr attr;
+	struct xenib_queue queue;
+};
+
+struct xenib_create_srq_resp {
+	uint32_t handle;
+	uint32_t rsvd;
+	struct xenib_srq_attr attr;
+};
+
+struct xenib_modify_srq_req {
+	uint32_t handle;
+	uint32_t attr_mask;		/* IB_SRQ_* */
+	struct xenib_srq_attr attr;
+};
+
+/* XENIB_OP_CREATE_AH: answers the handle, which UD WQEs carry as ah_num. */
+struct xenib_create_ah_req {
+	uint32_t pd;
+	uint32_t rsvd;
+	struct xenib_ah_attr attr;
+};
+
 struct xenib_ctrl_request {
 	uint64_t id;		/* echoed in the response */
 	uint16_t op;		/* XENIB_OP_* */
@@ -333,6 +552,13 @@ struct xenib_ctrl_request {
 		struct xenib_nop_req nop;
 		struct xenib_query_pkey_req query_pkey;
 		struct xenib_handle_req handle;
+		struct xenib_create_cq_req create_cq;
+		struct xenib_create_qp_req create_qp;
+		struct xenib_modify_qp_req modify_qp;
+		struct xenib_query_qp_req query_qp;
+		struct xenib_create_srq_req create_srq;
+		struct xenib_modify_srq_req modify_srq;
+		struct xenib_create_ah_req create_ah;
 		uint8_t pad[XENIB_MSG_PAYLOAD];
 	} u;
 };
@@ -348,15 +574,16 @@ struct xenib_ctrl_response {
 		struct xenib_port_attr port;
 		struct xenib_query_pkey_resp query_pkey;
 		struct xenib_handle_resp handle;
+		struct xenib_create_qp_resp create_qp;
+		struct xenib_qp_attr query_qp;
+		struct xenib_create_srq_resp create_srq;
+		struct xenib_srq_attr query_srq;
 		uint8_t pad[XENIB_MSG_PAYLOAD];
 	} u;
 };
 
 DEFINE_RING_TYPES(xenib_ctrl, struct xenib_ctrl_request,
 		  struct xenib_ctrl_response);
-
-/* Grant pages are 4 KiB whatever the guest's own page size. */
-#define XENIB_PAGE_SIZE			4096
 
 #define XENIB_CTRL_RING_SIZE(pages) \
 	__CONST_RING_SIZE(xenib_ctrl, (pages) * XENIB_PAGE_SIZE)

@@ -58,6 +58,35 @@ int main(void)
 	OFF(xenib_event, data, 8);
 	OFF(xenib_event_sring, overflows, 8);
 
+	/* Queues and the objects that carry them. */
+	CHECK_EQ("sizeof queue", sizeof(struct xenib_queue), 40);
+	CHECK_EQ("sizeof ah attr", sizeof(struct xenib_ah_attr), 48);
+	CHECK_EQ("sizeof qp cap", sizeof(struct xenib_qp_cap), 24);
+	CHECK_EQ("sizeof qp attr", sizeof(struct xenib_qp_attr), 172);
+	CHECK_EQ("sizeof create_qp req", sizeof(struct xenib_create_qp_req), 128);
+	CHECK_EQ("sizeof modify_qp req", sizeof(struct xenib_modify_qp_req), 180);
+	CHECK_EQ("sizeof create_srq req", sizeof(struct xenib_create_srq_req), 64);
+	CHECK_EQ("sizeof create_ah req", sizeof(struct xenib_create_ah_req), 56);
+	CHECK_EQ("queue indirect pages cover", XENIB_QUEUE_MAX_PAGES, 8192);
+	OFF(xenib_queue, log2_elem_size, 4);
+	OFF(xenib_queue, nr_indirect, 6);
+	OFF(xenib_queue, indirect, 8);
+	OFF(xenib_create_cq_req, queue, 8);
+	OFF(xenib_ah_attr, flow_label, 32);
+	OFF(xenib_ah_attr, dmac, 42);
+	OFF(xenib_qp_attr, pkey_index, 36);
+	OFF(xenib_qp_attr, cap, 52);
+	OFF(xenib_qp_attr, ah_attr, 76);
+	OFF(xenib_qp_attr, alt_ah_attr, 124);
+	OFF(xenib_create_qp_req, qp_type, 16);
+	OFF(xenib_create_qp_req, cap, 24);
+	OFF(xenib_create_qp_req, sq, 48);
+	OFF(xenib_create_qp_req, rq, 88);
+	OFF(xenib_create_qp_resp, cap, 8);
+	OFF(xenib_modify_qp_req, attr, 8);
+	OFF(xenib_create_srq_req, queue, 24);
+	OFF(xenib_create_srq_resp, attr, 8);
+	OFF(xenib_create_ah_req, attr, 8);
 
 	printf("ok wire layout (%zu-bit)\n", sizeof(void *) * 8);
 	return 0;
