@@ -37,6 +37,16 @@ struct xenib_be_stats {
 	u64 spurious_interrupts;
 };
 
+/* A queue in frontend memory, mapped into the backend; see queue.c. */
+struct xenib_be_queue {
+	void *buf;			/* struct rxe_queue_buf layout */
+	u32 log2_elem_size;		/* ours, never read from buf */
+	u32 index_mask;
+	unsigned int nr_pages;
+	struct page **pages;
+	grant_handle_t *handles;
+};
+
 /* One frontend's connection: one xenbus backend device. */
 struct xenib_be {
 	struct xenbus_device *dev;
@@ -70,6 +80,11 @@ struct xenib_be {
 
 	/* Objects on the real device, by handle; see resource.c. */
 	struct xarray pds;
+	struct xarray cqs;
+	struct xarray qps;
+	struct xarray srqs;
+	struct xarray ahs;
+	unsigned int queue_pages;	/* mapped for queues, see queue.c */
 
 	struct xenib_be_stats stats;
 };
@@ -86,13 +101,91 @@ int xenib_hca_query_pkey(struct xenib_be *be,
 			 const struct xenib_query_pkey_req *req,
 			 struct xenib_query_pkey_resp *resp);
 
+/* Objects a frontend owns on the real device; see resource.c. */
+struct xenib_be_pd {
+	struct ib_pd *pd;
+	/* Objects created in this PD; it cannot go while there are any. */
+	unsigned int users;
+};
+
+struct xenib_be_cq {
+	struct ib_cq *cq;
+	struct xenib_be_queue *queue;
+	unsigned int users;		/* QPs using it */
+};
+
+struct xenib_be_srq {
+	struct ib_srq *srq;
+	struct xenib_be_pd *pd;
+	struct xenib_be_queue *queue;
+	unsigned int users;		/* QPs using it */
+};
+
+struct xenib_be_qp {
+	struct ib_qp *qp;
+	struct xenib_be_pd *pd;
+	struct xenib_be_cq *send_cq;
+	struct xenib_be_cq *recv_cq;
+	struct xenib_be_srq *srq;
+	struct xenib_be_queue *sq;
+	struct xenib_be_queue *rq;
+};
+
+struct xenib_be_ah {
+	struct ib_ah *ah;
+	struct xenib_be_pd *pd;
+};
+
 /* resource.c */
 void xenib_be_resources_init(struct xenib_be *be);
 void xenib_be_resources_release(struct xenib_be *be);
 void xenib_be_resources_cap(struct xenib_device_attr *attr);
+int xenib_be_insert(struct xarray *xa, void *obj, unsigned int quota,
+		    u32 *handle);
 int xenib_be_alloc_pd(struct xenib_be *be, struct xenib_handle_resp *resp);
 int xenib_be_dealloc_pd(struct xenib_be *be,
 			const struct xenib_handle_req *req);
+int xenib_be_create_cq(struct xenib_be *be,
+		       const struct xenib_create_cq_req *req,
+		       struct xenib_handle_resp *resp);
+int xenib_be_destroy_cq(struct xenib_be *be,
+			const struct xenib_handle_req *req);
+int xenib_be_create_srq(struct xenib_be *be,
+			const struct xenib_create_srq_req *req,
+			struct xenib_create_srq_resp *resp);
+int xenib_be_modify_srq(struct xenib_be *be,
+			const struct xenib_modify_srq_req *req);
+int xenib_be_query_srq(struct xenib_be *be, const struct xenib_handle_req *req,
+		       struct xenib_srq_attr *resp);
+int xenib_be_destroy_srq(struct xenib_be *be,
+			 const struct xenib_handle_req *req);
+int xenib_be_create_ah(struct xenib_be *be,
+		       const struct xenib_create_ah_req *req,
+		       struct xenib_handle_resp *resp);
+int xenib_be_destroy_ah(struct xenib_be *be,
+			const struct xenib_handle_req *req);
+
+/* qp.c */
+extern unsigned int xenib_max_qps;
+int xenib_be_ah_from_wire(struct xenib_be *be, const struct xenib_ah_attr *w,
+			  struct rdma_ah_attr *ah);
+int xenib_be_create_qp(struct xenib_be *be,
+		       const struct xenib_create_qp_req *req,
+		       struct xenib_create_qp_resp *resp);
+int xenib_be_modify_qp(struct xenib_be *be,
+		       const struct xenib_modify_qp_req *req);
+int xenib_be_query_qp(struct xenib_be *be,
+		      const struct xenib_query_qp_req *req,
+		      struct xenib_qp_attr *resp);
+int xenib_be_destroy_qp(struct xenib_be *be,
+			const struct xenib_handle_req *req);
+void xenib_be_release_qp(struct xenib_be *be, struct xenib_be_qp *qp);
+
+/* queue.c */
+struct xenib_be_queue *xenib_be_queue_map(struct xenib_be *be,
+					  const struct xenib_queue *wire,
+					  size_t min_elem, u32 min_slots);
+void xenib_be_queue_unmap(struct xenib_be *be, struct xenib_be_queue *q);
 
 /* ctrl.c */
 int xenib_ctrl_thread(void *arg);

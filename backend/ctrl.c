@@ -97,6 +97,44 @@ static void xenib_dispatch(struct xenib_be *be,
 	case XENIB_OP_DEALLOC_PD:
 		ret = xenib_be_dealloc_pd(be, &req->u.handle);
 		break;
+	case XENIB_OP_CREATE_CQ:
+		ret = xenib_be_create_cq(be, &req->u.create_cq, &resp->u.handle);
+		break;
+	case XENIB_OP_DESTROY_CQ:
+		ret = xenib_be_destroy_cq(be, &req->u.handle);
+		break;
+	case XENIB_OP_CREATE_QP:
+		ret = xenib_be_create_qp(be, &req->u.create_qp,
+					 &resp->u.create_qp);
+		break;
+	case XENIB_OP_MODIFY_QP:
+		ret = xenib_be_modify_qp(be, &req->u.modify_qp);
+		break;
+	case XENIB_OP_QUERY_QP:
+		ret = xenib_be_query_qp(be, &req->u.query_qp, &resp->u.query_qp);
+		break;
+	case XENIB_OP_DESTROY_QP:
+		ret = xenib_be_destroy_qp(be, &req->u.handle);
+		break;
+	case XENIB_OP_CREATE_SRQ:
+		ret = xenib_be_create_srq(be, &req->u.create_srq,
+					  &resp->u.create_srq);
+		break;
+	case XENIB_OP_MODIFY_SRQ:
+		ret = xenib_be_modify_srq(be, &req->u.modify_srq);
+		break;
+	case XENIB_OP_QUERY_SRQ:
+		ret = xenib_be_query_srq(be, &req->u.handle, &resp->u.query_srq);
+		break;
+	case XENIB_OP_DESTROY_SRQ:
+		ret = xenib_be_destroy_srq(be, &req->u.handle);
+		break;
+	case XENIB_OP_CREATE_AH:
+		ret = xenib_be_create_ah(be, &req->u.create_ah, &resp->u.handle);
+		break;
+	case XENIB_OP_DESTROY_AH:
+		ret = xenib_be_destroy_ah(be, &req->u.handle);
+		break;
 	default:
 		ret = -EOPNOTSUPP;
 		break;

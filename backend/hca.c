@@ -20,10 +20,10 @@
  * device's QPs, SRQs and ports behave, which the guest gets unchanged.
  * Everything else (memory windows, XRC, invalidation, checksum offloads and
  * raw packet features) needs backend support that does not exist; a flag
- * not listed here is never advertised.
+ * not listed here is never advertised.  Resizing QPs and SRQs is not
+ * listed either: their rings live in guest memory, sized at creation.
  */
-#define XENIB_GUEST_DEVICE_CAPS	(IB_DEVICE_RESIZE_MAX_WR |		\
-				 IB_DEVICE_BAD_PKEY_CNTR |		\
+#define XENIB_GUEST_DEVICE_CAPS	(IB_DEVICE_BAD_PKEY_CNTR |		\
 				 IB_DEVICE_BAD_QKEY_CNTR |		\
 				 IB_DEVICE_AUTO_PATH_MIG |		\
 				 IB_DEVICE_CHANGE_PHY_PORT |		\
@@ -33,7 +33,6 @@
 				 IB_DEVICE_PORT_ACTIVE_EVENT |		\
 				 IB_DEVICE_SYS_IMAGE_GUID |		\
 				 IB_DEVICE_RC_RNR_NAK_GEN |		\
-				 IB_DEVICE_SRQ_RESIZE |			\
 				 IB_DEVICE_N_NOTIFY_CQ)
 
 static LIST_HEAD(xenib_hca_list);

@@ -8,48 +8,128 @@
  * table.  Tables are bounded by per-guest quotas.  Everything runs with
  * be->lock held, which also keeps the real device (be->hca) alive.
  *
+ * The backend counts the users of PDs, CQs and SRQs itself rather than
+ * leaving it to the real device: ib_core warns when a kernel PD with
+ * objects in it is released, and a guest asking for that must get -EBUSY,
+ * not a warning in Dom0.
+ *
  * Copyright (c) 2026 The xenib authors
  */
 
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <rdma/rdma_user_rxe.h>
 #include "common.h"
 
 static unsigned int max_pds = 1024;
 module_param(max_pds, uint, 0644);
 MODULE_PARM_DESC(max_pds, "Protection domains per guest device");
 
-struct xenib_be_pd {
-	struct ib_pd *pd;
-	/* Objects created in this PD; it cannot go while there are any. */
-	unsigned int users;
-};
+static unsigned int max_cqs = 4096;
+module_param(max_cqs, uint, 0644);
+MODULE_PARM_DESC(max_cqs, "Completion queues per guest device");
+
+static unsigned int max_srqs = 1024;
+module_param(max_srqs, uint, 0644);
+MODULE_PARM_DESC(max_srqs, "Shared receive queues per guest device");
+
+static unsigned int max_ahs = 4096;
+module_param(max_ahs, uint, 0644);
+MODULE_PARM_DESC(max_ahs, "Address handles per guest device");
 
 void xenib_be_resources_init(struct xenib_be *be)
 {
 	xa_init_flags(&be->pds, XA_FLAGS_ALLOC1);
+	xa_init_flags(&be->cqs, XA_FLAGS_ALLOC1);
+	xa_init_flags(&be->qps, XA_FLAGS_ALLOC1);
+	xa_init_flags(&be->srqs, XA_FLAGS_ALLOC1);
+	xa_init_flags(&be->ahs, XA_FLAGS_ALLOC1);
+}
+
+/*
+ * Give @obj a handle in @xa, at most @quota of them.  A used-up quota is
+ * -ENOMEM, the errno of a real device out of the resource.
+ */
+int xenib_be_insert(struct xarray *xa, void *obj, unsigned int quota,
+		    u32 *handle)
+{
+	int err;
+
+	if (!quota)
+		return -ENOMEM;
+	err = xa_alloc(xa, handle, obj, XA_LIMIT(1, quota), GFP_KERNEL);
+	/* xa_alloc says -EBUSY when the range is used up. */
+	return err == -EBUSY ? -ENOMEM : err;
+}
+
+static void xenib_be_free_ah(struct xenib_be *be, struct xenib_be_ah *ah)
+{
+	rdma_destroy_ah(ah->ah, RDMA_DESTROY_AH_SLEEPABLE);
+	ah->pd->users--;
+	kfree(ah);
+}
+
+static void xenib_be_free_srq(struct xenib_be *be, struct xenib_be_srq *srq)
+{
+	ib_destroy_srq(srq->srq);
+	xenib_be_queue_unmap(be, srq->queue);
+	srq->pd->users--;
+	kfree(srq);
+}
+
+static void xenib_be_free_cq(struct xenib_be *be, struct xenib_be_cq *cq)
+{
+	ib_destroy_cq(cq->cq);
+	xenib_be_queue_unmap(be, cq->queue);
+	kfree(cq);
 }
 
 /*
  * Release every object of @be on the real device: the connection ended or
- * the device is going away.  Called with be->lock held.
+ * the device is going away.  Users go before what they use.  Called with
+ * be->lock held.
  */
 void xenib_be_resources_release(struct xenib_be *be)
 {
+	struct xenib_be_srq *srq;
+	struct xenib_be_qp *qp;
+	struct xenib_be_ah *ah;
+	struct xenib_be_cq *cq;
 	struct xenib_be_pd *pd;
 	unsigned long handle;
 
+	xa_for_each(&be->ahs, handle, ah) {
+		xa_erase(&be->ahs, handle);
+		xenib_be_free_ah(be, ah);
+	}
+	xa_for_each(&be->qps, handle, qp) {
+		xa_erase(&be->qps, handle);
+		xenib_be_release_qp(be, qp);
+	}
+	xa_for_each(&be->srqs, handle, srq) {
+		xa_erase(&be->srqs, handle);
+		xenib_be_free_srq(be, srq);
+	}
+	xa_for_each(&be->cqs, handle, cq) {
+		xa_erase(&be->cqs, handle);
+		xenib_be_free_cq(be, cq);
+	}
 	xa_for_each(&be->pds, handle, pd) {
 		xa_erase(&be->pds, handle);
 		ib_dealloc_pd(pd->pd);
 		kfree(pd);
 	}
+	WARN_ON(be->queue_pages);
 }
 
 /* What the guest may count on: the device's limits, capped by its quotas. */
 void xenib_be_resources_cap(struct xenib_device_attr *attr)
 {
 	attr->max_pd = min(attr->max_pd, max_pds);
+	attr->max_cq = min(attr->max_cq, max_cqs);
+	attr->max_qp = min(attr->max_qp, xenib_max_qps);
+	attr->max_srq = min(attr->max_srq, max_srqs);
+	attr->max_ah = min(attr->max_ah, max_ahs);
 }
 
 int xenib_be_alloc_pd(struct xenib_be *be, struct xenib_handle_resp *resp)
@@ -64,12 +144,10 @@ int xenib_be_alloc_pd(struct xenib_be *be, struct xenib_handle_resp *resp)
 	if (!pd)
 		return -ENOMEM;
 
-	err = xa_alloc(&be->pds, &handle, pd, XA_LIMIT(1, max_pds),
-		       GFP_KERNEL);
+	err = xenib_be_insert(&be->pds, pd, max_pds, &handle);
 	if (err) {
 		kfree(pd);
-		/* xa_alloc says -EBUSY when the quota is used up. */
-		return err == -EBUSY ? -ENOMEM : err;
+		return err;
 	}
 
 	/*
@@ -102,5 +180,248 @@ int xenib_be_dealloc_pd(struct xenib_be *be, const struct xenib_handle_req *req)
 	xa_erase(&be->pds, req->handle);
 	ib_dealloc_pd(pd->pd);
 	kfree(pd);
+	return 0;
+}
+
+int xenib_be_create_cq(struct xenib_be *be,
+		       const struct xenib_create_cq_req *req,
+		       struct xenib_handle_resp *resp)
+{
+	struct ib_cq_init_attr attr = { .cqe = req->cqe };
+	struct xenib_be_cq *cq;
+	u32 handle;
+	int err;
+
+	if (!be->hca)
+		return -ENODEV;
+	if (req->rsvd)
+		return -EINVAL;
+	/* The real device checks the size; the guest ring must hold it. */
+	if (!req->cqe || req->cqe > INT_MAX)
+		return -EINVAL;
+
+	cq = kzalloc(sizeof(*cq), GFP_KERNEL);
+	if (!cq)
+		return -ENOMEM;
+	err = xenib_be_insert(&be->cqs, cq, max_cqs, &handle);
+	if (err)
+		goto fail_free;
+
+	cq->queue = xenib_be_queue_map(be, &req->queue,
+				       sizeof(struct ib_uverbs_wc), req->cqe);
+	if (IS_ERR(cq->queue)) {
+		err = PTR_ERR(cq->queue);
+		goto fail_erase;
+	}
+	/* Completions are moved to the guest ring by the engine (issue 4). */
+	cq->cq = ib_create_cq(be->hca->ibdev, NULL, NULL, cq, &attr);
+	if (IS_ERR(cq->cq)) {
+		err = PTR_ERR(cq->cq);
+		goto fail_unmap;
+	}
+	resp->handle = handle;
+	return 0;
+
+fail_unmap:
+	xenib_be_queue_unmap(be, cq->queue);
+fail_erase:
+	xa_erase(&be->cqs, handle);
+fail_free:
+	kfree(cq);
+	return err;
+}
+
+int xenib_be_destroy_cq(struct xenib_be *be, const struct xenib_handle_req *req)
+{
+	struct xenib_be_cq *cq;
+
+	if (req->rsvd)
+		return -EINVAL;
+	cq = xa_load(&be->cqs, req->handle);
+	if (!cq)
+		return -ENOENT;
+	if (cq->users)
+		return -EBUSY;
+	xa_erase(&be->cqs, req->handle);
+	xenib_be_free_cq(be, cq);
+	return 0;
+}
+
+static void xenib_be_srq_attr_to_wire(const struct ib_srq_attr *a,
+				      struct xenib_srq_attr *w)
+{
+	w->max_wr = a->max_wr;
+	w->max_sge = a->max_sge;
+	w->srq_limit = a->srq_limit;
+	w->rsvd = 0;
+}
+
+int xenib_be_create_srq(struct xenib_be *be,
+			const struct xenib_create_srq_req *req,
+			struct xenib_create_srq_resp *resp)
+{
+	struct ib_srq_init_attr init = {
+		.srq_type = IB_SRQT_BASIC,
+		.attr = {
+			.max_wr = req->attr.max_wr,
+			.max_sge = req->attr.max_sge,
+			.srq_limit = req->attr.srq_limit,
+		},
+	};
+	struct xenib_be_srq *srq;
+	struct xenib_be_pd *pd;
+	u32 handle;
+	int err;
+
+	if (!be->hca)
+		return -ENODEV;
+	if (req->rsvd || req->attr.rsvd)
+		return -EINVAL;
+	pd = xa_load(&be->pds, req->pd);
+	if (!pd)
+		return -ENOENT;
+	if (req->attr.max_wr > INT_MAX || req->attr.max_sge > U16_MAX)
+		return -EINVAL;
+
+	srq = kzalloc(sizeof(*srq), GFP_KERNEL);
+	if (!srq)
+		return -ENOMEM;
+	err = xenib_be_insert(&be->srqs, srq, max_srqs, &handle);
+	if (err)
+		goto fail_free;
+	srq->queue = xenib_be_queue_map(be, &req->queue,
+					sizeof(struct rxe_recv_wqe) +
+					req->attr.max_sge *
+					sizeof(struct rxe_sge),
+					req->attr.max_wr);
+	if (IS_ERR(srq->queue)) {
+		err = PTR_ERR(srq->queue);
+		goto fail_erase;
+	}
+	srq->srq = ib_create_srq(pd->pd, &init);
+	if (IS_ERR(srq->srq)) {
+		err = PTR_ERR(srq->srq);
+		goto fail_unmap;
+	}
+	srq->pd = pd;
+	pd->users++;
+	resp->handle = handle;
+	xenib_be_srq_attr_to_wire(&init.attr, &resp->attr);
+	return 0;
+
+fail_unmap:
+	xenib_be_queue_unmap(be, srq->queue);
+fail_erase:
+	xa_erase(&be->srqs, handle);
+fail_free:
+	kfree(srq);
+	return err;
+}
+
+int xenib_be_modify_srq(struct xenib_be *be,
+			const struct xenib_modify_srq_req *req)
+{
+	struct ib_srq_attr attr = { .srq_limit = req->attr.srq_limit };
+	struct xenib_be_srq *srq;
+
+	srq = xa_load(&be->srqs, req->handle);
+	if (!srq)
+		return -ENOENT;
+	/* The guest's ring cannot grow under it: no resizing. */
+	if (req->attr_mask & ~IB_SRQ_LIMIT)
+		return -EOPNOTSUPP;
+	return ib_modify_srq(srq->srq, &attr, req->attr_mask);
+}
+
+int xenib_be_query_srq(struct xenib_be *be, const struct xenib_handle_req *req,
+		       struct xenib_srq_attr *resp)
+{
+	struct ib_srq_attr attr = {};
+	struct xenib_be_srq *srq;
+	int err;
+
+	if (req->rsvd)
+		return -EINVAL;
+	srq = xa_load(&be->srqs, req->handle);
+	if (!srq)
+		return -ENOENT;
+	err = ib_query_srq(srq->srq, &attr);
+	if (!err)
+		xenib_be_srq_attr_to_wire(&attr, resp);
+	return err;
+}
+
+int xenib_be_destroy_srq(struct xenib_be *be,
+			 const struct xenib_handle_req *req)
+{
+	struct xenib_be_srq *srq;
+
+	if (req->rsvd)
+		return -EINVAL;
+	srq = xa_load(&be->srqs, req->handle);
+	if (!srq)
+		return -ENOENT;
+	if (srq->users)
+		return -EBUSY;
+	xa_erase(&be->srqs, req->handle);
+	xenib_be_free_srq(be, srq);
+	return 0;
+}
+
+int xenib_be_create_ah(struct xenib_be *be,
+		       const struct xenib_create_ah_req *req,
+		       struct xenib_handle_resp *resp)
+{
+	struct rdma_ah_attr attr;
+	struct xenib_be_ah *ah;
+	struct xenib_be_pd *pd;
+	u32 handle;
+	int err;
+
+	if (!be->hca)
+		return -ENODEV;
+	if (req->rsvd)
+		return -EINVAL;
+	pd = xa_load(&be->pds, req->pd);
+	if (!pd)
+		return -ENOENT;
+
+	ah = kzalloc(sizeof(*ah), GFP_KERNEL);
+	if (!ah)
+		return -ENOMEM;
+	err = xenib_be_insert(&be->ahs, ah, max_ahs, &handle);
+	if (err)
+		goto fail_free;
+	err = xenib_be_ah_from_wire(be, &req->attr, &attr);
+	if (err)
+		goto fail_erase;
+	ah->ah = rdma_create_ah(pd->pd, &attr, RDMA_CREATE_AH_SLEEPABLE);
+	rdma_destroy_ah_attr(&attr);
+	if (IS_ERR(ah->ah)) {
+		err = PTR_ERR(ah->ah);
+		goto fail_erase;
+	}
+	ah->pd = pd;
+	pd->users++;
+	resp->handle = handle;
+	return 0;
+
+fail_erase:
+	xa_erase(&be->ahs, handle);
+fail_free:
+	kfree(ah);
+	return err;
+}
+
+int xenib_be_destroy_ah(struct xenib_be *be, const struct xenib_handle_req *req)
+{
+	struct xenib_be_ah *ah;
+
+	if (req->rsvd)
+		return -EINVAL;
+	ah = xa_erase(&be->ahs, req->handle);
+	if (!ah)
+		return -ENOENT;
+	xenib_be_free_ah(be, ah);
 	return 0;
 }

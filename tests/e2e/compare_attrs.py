@@ -56,6 +56,14 @@ DIFFERENCES = {
                          lambda g, n: g >= 1),
     "max_pd": ("the real limit capped by the per-guest quota",
                lambda g, n: 0 < g <= n),
+    "max_cq": ("the real limit capped by the per-guest quota",
+               lambda g, n: 0 < g <= n),
+    "max_qp": ("the real limit capped by the per-guest quota",
+               lambda g, n: 0 < g <= n),
+    "max_srq": ("the real limit capped by the per-guest quota",
+                lambda g, n: 0 < g <= n),
+    "max_ah": ("the real limit capped by the per-guest quota",
+               lambda g, n: 0 < g <= n),
     "max_mw": ("0: no memory windows for guests", lambda g, n: g == 0),
 }
 

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-ibback: queue pairs and address vectors.
+ *
+ * A guest QP is a real kernel QP on the real device plus the guest's send
+ * and receive queues mapped from guest memory.  QP numbers are the real
+ * ones, so peers address guest QPs directly; GIDs travel by value, since a
+ * guest's GID indices are its own.
+ *
+ * Copyright (c) 2026 The xenib authors
+ */
+
+#include <linux/etherdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <rdma/ib_cache.h>
+#include <rdma/rdma_user_rxe.h>
+#include "common.h"
+
+unsigned int xenib_max_qps = 4096;
+module_param_named(max_qps, xenib_max_qps, uint, 0644);
+MODULE_PARM_DESC(max_qps, "Queue pairs per guest device");
+
+/* Attributes a guest may modify; the rest need backend support. */
+#define XENIB_QP_MODIFY_MASK	(IB_QP_STATE | IB_QP_CUR_STATE |	\
+				 IB_QP_EN_SQD_ASYNC_NOTIFY |		\
+				 IB_QP_ACCESS_FLAGS | IB_QP_PKEY_INDEX |	\
+				 IB_QP_PORT | IB_QP_QKEY | IB_QP_AV |	\
+				 IB_QP_PATH_MTU | IB_QP_TIMEOUT |	\
+				 IB_QP_RETRY_CNT | IB_QP_RNR_RETRY |	\
+				 IB_QP_RQ_PSN | IB_QP_MAX_QP_RD_ATOMIC |	\
+				 IB_QP_ALT_PATH | IB_QP_MIN_RNR_TIMER |	\
+				 IB_QP_SQ_PSN | IB_QP_MAX_DEST_RD_ATOMIC |	\
+				 IB_QP_PATH_MIG_STATE | IB_QP_CAP |	\
+				 IB_QP_DEST_QPN)
+
+static_assert(XENIB_QP_MODIFY_MASK == XENIB_QP_ATTR_MASK);
+
+/*
+ * Build a kernel address vector on the attached port from a guest's.  The
+ * source GID is looked up by value in the real port's table and held in
+ * @ah; the caller drops it with rdma_destroy_ah_attr().
+ */
+int xenib_be_ah_from_wire(struct xenib_be *be, const struct xenib_ah_attr *w,
+			  struct rdma_ah_attr *ah)
+{
+	struct ib_device *dev = be->hca->ibdev;
+	const struct ib_gid_attr *sgid_attr;
+	union ib_gid sgid, dgid;
+
+	memset(ah, 0, sizeof(*ah));
+	if (w->flags & ~XENIB_AH_F_GRH ||
+	    w->gid_type > IB_GID_TYPE_ROCE_UDP_ENCAP)
+		return -EINVAL;
+	ah->type = rdma_ah_find_type(dev, be->port);
+	rdma_ah_set_port_num(ah, be->port);
+	rdma_ah_set_sl(ah, w->sl);
+	rdma_ah_set_static_rate(ah, w->static_rate);
+	if (!(w->flags & XENIB_AH_F_GRH))
+		/* RoCE has no addressing without a GRH. */
+		return ah->type == RDMA_AH_ATTR_TYPE_ROCE ? -EINVAL : 0;
+
+	memcpy(sgid.raw, w->sgid, sizeof(sgid.raw));
+	memcpy(dgid.raw, w->dgid, sizeof(dgid.raw));
+	sgid_attr = rdma_find_gid_by_port(dev, &sgid, w->gid_type, be->port,
+					  NULL);
+	if (IS_ERR(sgid_attr))
+		return -EINVAL;
+	rdma_move_grh_sgid_attr(ah, &dgid, w->flow_label, w->hop_limit,
+				w->traffic_class, sgid_attr);
+	if (ah->type == RDMA_AH_ATTR_TYPE_ROCE)
+		memcpy(ah->roce.dmac, w->dmac, ETH_ALEN);
+	return 0;
+}
+
+static void xenib_be_ah_to_wire(struct xenib_be *be,
+				const struct rdma_ah_attr *ah,
+				struct xenib_ah_attr *w)
+{
+	const struct ib_global_route *grh;
+	const struct ib_gid_attr *sgid_attr;
+
+	memset(w, 0, sizeof(*w));
+	w->sl = rdma_ah_get_sl(ah);
+	w->static_rate = rdma_ah_get_static_rate(ah);
+	if (ah->type == RDMA_AH_ATTR_TYPE_ROCE)
+		memcpy(w->dmac, ah->roce.dmac, ETH_ALEN);
+	if (!(rdma_ah_get_ah_flags(ah) & IB_AH_GRH))
+		return;
+
+	grh = rdma_ah_read_grh(ah);
+	w->flags = XENIB_AH_F_GRH;
+	memcpy(w->dgid, grh->dgid.raw, sizeof(w->dgid));
+	w->flow_label = grh->flow_label;
+	w->hop_limit = grh->hop_limit;
+	w->traffic_class = grh->traffic_class;
+	/* ib_query_qp() gives the index only: the guest needs the GID. */
+	sgid_attr = rdma_get_gid_attr(be->hca->ibdev, be->port,
+				      grh->sgid_index);
+	if (!IS_ERR(sgid_attr)) {
+		memcpy(w->sgid, sgid_attr->gid.raw, sizeof(w->sgid));
+		w->gid_type = sgid_attr->gid_type;
+		rdma_put_gid_attr(sgid_attr);
+	}
+}
+
+static void xenib_be_cap_to_wire(const struct ib_qp_cap *c,
+				 struct xenib_qp_cap *w)
+{
+	w->max_send_wr = c->max_send_wr;
+	w->max_recv_wr = c->max_recv_wr;
+	w->max_send_sge = c->max_send_sge;
+	w->max_recv_sge = c->max_recv_sge;
+	w->max_inline_data = c->max_inline_data;
+	w->rsvd = 0;
+}
+
+/* Tear down @qp, which is no longer in the table. */
+void xenib_be_release_qp(struct xenib_be *be, struct xenib_be_qp *qp)
+{
+	ib_destroy_qp(qp->qp);
+	xenib_be_queue_unmap(be, qp->sq);
+	xenib_be_queue_unmap(be, qp->rq);
+	qp->pd->users--;
+	qp->send_cq->users--;
+	qp->recv_cq->users--;
+	if (qp->srq)
+		qp->srq->users--;
+	kfree(qp);
+}
+
+static int xenib_be_check_qp_cap(const struct xenib_qp_cap *cap)
+{
+	/* The real device has its limits; these keep sizes sane first. */
+	if (cap->rsvd || cap->max_send_wr > INT_MAX ||
+	    cap->max_recv_wr > INT_MAX || cap->max_send_sge > U16_MAX ||
+	    cap->max_recv_sge > U16_MAX ||
+	    cap->max_inline_data > XENIB_PAGE_SIZE)
+		return -EINVAL;
+	return 0;
+}
+
+int xenib_be_create_qp(struct xenib_be *be,
+		       const struct xenib_create_qp_req *req,
+		       struct xenib_create_qp_resp *resp)
+{
+	const struct xenib_qp_cap *cap = &req->cap;
+	struct ib_qp_init_attr init = {};
+	struct xenib_be_qp *qp;
+	struct xenib_be_pd *pd;
+	struct xenib_be_cq *scq, *rcq;
+	struct xenib_be_srq *srq = NULL;
+	size_t sq_elem;
+	u32 handle;
+	int err;
+
+	if (!be->hca)
+		return -ENODEV;
+	if (req->rsvd0 || req->rsvd1 || req->flags & ~XENIB_QP_F_SIG_ALL)
+		return -EINVAL;
+	if (req->qp_type != XENIB_QPT_RC && req->qp_type != XENIB_QPT_UC &&
+	    req->qp_type != XENIB_QPT_UD)
+		return -EOPNOTSUPP;
+	err = xenib_be_check_qp_cap(cap);
+	if (err)
+		return err;
+	pd = xa_load(&be->pds, req->pd);
+	scq = xa_load(&be->cqs, req->send_cq);
+	rcq = xa_load(&be->cqs, req->recv_cq);
+	if (!pd || !scq || !rcq)
+		return -ENOENT;
+	if (req->srq) {
+		srq = xa_load(&be->srqs, req->srq);
+		if (!srq)
+			return -ENOENT;
+	}
+
+	qp = kzalloc(sizeof(*qp), GFP_KERNEL);
+	if (!qp)
+		return -ENOMEM;
+	err = xenib_be_insert(&be->qps, qp, xenib_max_qps, &handle);
+	if (err)
+		goto fail_free;
+
+	sq_elem = sizeof(struct rxe_send_wqe) +
+		  max_t(size_t, cap->max_send_sge * sizeof(struct rxe_sge),
+			cap->max_inline_data);
+	qp->sq = xenib_be_queue_map(be, &req->sq, sq_elem, cap->max_send_wr);
+	if (IS_ERR(qp->sq)) {
+		err = PTR_ERR(qp->sq);
+		qp->sq = NULL;
+		goto fail_erase;
+	}
+	if (srq) {
+		if (req->rq.nr_pages) {
+			err = -EINVAL;
+			goto fail_unmap;
+		}
+	} else {
+		qp->rq = xenib_be_queue_map(be, &req->rq,
+					    sizeof(struct rxe_recv_wqe) +
+					    cap->max_recv_sge *
+					    sizeof(struct rxe_sge),
+					    cap->max_recv_wr);
+		if (IS_ERR(qp->rq)) {
+			err = PTR_ERR(qp->rq);
+			qp->rq = NULL;
+			goto fail_unmap;
+		}
+	}
+
+	init.qp_type = req->qp_type;
+	init.send_cq = scq->cq;
+	init.recv_cq = rcq->cq;
+	init.srq = srq ? srq->srq : NULL;
+	init.sq_sig_type = req->flags & XENIB_QP_F_SIG_ALL ?
+			   IB_SIGNAL_ALL_WR : IB_SIGNAL_REQ_WR;
+	init.cap.max_send_wr = cap->max_send_wr;
+	init.cap.max_recv_wr = srq ? 0 : cap->max_recv_wr;
+	init.cap.max_send_sge = cap->max_send_sge;
+	init.cap.max_recv_sge = srq ? 0 : cap->max_recv_sge;
+	init.cap.max_inline_data = cap->max_inline_data;
+	qp->qp = ib_create_qp(pd->pd, &init);
+	if (IS_ERR(qp->qp)) {
+		err = PTR_ERR(qp->qp);
+		goto fail_unmap;
+	}
+
+	qp->pd = pd;
+	qp->send_cq = scq;
+	qp->recv_cq = rcq;
+	qp->srq = srq;
+	pd->users++;
+	scq->users++;
+	rcq->users++;
+	if (srq)
+		srq->users++;
+	resp->handle = handle;
+	resp->qp_num = qp->qp->qp_num;
+	xenib_be_cap_to_wire(&init.cap, &resp->cap);
+	return 0;
+
+fail_unmap:
+	xenib_be_queue_unmap(be, qp->sq);
+	xenib_be_queue_unmap(be, qp->rq);
+fail_erase:
+	xa_erase(&be->qps, handle);
+fail_free:
+	kfree(qp);
+	return err;
+}
+
+int xenib_be_modify_qp(struct xenib_be *be,
+		       const struct xenib_modify_qp_req *req)
+{
+	const struct xenib_qp_attr *w = &req->attr;
+	u32 mask = req->attr_mask;
+	struct ib_qp_attr attr = {};
+	struct xenib_be_qp *qp;
+	int err;
+
+	qp = xa_load(&be->qps, req->handle);
+	if (!qp)
+		return -ENOENT;
+	if (mask & ~XENIB_QP_MODIFY_MASK)
+		return -EOPNOTSUPP;
+	if (!be->hca)
+		return -ENODEV;
+
+	attr.qp_state = w->qp_state;
+	attr.cur_qp_state = w->cur_qp_state;
+	attr.path_mtu = w->path_mtu;
+	attr.path_mig_state = w->path_mig_state;
+	attr.qkey = w->qkey;
+	attr.rq_psn = w->rq_psn;
+	attr.sq_psn = w->sq_psn;
+	attr.dest_qp_num = w->dest_qp_num;
+	attr.qp_access_flags = w->qp_access_flags;
+	attr.pkey_index = w->pkey_index;
+	attr.alt_pkey_index = w->alt_pkey_index;
+	attr.en_sqd_async_notify = w->en_sqd_async_notify;
+	attr.max_rd_atomic = w->max_rd_atomic;
+	attr.max_dest_rd_atomic = w->max_dest_rd_atomic;
+	attr.min_rnr_timer = w->min_rnr_timer;
+	attr.port_num = be->port;
+	attr.timeout = w->timeout;
+	attr.retry_cnt = w->retry_cnt;
+	attr.rnr_retry = w->rnr_retry;
+	attr.alt_port_num = be->port;
+	attr.alt_timeout = w->alt_timeout;
+	/* The guest's rings were sized at creation and cannot change. */
+	mask &= ~IB_QP_CAP;
+
+	if (mask & IB_QP_AV) {
+		err = xenib_be_ah_from_wire(be, &w->ah_attr, &attr.ah_attr);
+		if (err)
+			return err;
+	}
+	if (mask & IB_QP_ALT_PATH) {
+		err = xenib_be_ah_from_wire(be, &w->alt_ah_attr,
+					    &attr.alt_ah_attr);
+		if (err)
+			goto out;
+	}
+	err = ib_modify_qp(qp->qp, &attr, mask);
+out:
+	if (mask & IB_QP_AV)
+		rdma_destroy_ah_attr(&attr.ah_attr);
+	if (mask & IB_QP_ALT_PATH)
+		rdma_destroy_ah_attr(&attr.alt_ah_attr);
+	return err;
+}
+
+int xenib_be_query_qp(struct xenib_be *be, const struct xenib_query_qp_req *req,
+		      struct xenib_qp_attr *w)
+{
+	struct ib_qp_init_attr init = {};
+	struct ib_qp_attr attr = {};
+	struct xenib_be_qp *qp;
+	int err;
+
+	qp = xa_load(&be->qps, req->handle);
+	if (!qp)
+		return -ENOENT;
+	if (req->attr_mask & ~XENIB_QP_MODIFY_MASK)
+		return -EINVAL;
+	if (!be->hca)
+		return -ENODEV;
+	err = ib_query_qp(qp->qp, &attr, req->attr_mask, &init);
+	if (err)
+		return err;
+
+	w->qp_state = attr.qp_state;
+	w->cur_qp_state = attr.cur_qp_state;
+	w->path_mtu = attr.path_mtu;
+	w->path_mig_state = attr.path_mig_state;
+	w->qkey = attr.qkey;
+	w->rq_psn = attr.rq_psn;
+	w->sq_psn = attr.sq_psn;
+	w->dest_qp_num = attr.dest_qp_num;
+	w->qp_access_flags = attr.qp_access_flags;
+	w->pkey_index = attr.pkey_index;
+	w->alt_pkey_index = attr.alt_pkey_index;
+	w->en_sqd_async_notify = attr.en_sqd_async_notify;
+	w->sq_draining = attr.sq_draining;
+	w->max_rd_atomic = attr.max_rd_atomic;
+	w->max_dest_rd_atomic = attr.max_dest_rd_atomic;
+	w->min_rnr_timer = attr.min_rnr_timer;
+	w->timeout = attr.timeout;
+	w->retry_cnt = attr.retry_cnt;
+	w->rnr_retry = attr.rnr_retry;
+	w->alt_timeout = attr.alt_timeout;
+	xenib_be_cap_to_wire(&attr.cap, &w->cap);
+	xenib_be_ah_to_wire(be, &attr.ah_attr, &w->ah_attr);
+	xenib_be_ah_to_wire(be, &attr.alt_ah_attr, &w->alt_ah_attr);
+	return 0;
+}
+
+int xenib_be_destroy_qp(struct xenib_be *be, const struct xenib_handle_req *req)
+{
+	struct xenib_be_qp *qp;
+
+	if (req->rsvd)
+		return -EINVAL;
+	qp = xa_erase(&be->qps, req->handle);
+	if (!qp)
+		return -ENOENT;
+	xenib_be_release_qp(be, qp);
+	return 0;
+}

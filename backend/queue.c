@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-ibback: queues in frontend memory, mapped into the backend.
+ *
+ * A frontend describes a queue by its geometry and a list of indirect
+ * pages that hold the grant references of its buffer (see "Queues" in
+ * xenibif.h).  Nothing about it is taken on trust: the geometry must fit
+ * the buffer exactly, the number of pages is bounded by the protocol and
+ * by a per-guest quota, references are copied out of the indirect pages
+ * before they are used, and every mapping is undone if any one fails.
+ *
+ * Copyright (c) 2026 The xenib authors
+ */
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <xen/grant_table.h>
+#include "common.h"
+
+static unsigned int max_queue_pages = 65536;
+module_param(max_queue_pages, uint, 0644);
+MODULE_PARM_DESC(max_queue_pages,
+		 "Pages of queue memory a guest device may have mapped");
+
+/* Unmapping goes in small batches, so that it never needs memory. */
+#define XENIB_UNMAP_BATCH	16
+
+/* Unmap those of @nr pages that @handles says are mapped. */
+static void xenib_be_unmap_pages(struct page **pages,
+				 const grant_handle_t *handles,
+				 unsigned int nr)
+{
+	struct gnttab_unmap_grant_ref unmap[XENIB_UNMAP_BATCH];
+	struct page *mapped[XENIB_UNMAP_BATCH];
+	struct gntab_unmap_queue_data work = {
+		.unmap_ops = unmap,
+		.pages = mapped,
+	};
+	unsigned int i, n = 0;
+
+	for (i = 0; i < nr; i++) {
+		if (handles[i] != INVALID_GRANT_HANDLE) {
+			gnttab_set_unmap_op(&unmap[n], (unsigned long)
+					    pfn_to_kaddr(page_to_pfn(pages[i])),
+					    GNTMAP_host_map, handles[i]);
+			mapped[n++] = pages[i];
+		}
+		if (n == XENIB_UNMAP_BATCH || (n && i == nr - 1)) {
+			work.count = n;
+			/* Waits for anything still using the pages. */
+			WARN_ON(gnttab_unmap_refs_sync(&work));
+			n = 0;
+		}
+	}
+}
+
+/*
+ * Map the @nr grant references @refs of domain @domid into @pages (from
+ * gnttab_alloc_pages()).  @handles receives the mapping handles.  On failure
+ * nothing stays mapped and the grant status is returned as an errno.
+ */
+static int xenib_be_map_pages(domid_t domid, const grant_ref_t *refs,
+			      unsigned int nr, bool readonly,
+			      struct page **pages, grant_handle_t *handles)
+{
+	struct gnttab_map_grant_ref *map;
+	u32 flags = GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0);
+	unsigned int i;
+	int err;
+
+	map = kvcalloc(nr, sizeof(*map), GFP_KERNEL);
+	if (!map)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++)
+		gnttab_set_map_op(&map[i], (unsigned long)
+				  pfn_to_kaddr(page_to_pfn(pages[i])),
+				  flags, refs[i], domid);
+
+	err = gnttab_map_refs(map, NULL, pages, nr);
+	for (i = 0; i < nr; i++) {
+		if (!err && map[i].status != GNTST_okay)
+			err = -EINVAL;	/* a bad reference from the guest */
+		handles[i] = map[i].status == GNTST_okay ? map[i].handle :
+			     INVALID_GRANT_HANDLE;
+	}
+	kvfree(map);
+	if (err)
+		xenib_be_unmap_pages(pages, handles, nr);
+	return err;
+}
+
+/* Copy the buffer's grant references out of the indirect pages. */
+static int xenib_be_read_indirect(struct xenib_be *be,
+				  const struct xenib_queue *wire,
+				  grant_ref_t *refs)
+{
+	struct page *pages[XENIB_QUEUE_MAX_INDIRECT];
+	grant_handle_t handles[XENIB_QUEUE_MAX_INDIRECT];
+	grant_ref_t irefs[XENIB_QUEUE_MAX_INDIRECT];
+	unsigned int i, nr = wire->nr_indirect, left = wire->nr_pages;
+	int err;
+
+	memcpy(irefs, wire->indirect, sizeof(irefs));
+	err = gnttab_alloc_pages(nr, pages);
+	if (err)
+		return err;
+	err = xenib_be_map_pages(be->domid, irefs, nr, true, pages, handles);
+	if (err)
+		goto out;
+	for (i = 0; i < nr; i++) {
+		unsigned int n = min_t(unsigned int, left,
+				       XENIB_REFS_PER_INDIRECT);
+
+		memcpy(refs + i * XENIB_REFS_PER_INDIRECT,
+		       page_address(pages[i]), n * sizeof(*refs));
+		left -= n;
+	}
+	xenib_be_unmap_pages(pages, handles, nr);
+out:
+	gnttab_free_pages(nr, pages);
+	return err;
+}
+
+/* Is @wire a queue of elements of at least @min_elem bytes that fits? */
+static int xenib_be_check_queue(const struct xenib_queue *wire,
+				size_t min_elem, u32 min_slots)
+{
+	u64 size;
+
+	if (wire->log2_elem_size < XENIB_QUEUE_MIN_ELEM_LOG2 ||
+	    wire->log2_elem_size > XENIB_QUEUE_MAX_ELEM_LOG2 ||
+	    (1U << wire->log2_elem_size) < min_elem)
+		return -EINVAL;
+	/* A free slot tells a full ring from an empty one. */
+	if (wire->log2_slots > 24 || (1U << wire->log2_slots) <= min_slots)
+		return -EINVAL;
+	size = XENIB_QUEUE_HDR_SIZE +
+	       ((u64)1 << (wire->log2_slots + wire->log2_elem_size));
+	if (wire->nr_pages != DIV_ROUND_UP_ULL(size, XENIB_PAGE_SIZE) ||
+	    wire->nr_pages > XENIB_QUEUE_MAX_PAGES ||
+	    wire->nr_indirect != DIV_ROUND_UP(wire->nr_pages,
+					      XENIB_REFS_PER_INDIRECT))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Map the queue the frontend described in @wire, whose elements must hold
+ * @min_elem bytes and which must have room for @min_slots of them.
+ */
+struct xenib_be_queue *xenib_be_queue_map(struct xenib_be *be,
+					  const struct xenib_queue *wire,
+					  size_t min_elem, u32 min_slots)
+{
+	struct xenib_be_queue *q;
+	grant_ref_t *refs;
+	int err;
+
+	err = xenib_be_check_queue(wire, min_elem, min_slots);
+	if (err)
+		return ERR_PTR(err);
+	if (be->queue_pages + wire->nr_pages > max_queue_pages)
+		return ERR_PTR(-ENOMEM);
+
+	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	refs = kvcalloc(wire->nr_pages, sizeof(*refs), GFP_KERNEL);
+	if (!q || !refs) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	q->nr_pages = wire->nr_pages;
+	q->log2_elem_size = wire->log2_elem_size;
+	q->index_mask = (1U << wire->log2_slots) - 1;
+	q->pages = kvcalloc(q->nr_pages, sizeof(*q->pages), GFP_KERNEL);
+	q->handles = kvcalloc(q->nr_pages, sizeof(*q->handles), GFP_KERNEL);
+	if (!q->pages || !q->handles) {
+		err = -ENOMEM;
+		goto fail;
+	}
+
+	err = xenib_be_read_indirect(be, wire, refs);
+	if (err)
+		goto fail;
+	err = gnttab_alloc_pages(q->nr_pages, q->pages);
+	if (err)
+		goto fail;
+	err = xenib_be_map_pages(be->domid, refs, q->nr_pages, false,
+				 q->pages, q->handles);
+	if (err)
+		goto fail_free_pages;
+	q->buf = vmap(q->pages, q->nr_pages, VM_MAP, PAGE_KERNEL);
+	if (!q->buf) {
+		err = -ENOMEM;
+		goto fail_unmap;
+	}
+	kvfree(refs);
+	be->queue_pages += q->nr_pages;
+	return q;
+
+fail_unmap:
+	xenib_be_unmap_pages(q->pages, q->handles, q->nr_pages);
+fail_free_pages:
+	gnttab_free_pages(q->nr_pages, q->pages);
+fail:
+	kvfree(refs);
+	if (q) {
+		kvfree(q->pages);
+		kvfree(q->handles);
+	}
+	kfree(q);
+	return ERR_PTR(err);
+}
+
+void xenib_be_queue_unmap(struct xenib_be *be, struct xenib_be_queue *q)
+{
+	if (!q)
+		return;
+	vunmap(q->buf);
+	xenib_be_unmap_pages(q->pages, q->handles, q->nr_pages);
+	gnttab_free_pages(q->nr_pages, q->pages);
+	be->queue_pages -= q->nr_pages;
+	kvfree(q->pages);
+	kvfree(q->handles);
+	kfree(q);
+}
