@@ -38,6 +38,22 @@ struct xenib_fe_stats {
 	u64 bad_events;
 };
 
+/* Queue memory shared by a process and the backend; see queue.c. */
+struct xenib_fe_queue {
+	void *buf;			/* kernel mapping, rxe_queue_buf */
+	size_t size;			/* bytes the process maps */
+	u32 log2_elem_size;
+	u32 log2_slots;
+	unsigned int nr_pages;
+	unsigned int nr_granted;
+	struct page **pages;
+	grant_ref_t *refs;
+	struct rdma_user_mmap_entry *entry;
+	/* Indirect pages, only while the create request is in flight. */
+	struct page *indirect[XENIB_QUEUE_MAX_INDIRECT];
+	grant_ref_t indirect_refs[XENIB_QUEUE_MAX_INDIRECT];
+};
+
 /* The guest's RDMA device, registered while connected. */
 struct xenib_ibdev {
 	struct ib_device ibdev;
@@ -90,9 +106,114 @@ int xenib_fe_call(struct xenib_fe *fe, u16 op, struct xenib_ctrl_request *req,
 int xenib_fe_call_simple(struct xenib_fe *fe, u16 op, const void *in,
 			 size_t in_len, void *out, size_t out_len);
 
+/* Verbs objects; the handles are the backend's. */
+struct xenib_pd {
+	struct ib_pd ibpd;
+	u32 handle;
+};
+
+struct xenib_cq {
+	struct ib_cq ibcq;
+	u32 handle;
+	struct xenib_fe_queue queue;
+};
+
+struct xenib_srq {
+	struct ib_srq ibsrq;
+	u32 handle;
+	struct xenib_fe_queue queue;
+};
+
+struct xenib_qp {
+	struct ib_qp ibqp;
+	u32 handle;
+	struct ib_qp_cap cap;		/* what the process was told */
+	enum ib_sig_type sq_sig_type;
+	struct xenib_fe_queue sq;
+	struct xenib_fe_queue rq;
+};
+
+struct xenib_ah {
+	struct ib_ah ibah;
+	u32 handle;
+};
+
+static inline struct xenib_ibdev *to_xdev(struct ib_device *ibdev)
+{
+	return container_of(ibdev, struct xenib_ibdev, ibdev);
+}
+
+static inline struct xenib_fe *ibdev_to_fe(struct ib_device *ibdev)
+{
+	return to_xdev(ibdev)->fe;
+}
+
+static inline struct xenib_pd *to_xpd(struct ib_pd *ibpd)
+{
+	return container_of(ibpd, struct xenib_pd, ibpd);
+}
+
+static inline struct xenib_cq *to_xcq(struct ib_cq *ibcq)
+{
+	return container_of(ibcq, struct xenib_cq, ibcq);
+}
+
+static inline struct xenib_srq *to_xsrq(struct ib_srq *ibsrq)
+{
+	return container_of(ibsrq, struct xenib_srq, ibsrq);
+}
+
+static inline struct xenib_qp *to_xqp(struct ib_qp *ibqp)
+{
+	return container_of(ibqp, struct xenib_qp, ibqp);
+}
+
+static inline struct xenib_ah *to_xah(struct ib_ah *ibah)
+{
+	return container_of(ibah, struct xenib_ah, ibah);
+}
+
 /* verbs.c */
 int xenib_fe_ib_register(struct xenib_fe *fe);
 void xenib_fe_ib_unregister(struct xenib_fe *fe);
+int xenib_fe_release(struct ib_device *ibdev, u16 op, u32 handle);
+
+/* queue.c */
+int xenib_fe_queue_alloc(struct xenib_fe *fe, struct xenib_fe_queue *q,
+			 u32 *num_elem, size_t elem_size);
+void xenib_fe_queue_free(struct xenib_fe_queue *q);
+int xenib_fe_queue_describe(struct xenib_fe *fe, struct xenib_fe_queue *q,
+			    struct xenib_queue *wire);
+void xenib_fe_queue_put_indirect(struct xenib_fe_queue *q);
+struct mminfo;
+int xenib_fe_queue_expose(struct ib_udata *udata, struct xenib_fe_queue *q,
+			  struct mminfo *mi);
+void xenib_fe_queue_hide(struct xenib_fe_queue *q);
+int xenib_fe_mmap(struct ib_ucontext *uctx, struct vm_area_struct *vma);
+void xenib_fe_mmap_free(struct rdma_user_mmap_entry *rdma);
+
+/* cq.c */
+int xenib_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
+		    struct ib_udata *udata);
+int xenib_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata);
+int xenib_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
+		     struct ib_udata *udata);
+int xenib_modify_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr,
+		     enum ib_srq_attr_mask mask, struct ib_udata *udata);
+int xenib_query_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr);
+int xenib_destroy_srq(struct ib_srq *ibsrq, struct ib_udata *udata);
+
+/* qp.c */
+int xenib_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
+		    struct ib_udata *udata);
+int xenib_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
+		    int attr_mask, struct ib_udata *udata);
+int xenib_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
+		   int attr_mask, struct ib_qp_init_attr *init);
+int xenib_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);
+int xenib_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
+		    struct ib_udata *udata);
+int xenib_destroy_ah(struct ib_ah *ibah, u32 flags);
 
 /* netdev.c */
 struct net_device *xenib_netdev_create(struct device *parent, const u8 *mac);

@@ -32,29 +32,6 @@ struct xenib_ucontext {
 	struct ib_ucontext ibuc;
 };
 
-struct xenib_pd {
-	struct ib_pd ibpd;
-	u32 handle;
-};
-
-struct xenib_cq {
-	struct ib_cq ibcq;
-};
-
-struct xenib_qp {
-	struct ib_qp ibqp;
-};
-
-static struct xenib_ibdev *to_xdev(struct ib_device *ibdev)
-{
-	return container_of(ibdev, struct xenib_ibdev, ibdev);
-}
-
-static struct xenib_pd *to_xpd(struct ib_pd *ibpd)
-{
-	return container_of(ibpd, struct xenib_pd, ibpd);
-}
-
 static void xenib_device_attr_from_wire(const struct xenib_device_attr *w,
 					struct ib_device_attr *a)
 {
@@ -160,7 +137,7 @@ static int xenib_query_port(struct ib_device *ibdev, u32 port_num,
 	struct xenib_port_attr port;
 	int err;
 
-	err = xenib_query_port_wire(to_xdev(ibdev)->fe, &port);
+	err = xenib_query_port_wire(ibdev_to_fe(ibdev), &port);
 	if (err)
 		return err;
 	xenib_port_attr_from_wire(&port, attr);
@@ -173,7 +150,7 @@ static int xenib_get_port_immutable(struct ib_device *ibdev, u32 port_num,
 	struct xenib_port_attr port;
 	int err;
 
-	err = xenib_query_port_wire(to_xdev(ibdev)->fe, &port);
+	err = xenib_query_port_wire(ibdev_to_fe(ibdev), &port);
 	if (err)
 		return err;
 	immutable->pkey_tbl_len = port.pkey_tbl_len;
@@ -198,7 +175,7 @@ static int xenib_query_pkey(struct ib_device *ibdev, u32 port_num, u16 index,
 	struct xenib_query_pkey_resp resp;
 	int err;
 
-	err = xenib_fe_call_simple(to_xdev(ibdev)->fe, XENIB_OP_QUERY_PKEY,
+	err = xenib_fe_call_simple(ibdev_to_fe(ibdev), XENIB_OP_QUERY_PKEY,
 				   &req, sizeof(req), &resp, sizeof(resp));
 	if (!err)
 		*pkey = resp.pkey;
@@ -231,7 +208,7 @@ static int xenib_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 	struct xenib_handle_resp resp;
 	int err;
 
-	err = xenib_fe_call_simple(to_xdev(ibpd->device)->fe,
+	err = xenib_fe_call_simple(ibdev_to_fe(ibpd->device),
 				   XENIB_OP_ALLOC_PD, NULL, 0,
 				   &resp, sizeof(resp));
 	if (err)
@@ -246,38 +223,26 @@ static int xenib_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
  * released everything before telling us (-ENOENT).  Failing would leave
  * ib_core retrying a release that cannot succeed.
  */
-static int xenib_release(struct ib_device *ibdev, u16 op, u32 handle)
+int xenib_fe_release(struct ib_device *ibdev, u16 op, u32 handle)
 {
 	struct xenib_handle_req req = { .handle = handle };
 	int err;
 
-	err = xenib_fe_call_simple(to_xdev(ibdev)->fe, op, &req, sizeof(req),
+	err = xenib_fe_call_simple(ibdev_to_fe(ibdev), op, &req, sizeof(req),
 				   NULL, 0);
 	return err == -ENODEV || err == -ENOENT ? 0 : err;
 }
 
 static int xenib_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 {
-	return xenib_release(ibpd->device, XENIB_OP_DEALLOC_PD,
+	return xenib_fe_release(ibpd->device, XENIB_OP_DEALLOC_PD,
 			     to_xpd(ibpd)->handle);
 }
 
 /*
- * Verbs ib_core requires of every device that are not forwarded yet: they
- * fail as a device without the feature would.
+ * Kernel verbs consumers need the data path in the guest kernel (issue 7);
+ * user processes poll and post through their mapped rings instead.
  */
-static int xenib_create_cq(struct ib_cq *ibcq,
-			   const struct ib_cq_init_attr *attr,
-			   struct ib_udata *udata)
-{
-	return -EOPNOTSUPP;
-}
-
-static int xenib_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
-{
-	return 0;
-}
-
 static int xenib_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc)
 {
 	return -EOPNOTSUPP;
@@ -286,24 +251,6 @@ static int xenib_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc)
 static int xenib_req_notify_cq(struct ib_cq *ibcq, enum ib_cq_notify_flags f)
 {
 	return -EOPNOTSUPP;
-}
-
-static int xenib_create_qp(struct ib_qp *ibqp,
-			   struct ib_qp_init_attr *init_attr,
-			   struct ib_udata *udata)
-{
-	return -EOPNOTSUPP;
-}
-
-static int xenib_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
-			   int attr_mask, struct ib_udata *udata)
-{
-	return -EOPNOTSUPP;
-}
-
-static int xenib_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
-{
-	return 0;
 }
 
 static int xenib_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
@@ -320,6 +267,7 @@ static int xenib_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 	return -EOPNOTSUPP;
 }
 
+/* Memory registration is not forwarded yet. */
 static struct ib_mr *xenib_get_dma_mr(struct ib_pd *ibpd, int access)
 {
 	return ERR_PTR(-EOPNOTSUPP);
@@ -344,30 +292,42 @@ static const struct ib_device_ops xenib_dev_ops = {
 
 	.alloc_pd = xenib_alloc_pd,
 	.alloc_ucontext = xenib_alloc_ucontext,
+	.create_ah = xenib_create_ah,
 	.create_cq = xenib_create_cq,
 	.create_qp = xenib_create_qp,
+	.create_srq = xenib_create_srq,
+	.create_user_ah = xenib_create_ah,
 	.dealloc_pd = xenib_dealloc_pd,
 	.dealloc_ucontext = xenib_dealloc_ucontext,
 	.dereg_mr = xenib_dereg_mr,
+	.destroy_ah = xenib_destroy_ah,
 	.destroy_cq = xenib_destroy_cq,
 	.destroy_qp = xenib_destroy_qp,
+	.destroy_srq = xenib_destroy_srq,
 	.disassociate_ucontext = xenib_disassociate_ucontext,
 	.get_dma_mr = xenib_get_dma_mr,
 	.get_link_layer = xenib_get_link_layer,
 	.get_port_immutable = xenib_get_port_immutable,
+	.mmap = xenib_fe_mmap,
+	.mmap_free = xenib_fe_mmap_free,
 	.modify_qp = xenib_modify_qp,
+	.modify_srq = xenib_modify_srq,
 	.poll_cq = xenib_poll_cq,
 	.post_recv = xenib_post_recv,
 	.post_send = xenib_post_send,
 	.query_device = xenib_query_device,
 	.query_pkey = xenib_query_pkey,
 	.query_port = xenib_query_port,
+	.query_qp = xenib_query_qp,
+	.query_srq = xenib_query_srq,
 	.reg_user_mr = xenib_reg_user_mr,
 	.req_notify_cq = xenib_req_notify_cq,
 
+	INIT_RDMA_OBJ_SIZE(ib_ah, xenib_ah, ibah),
 	INIT_RDMA_OBJ_SIZE(ib_cq, xenib_cq, ibcq),
 	INIT_RDMA_OBJ_SIZE(ib_pd, xenib_pd, ibpd),
 	INIT_RDMA_OBJ_SIZE(ib_qp, xenib_qp, ibqp),
+	INIT_RDMA_OBJ_SIZE(ib_srq, xenib_srq, ibsrq),
 	INIT_RDMA_OBJ_SIZE(ib_ucontext, xenib_ucontext, ibuc),
 };
 

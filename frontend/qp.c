@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-ibfront: queue pairs and address handles.
+ *
+ * The guest's QP is the backend's real QP (same QP number) with its send
+ * and receive rings in guest memory, sized and reported as rxe does, so
+ * the rxe provider sees what it would see on rxe.  Address vectors cross
+ * with the source GID by value: the guest's GID indices mean nothing in
+ * the backend.
+ *
+ * Copyright (c) 2026 The xenib authors
+ */
+
+#include <linux/etherdevice.h>
+#include <linux/slab.h>
+#include <rdma/ib_cache.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/rdma_user_rxe.h>
+#include "common.h"
+
+/* Keeps a QP request's rings within what the protocol can describe. */
+#define XENIB_MAX_INLINE_DATA	XENIB_PAGE_SIZE
+
+static int xenib_ah_to_wire(const struct rdma_ah_attr *ah,
+			    struct xenib_ah_attr *w)
+{
+	const struct ib_global_route *grh;
+
+	memset(w, 0, sizeof(*w));
+	if (rdma_ah_get_port_num(ah) != 1)
+		return -EINVAL;
+	w->sl = rdma_ah_get_sl(ah);
+	w->static_rate = rdma_ah_get_static_rate(ah);
+	if (ah->type == RDMA_AH_ATTR_TYPE_ROCE)
+		memcpy(w->dmac, ah->roce.dmac, ETH_ALEN);
+	if (!(rdma_ah_get_ah_flags(ah) & IB_AH_GRH))
+		return 0;
+	grh = rdma_ah_read_grh(ah);
+	/* ib_core resolved the source GID entry before calling us. */
+	if (!grh->sgid_attr)
+		return -EINVAL;
+	w->flags = XENIB_AH_F_GRH;
+	memcpy(w->dgid, grh->dgid.raw, sizeof(w->dgid));
+	memcpy(w->sgid, grh->sgid_attr->gid.raw, sizeof(w->sgid));
+	w->gid_type = grh->sgid_attr->gid_type;
+	w->flow_label = grh->flow_label;
+	w->hop_limit = grh->hop_limit;
+	w->traffic_class = grh->traffic_class;
+	return 0;
+}
+
+static void xenib_ah_from_wire(struct ib_device *ibdev,
+			       const struct xenib_ah_attr *w,
+			       struct rdma_ah_attr *ah)
+{
+	const struct ib_gid_attr *sgid_attr;
+	union ib_gid dgid, sgid;
+	u8 sgid_index = 0;
+
+	memset(ah, 0, sizeof(*ah));
+	ah->type = rdma_ah_find_type(ibdev, 1);
+	rdma_ah_set_port_num(ah, 1);
+	rdma_ah_set_sl(ah, w->sl);
+	rdma_ah_set_static_rate(ah, w->static_rate);
+	if (ah->type == RDMA_AH_ATTR_TYPE_ROCE)
+		memcpy(ah->roce.dmac, w->dmac, ETH_ALEN);
+	if (!(w->flags & XENIB_AH_F_GRH))
+		return;
+	memcpy(dgid.raw, w->dgid, sizeof(dgid.raw));
+	memcpy(sgid.raw, w->sgid, sizeof(sgid.raw));
+	/* The guest's index of the same GID. */
+	sgid_attr = rdma_find_gid_by_port(ibdev, &sgid, w->gid_type, 1, NULL);
+	if (!IS_ERR(sgid_attr)) {
+		sgid_index = sgid_attr->index;
+		rdma_put_gid_attr(sgid_attr);
+	}
+	rdma_ah_set_grh(ah, &dgid, w->flow_label, sgid_index, w->hop_limit,
+			w->traffic_class);
+}
+
+static int xenib_check_qp_init(struct xenib_ibdev *xdev,
+			       const struct ib_qp_init_attr *init)
+{
+	const struct ib_device_attr *a = &xdev->ibdev.attrs;
+	const struct ib_qp_cap *cap = &init->cap;
+
+	switch (init->qp_type) {
+	case IB_QPT_RC:
+	case IB_QPT_UC:
+	case IB_QPT_UD:
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (init->create_flags)
+		return -EOPNOTSUPP;
+	/* rxe's checks, against the real device's limits. */
+	if (cap->max_send_wr > a->max_qp_wr ||
+	    cap->max_send_sge > a->max_send_sge ||
+	    cap->max_inline_data > XENIB_MAX_INLINE_DATA)
+		return -EINVAL;
+	if (!init->srq && (cap->max_recv_wr > a->max_qp_wr ||
+			   cap->max_recv_sge > a->max_recv_sge))
+		return -EINVAL;
+	return 0;
+}
+
+int xenib_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
+		    struct ib_udata *udata)
+{
+	struct xenib_ibdev *xdev = to_xdev(ibqp->device);
+	struct xenib_fe *fe = xdev->fe;
+	struct xenib_qp *qp = to_xqp(ibqp);
+	struct ib_qp_cap *cap = &init->cap;
+	struct xenib_create_qp_req *req;
+	struct xenib_create_qp_resp resp;
+	struct rxe_create_qp_resp uresp = {};
+	u32 sq_data, rq_data = 0, send_wr, recv_wr = 0;
+	int err;
+
+	/* Kernel QPs need kernel verbs in the guest (issue 7). */
+	if (!udata)
+		return -EOPNOTSUPP;
+	if (udata->outlen < sizeof(uresp))
+		return -EINVAL;
+	err = xenib_check_qp_init(xdev, init);
+	if (err)
+		return err;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+
+	/* Ring elements as rxe lays them out. */
+	sq_data = max_t(u32, cap->max_send_sge * sizeof(struct ib_sge),
+			cap->max_inline_data);
+	send_wr = cap->max_send_wr;
+	err = xenib_fe_queue_alloc(fe, &qp->sq, &send_wr,
+				   sizeof(struct rxe_send_wqe) + sq_data);
+	if (err)
+		goto out_req;
+	if (!init->srq) {
+		rq_data = cap->max_recv_sge * sizeof(struct ib_sge);
+		recv_wr = cap->max_recv_wr;
+		err = xenib_fe_queue_alloc(fe, &qp->rq, &recv_wr,
+					   sizeof(struct rxe_recv_wqe) +
+					   rq_data);
+		if (err)
+			goto fail_free;
+	}
+
+	req->pd = to_xpd(ibqp->pd)->handle;
+	req->send_cq = to_xcq(init->send_cq)->handle;
+	req->recv_cq = to_xcq(init->recv_cq)->handle;
+	req->srq = init->srq ? to_xsrq(init->srq)->handle : 0;
+	req->qp_type = init->qp_type;
+	req->flags = init->sq_sig_type == IB_SIGNAL_ALL_WR ?
+		     XENIB_QP_F_SIG_ALL : 0;
+	req->cap.max_send_wr = cap->max_send_wr;
+	req->cap.max_recv_wr = init->srq ? 0 : cap->max_recv_wr;
+	req->cap.max_send_sge = cap->max_send_sge;
+	req->cap.max_recv_sge = init->srq ? 0 : cap->max_recv_sge;
+	req->cap.max_inline_data = cap->max_inline_data;
+	err = xenib_fe_queue_describe(fe, &qp->sq, &req->sq);
+	if (!err && !init->srq)
+		err = xenib_fe_queue_describe(fe, &qp->rq, &req->rq);
+	if (!err)
+		err = xenib_fe_call_simple(fe, XENIB_OP_CREATE_QP, req,
+					   sizeof(*req), &resp, sizeof(resp));
+	xenib_fe_queue_put_indirect(&qp->sq);
+	xenib_fe_queue_put_indirect(&qp->rq);
+	if (err)
+		goto fail_free;
+	qp->handle = resp.handle;
+	ibqp->qp_num = resp.qp_num;
+
+	/*
+	 * What the process may post: as many WRs as its rings hold, and
+	 * SGEs and inline data as far as both the ring elements and the
+	 * real QP take them.
+	 */
+	cap->max_send_wr = send_wr;
+	cap->max_send_sge = min_t(u32, resp.cap.max_send_sge,
+				  sq_data / sizeof(struct ib_sge));
+	cap->max_inline_data = min(resp.cap.max_inline_data, sq_data);
+	if (!init->srq) {
+		cap->max_recv_wr = recv_wr;
+		cap->max_recv_sge = min_t(u32, resp.cap.max_recv_sge,
+					  rq_data / sizeof(struct ib_sge));
+	}
+	qp->cap = *cap;
+	qp->sq_sig_type = init->sq_sig_type;
+
+	err = xenib_fe_queue_expose(udata, &qp->sq, &uresp.sq_mi);
+	if (!err && !init->srq)
+		err = xenib_fe_queue_expose(udata, &qp->rq,
+					    &uresp.rq_mi);
+	if (!err)
+		err = ib_copy_to_udata(udata, &uresp, sizeof(uresp));
+	if (err)
+		goto fail_destroy;
+	kfree(req);
+	return 0;
+
+fail_destroy:
+	xenib_fe_release(ibqp->device, XENIB_OP_DESTROY_QP, qp->handle);
+	xenib_fe_queue_hide(&qp->sq);
+	xenib_fe_queue_hide(&qp->rq);
+fail_free:
+	xenib_fe_queue_free(&qp->sq);
+	xenib_fe_queue_free(&qp->rq);
+out_req:
+	kfree(req);
+	return err;
+}
+
+int xenib_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
+		    int attr_mask, struct ib_udata *udata)
+{
+	struct xenib_modify_qp_req *req;
+	struct xenib_qp_attr *w;
+	int err;
+
+	if (attr_mask & ~XENIB_QP_ATTR_MASK)
+		return -EOPNOTSUPP;
+	if ((attr_mask & IB_QP_PORT && attr->port_num != 1) ||
+	    (attr_mask & IB_QP_ALT_PATH && attr->alt_port_num != 1))
+		return -EINVAL;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	req->handle = to_xqp(ibqp)->handle;
+	req->attr_mask = attr_mask;
+	w = &req->attr;
+	w->qp_state = attr->qp_state;
+	w->cur_qp_state = attr->cur_qp_state;
+	w->path_mtu = attr->path_mtu;
+	w->path_mig_state = attr->path_mig_state;
+	w->qkey = attr->qkey;
+	w->rq_psn = attr->rq_psn;
+	w->sq_psn = attr->sq_psn;
+	w->dest_qp_num = attr->dest_qp_num;
+	w->qp_access_flags = attr->qp_access_flags;
+	w->pkey_index = attr->pkey_index;
+	w->alt_pkey_index = attr->alt_pkey_index;
+	w->en_sqd_async_notify = attr->en_sqd_async_notify;
+	w->max_rd_atomic = attr->max_rd_atomic;
+	w->max_dest_rd_atomic = attr->max_dest_rd_atomic;
+	w->min_rnr_timer = attr->min_rnr_timer;
+	w->timeout = attr->timeout;
+	w->retry_cnt = attr->retry_cnt;
+	w->rnr_retry = attr->rnr_retry;
+	w->alt_timeout = attr->alt_timeout;
+	err = 0;
+	if (attr_mask & IB_QP_AV)
+		err = xenib_ah_to_wire(&attr->ah_attr, &w->ah_attr);
+	if (!err && attr_mask & IB_QP_ALT_PATH)
+		err = xenib_ah_to_wire(&attr->alt_ah_attr, &w->alt_ah_attr);
+	if (!err)
+		err = xenib_fe_call_simple(ibdev_to_fe(ibqp->device),
+					   XENIB_OP_MODIFY_QP, req,
+					   sizeof(*req), NULL, 0);
+	kfree(req);
+	return err;
+}
+
+int xenib_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
+		   int attr_mask, struct ib_qp_init_attr *init)
+{
+	struct xenib_qp *qp = to_xqp(ibqp);
+	struct xenib_query_qp_req req = {
+		.handle = qp->handle,
+		.attr_mask = attr_mask & XENIB_QP_ATTR_MASK,
+	};
+	struct xenib_qp_attr *w;
+	int err;
+
+	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	err = xenib_fe_call_simple(ibdev_to_fe(ibqp->device), XENIB_OP_QUERY_QP,
+				   &req, sizeof(req), w, sizeof(*w));
+	if (err)
+		goto out;
+
+	memset(attr, 0, sizeof(*attr));
+	attr->qp_state = w->qp_state;
+	attr->cur_qp_state = w->cur_qp_state;
+	attr->path_mtu = w->path_mtu;
+	attr->path_mig_state = w->path_mig_state;
+	attr->qkey = w->qkey;
+	attr->rq_psn = w->rq_psn;
+	attr->sq_psn = w->sq_psn;
+	attr->dest_qp_num = w->dest_qp_num;
+	attr->qp_access_flags = w->qp_access_flags;
+	attr->pkey_index = w->pkey_index;
+	attr->alt_pkey_index = w->alt_pkey_index;
+	attr->en_sqd_async_notify = w->en_sqd_async_notify;
+	attr->sq_draining = w->sq_draining;
+	attr->max_rd_atomic = w->max_rd_atomic;
+	attr->max_dest_rd_atomic = w->max_dest_rd_atomic;
+	attr->min_rnr_timer = w->min_rnr_timer;
+	attr->port_num = 1;
+	attr->timeout = w->timeout;
+	attr->retry_cnt = w->retry_cnt;
+	attr->rnr_retry = w->rnr_retry;
+	attr->alt_port_num = 1;
+	attr->alt_timeout = w->alt_timeout;
+	attr->cap = qp->cap;
+	xenib_ah_from_wire(ibqp->device, &w->ah_attr, &attr->ah_attr);
+	xenib_ah_from_wire(ibqp->device, &w->alt_ah_attr, &attr->alt_ah_attr);
+
+	memset(init, 0, sizeof(*init));
+	init->qp_type = ibqp->qp_type;
+	init->send_cq = ibqp->send_cq;
+	init->recv_cq = ibqp->recv_cq;
+	init->srq = ibqp->srq;
+	init->cap = qp->cap;
+	init->sq_sig_type = qp->sq_sig_type;
+out:
+	kfree(w);
+	return err;
+}
+
+int xenib_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
+{
+	struct xenib_qp *qp = to_xqp(ibqp);
+	int err;
+
+	err = xenib_fe_release(ibqp->device, XENIB_OP_DESTROY_QP, qp->handle);
+	if (err)
+		return err;
+	xenib_fe_queue_hide(&qp->sq);
+	xenib_fe_queue_hide(&qp->rq);
+	xenib_fe_queue_free(&qp->sq);
+	xenib_fe_queue_free(&qp->rq);
+	return 0;
+}
+
+int xenib_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
+		    struct ib_udata *udata)
+{
+	struct rxe_create_ah_resp uresp = {};
+	struct xenib_create_ah_req req = {};
+	struct xenib_handle_resp resp;
+	struct xenib_ah *ah = to_xah(ibah);
+	int err;
+
+	/* Asking the backend sleeps. */
+	if (!(init->flags & RDMA_CREATE_AH_SLEEPABLE))
+		return -EOPNOTSUPP;
+	err = xenib_ah_to_wire(init->ah_attr, &req.attr);
+	if (err)
+		return err;
+	req.pd = to_xpd(ibah->pd)->handle;
+	err = xenib_fe_call_simple(ibdev_to_fe(ibah->device), XENIB_OP_CREATE_AH,
+				   &req, sizeof(req), &resp, sizeof(resp));
+	if (err)
+		return err;
+	ah->handle = resp.handle;
+
+	/* UD work requests name the AH by this number. */
+	if (udata && udata->outlen >= sizeof(uresp)) {
+		uresp.ah_num = ah->handle;
+		err = ib_copy_to_udata(udata, &uresp, sizeof(uresp));
+		if (err) {
+			xenib_fe_release(ibah->device, XENIB_OP_DESTROY_AH,
+					 ah->handle);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int xenib_destroy_ah(struct ib_ah *ibah, u32 flags)
+{
+	return xenib_fe_release(ibah->device, XENIB_OP_DESTROY_AH,
+				to_xah(ibah)->handle);
+}

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-ibfront: queue memory shared by a guest process and the backend.
+ *
+ * A queue is a set of pages in rxe's rxe_queue_buf layout: mapped into the
+ * process through the device's mmap (the rxe provider maps what the create
+ * response's mminfo names), granted to the backend, and mapped into the
+ * kernel to initialise its header.  Each page is its own allocation, so
+ * that ending a grant can hand it to gnttab_end_foreign_access(), which
+ * frees it only once the backend has let go, and the process's mapping
+ * holds its own references.
+ *
+ * Copyright (c) 2026 The xenib authors
+ */
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <xen/grant_table.h>
+#include <xen/page.h>
+#include <rdma/rdma_user_rxe.h>
+#include <rdma/uverbs_ioctl.h>
+#include "common.h"
+
+struct xenib_mmap_entry {
+	struct rdma_user_mmap_entry rdma;
+	struct page **pages;
+	unsigned int nr_pages;
+};
+
+static struct xenib_mmap_entry *
+to_xentry(struct rdma_user_mmap_entry *entry)
+{
+	return container_of(entry, struct xenib_mmap_entry, rdma);
+}
+
+/*
+ * Allocate and grant a queue of at least *@num_elem elements of @elem_size
+ * bytes, sized as rxe sizes its queues: elements padded to a power of two
+ * of at least a cache line, a power-of-two number of slots with one kept
+ * free.  *@num_elem becomes the capacity.
+ */
+int xenib_fe_queue_alloc(struct xenib_fe *fe, struct xenib_fe_queue *q,
+			 u32 *num_elem, size_t elem_size)
+{
+	domid_t domid = fe->dev->otherend_id;
+	struct rxe_queue_buf *hdr;
+	unsigned int i;
+	u64 size;
+	int ref;
+
+	memset(q, 0, sizeof(*q));
+	elem_size = roundup_pow_of_two(max_t(size_t, elem_size,
+					     1U << XENIB_QUEUE_MIN_ELEM_LOG2));
+	if (elem_size > 1U << XENIB_QUEUE_MAX_ELEM_LOG2 || *num_elem >= 1U << 24)
+		return -EINVAL;
+	q->log2_elem_size = order_base_2(elem_size);
+	q->log2_slots = order_base_2(*num_elem + 1);
+	size = XENIB_QUEUE_HDR_SIZE +
+	       ((u64)1 << (q->log2_slots + q->log2_elem_size));
+	q->nr_pages = DIV_ROUND_UP_ULL(size, XENIB_PAGE_SIZE);
+	if (q->nr_pages > XENIB_QUEUE_MAX_PAGES)
+		return -EINVAL;
+	q->size = size;
+
+	q->pages = kvcalloc(q->nr_pages, sizeof(*q->pages), GFP_KERNEL);
+	q->refs = kvcalloc(q->nr_pages, sizeof(*q->refs), GFP_KERNEL);
+	if (!q->pages || !q->refs)
+		goto fail;
+	for (i = 0; i < q->nr_pages; i++) {
+		q->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!q->pages[i])
+			goto fail;
+	}
+	q->buf = vmap(q->pages, q->nr_pages, VM_MAP, PAGE_KERNEL);
+	if (!q->buf)
+		goto fail;
+	hdr = q->buf;
+	hdr->log2_elem_size = q->log2_elem_size;
+	hdr->index_mask = (1U << q->log2_slots) - 1;
+
+	for (i = 0; i < q->nr_pages; i++) {
+		ref = gnttab_grant_foreign_access(domid,
+						  xen_page_to_gfn(q->pages[i]),
+						  0);
+		if (ref < 0)
+			goto fail_grants;
+		q->refs[i] = ref;
+		q->nr_granted++;
+	}
+	*num_elem = (1U << q->log2_slots) - 1;
+	return 0;
+
+fail_grants:
+	dev_warn_ratelimited(&fe->dev->dev,
+			     "out of grant references for a %u-page queue: raise max_grant_frames in the guest's xl config\n",
+			     q->nr_pages);
+fail:
+	xenib_fe_queue_free(q);
+	return -ENOMEM;
+}
+
+/*
+ * Release a queue the backend no longer uses.  A page whose grant the
+ * backend still holds (it misbehaves or is gone) is freed once it lets go.
+ */
+void xenib_fe_queue_free(struct xenib_fe_queue *q)
+{
+	unsigned int i;
+
+	if (q->buf)
+		vunmap(q->buf);
+	for (i = 0; q->pages && i < q->nr_pages; i++) {
+		if (i < q->nr_granted)
+			gnttab_end_foreign_access(q->refs[i], q->pages[i]);
+		else if (q->pages[i])
+			__free_page(q->pages[i]);
+	}
+	kvfree(q->pages);
+	kvfree(q->refs);
+	memset(q, 0, sizeof(*q));
+}
+
+/*
+ * Describe @q in @wire, writing its grant references into read-only
+ * granted indirect pages that xenib_fe_queue_put_indirect() releases once
+ * the backend has answered.
+ */
+int xenib_fe_queue_describe(struct xenib_fe *fe, struct xenib_fe_queue *q,
+			    struct xenib_queue *wire)
+{
+	domid_t domid = fe->dev->otherend_id;
+	unsigned int i, n;
+	int ref;
+
+	memset(wire, 0, sizeof(*wire));
+	n = DIV_ROUND_UP(q->nr_pages, XENIB_REFS_PER_INDIRECT);
+	for (i = 0; i < n; i++) {
+		unsigned int first = i * XENIB_REFS_PER_INDIRECT;
+		unsigned int count = min_t(unsigned int, XENIB_REFS_PER_INDIRECT,
+					   q->nr_pages - first);
+
+		q->indirect[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!q->indirect[i])
+			goto fail;
+		memcpy(page_address(q->indirect[i]), q->refs + first,
+		       count * sizeof(*q->refs));
+		ref = gnttab_grant_foreign_access(domid,
+						  xen_page_to_gfn(q->indirect[i]),
+						  1);
+		if (ref < 0) {
+			__free_page(q->indirect[i]);
+			q->indirect[i] = NULL;
+			goto fail;
+		}
+		q->indirect_refs[i] = ref;
+		wire->indirect[i] = ref;
+	}
+	wire->nr_pages = q->nr_pages;
+	wire->log2_elem_size = q->log2_elem_size;
+	wire->log2_slots = q->log2_slots;
+	wire->nr_indirect = n;
+	return 0;
+fail:
+	xenib_fe_queue_put_indirect(q);
+	return -ENOMEM;
+}
+
+void xenib_fe_queue_put_indirect(struct xenib_fe_queue *q)
+{
+	unsigned int i;
+
+	for (i = 0; i < XENIB_QUEUE_MAX_INDIRECT && q->indirect[i]; i++) {
+		gnttab_end_foreign_access(q->indirect_refs[i], q->indirect[i]);
+		q->indirect[i] = NULL;
+	}
+}
+
+/*
+ * Let the process whose verb call @udata is map @q: fills @mi with the key
+ * and size the rxe provider passes to mmap().  The mapping entry holds its
+ * own page references, so it may outlive the queue.
+ */
+int xenib_fe_queue_expose(struct ib_udata *udata, struct xenib_fe_queue *q,
+			  struct mminfo *mi)
+{
+	struct ib_ucontext *uctx;
+	struct xenib_mmap_entry *entry;
+	unsigned int i;
+	int err;
+
+	uctx = container_of(udata, struct uverbs_attr_bundle, driver_udata)->context;
+	entry = kzalloc(sizeof(*entry), GFP_KERNEL);
+	if (!entry)
+		return -ENOMEM;
+	entry->pages = kvcalloc(q->nr_pages, sizeof(*entry->pages),
+				GFP_KERNEL);
+	if (!entry->pages) {
+		kfree(entry);
+		return -ENOMEM;
+	}
+	for (i = 0; i < q->nr_pages; i++) {
+		get_page(q->pages[i]);
+		entry->pages[i] = q->pages[i];
+	}
+	entry->nr_pages = q->nr_pages;
+
+	err = rdma_user_mmap_entry_insert(uctx, &entry->rdma,
+					  (size_t)q->nr_pages * PAGE_SIZE);
+	if (err) {
+		xenib_fe_mmap_free(&entry->rdma);
+		return err;
+	}
+	q->entry = &entry->rdma;
+	mi->offset = rdma_user_mmap_get_offset(&entry->rdma);
+	mi->size = q->size;
+	mi->pad = 0;
+	return 0;
+}
+
+/* No new mappings of @q; existing ones stay until the process drops them. */
+void xenib_fe_queue_hide(struct xenib_fe_queue *q)
+{
+	if (q->entry) {
+		rdma_user_mmap_entry_remove(q->entry);
+		q->entry = NULL;
+	}
+}
+
+int xenib_fe_mmap(struct ib_ucontext *uctx, struct vm_area_struct *vma)
+{
+	struct rdma_user_mmap_entry *rdma;
+	struct xenib_mmap_entry *entry;
+	int err;
+
+	rdma = rdma_user_mmap_entry_get(uctx, vma);
+	if (!rdma)
+		return -EINVAL;
+	entry = to_xentry(rdma);
+	/* The queue's pages, whatever the vma's offset (which is the key). */
+	err = vm_map_pages_zero(vma, entry->pages, entry->nr_pages);
+	rdma_user_mmap_entry_put(rdma);
+	return err;
+}
+
+void xenib_fe_mmap_free(struct rdma_user_mmap_entry *rdma)
+{
+	struct xenib_mmap_entry *entry = to_xentry(rdma);
+	unsigned int i;
+
+	for (i = 0; i < entry->nr_pages; i++)
+		put_page(entry->pages[i]);
+	kvfree(entry->pages);
+	kfree(entry);
+}
