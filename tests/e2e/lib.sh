@@ -97,3 +97,13 @@ hold_pds() {
 	on "$1" "(xenib-verbs-test -d xenib0 hold-pd $2 600 >/tmp/hold.log 2>&1 </dev/null & echo \$! >/tmp/hold.pid)" ||
 		fail "starting a process in $1 that holds $2 PDs"
 }
+
+# backend_objs: "PDs CQs QPs" the backend holds on the real devices.
+backend_objs() {
+	local t n out=
+	for t in pd cq qp; do
+		n=$(on dom0 "rdma resource show $t" | grep -c 'comm \[xen_ibback\]')
+		out="$out${out:+ }$n"
+	done
+	echo "$out"
+}

@@ -3,7 +3,8 @@
  * xenib-verbs-test: the privileged verbs, through the system libibverbs and
  * the stock rxe provider, on a guest's xenib device (or, for comparison, on
  * any RDMA device).  Each subcommand prints "ok: ..." per check and exits
- * non-zero at the first failure, saying what was expected.
+ * non-zero at the first failure, saying what was expected.  The errors
+ * checked for are those native Soft-RoCE (rxe, Linux 6.1) returns.
  *
  *   xenib-verbs-test [-d DEV] query           device, port, GID and P_Key
  *   xenib-verbs-test [-d DEV] pd [N]          N PDs allocated and released
@@ -12,8 +13,28 @@
  *                                             available again
  *   xenib-verbs-test [-d DEV] hold-pd N SECS  keep N PDs for SECS seconds
  *                                             (for checks from outside)
+ *   xenib-verbs-test [-d DEV] cq              CQs of 1, 100 and max_cqe
+ *                                             entries, with and without a
+ *                                             completion channel, and the
+ *                                             invalid ones
+ *   xenib-verbs-test [-d DEV] qp              RC QP connected to itself
+ *                                             RESET -> INIT -> RTR -> RTS ->
+ *                                             ERR -> RESET, UD QP to RTS,
+ *                                             invalid QPs and transitions
+ *   xenib-verbs-test [-d DEV] srq             SRQ: query, srq_limit, a QP on
+ *                                             it, the invalid ones
+ *   xenib-verbs-test [-d DEV] ah              AH to the own RoCE v2 GID, and
+ *                                             the invalid ones
+ *   xenib-verbs-test [-d DEV] hold-objs SECS  keep a PD, 2 CQs, an RC and a
+ *                                             UD QP in RTS, an SRQ and an AH
+ *                                             for SECS seconds
+ *   xenib-verbs-test [-d DEV] quota TYPE MAX  TYPE cq, qp, srq or ah: the
+ *                                             (MAX+1)th fails with ENOMEM,
+ *                                             and one freed is available
+ *                                             again
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +53,94 @@ static void die(const char *fmt, const char *what, int err)
 	exit(1);
 }
 
+/* die() with a printf format; err as in die() */
+static void __attribute__((format(printf, 2, 3)))
+fail(int err, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	die("%s", buf, err);
+}
+
 static void ok(const char *what)
 {
 	printf("ok: %s\n", what);
 	fflush(stdout);
+}
+
+static void __attribute__((format(printf, 1, 2))) okf(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ok(buf);
+}
+
+static const char *errname(int err)
+{
+	static char buf[32];
+
+	switch (err) {
+	case 0:
+		return "success";
+	case EPERM:
+		return "EPERM";
+	case ENOENT:
+		return "ENOENT";
+	case EIO:
+		return "EIO";
+	case ENOMEM:
+		return "ENOMEM";
+	case EFAULT:
+		return "EFAULT";
+	case EBUSY:
+		return "EBUSY";
+	case EINVAL:
+		return "EINVAL";
+	case ENOSPC:
+		return "ENOSPC";
+	case ENOSYS:
+		return "ENOSYS";
+	case ENODATA:
+		return "ENODATA";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
+	case EADDRNOTAVAIL:
+		return "EADDRNOTAVAIL";
+	case ENETUNREACH:
+		return "ENETUNREACH";
+	}
+	snprintf(buf, sizeof(buf), "errno %d", err);
+	return buf;
+}
+
+/*
+ * @what was done and failed if @failed, with error @err (errno, or a verb's
+ * return value); it must have failed with @want.
+ */
+static void expect_err(const char *what, int failed, int err, int want)
+{
+	if (!failed)
+		fail(0, "%s succeeded, expected it to fail with %s", what,
+		     errname(want));
+	if (err != want)
+		fail(err, "%s failed, but not with %s as expected", what,
+		     errname(want));
+	okf("%s fails with %s", what, errname(want));
+}
+
+/* a verb returning 0 or an error number */
+static void check(int err, const char *what)
+{
+	if (err)
+		die("%s", what, err);
 }
 
 static struct ibv_context *open_dev(void)
@@ -171,18 +276,818 @@ static int cmd_hold_pd(struct ibv_context *ctx, int n, int secs)
 	return 0;
 }
 
+/*
+ * Shared set-up of the CQ, QP, SRQ and AH tests.
+ */
+
+#define QP_WR		16
+#define QP_INLINE	64
+#define QP_QKEY		0x11111111
+#define QP_RQ_PSN	0x1234
+#define QP_SQ_PSN	0x5678
+#define QP_ACCESS	(IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ | \
+			 IBV_ACCESS_REMOTE_ATOMIC)
+#define SRQ_WR		64
+#define SRQ_SGE		2
+
+static struct ibv_device_attr dattr;
+static struct ibv_port_attr pattr;
+static union ibv_gid own_gid;		/* port 1's RoCE v2 GID */
+static int own_gid_index = -1;
+
+static int gid_is_link_local(const union ibv_gid *gid)
+{
+	return gid->raw[0] == 0xfe && (gid->raw[1] & 0xc0) == 0x80;
+}
+
+/*
+ * Device and port 1 attributes, and port 1's RoCE v2 GID: the one of an IPv6
+ * link-local address if there is one (its MAC follows from the address, no
+ * neighbour resolution needed), else the first.
+ */
+static void query_env(struct ibv_context *ctx)
+{
+	struct ibv_gid_entry entry;
+	int i, err;
+
+	check(ibv_query_device(ctx, &dattr), "ibv_query_device");
+	check(ibv_query_port(ctx, 1, &pattr), "ibv_query_port 1");
+	for (i = 0; i < pattr.gid_tbl_len; i++) {
+		err = ibv_query_gid_ex(ctx, 1, i, &entry, 0);
+		if (err == ENODATA)
+			continue;	/* empty entry */
+		if (err)
+			fail(err, "ibv_query_gid_ex port 1 index %d", i);
+		if (entry.gid_type != IBV_GID_TYPE_ROCE_V2)
+			continue;
+		if (own_gid_index < 0 || gid_is_link_local(&entry.gid)) {
+			own_gid = entry.gid;
+			own_gid_index = i;
+		}
+		if (gid_is_link_local(&entry.gid))
+			break;
+	}
+	if (own_gid_index < 0)
+		die("%s", "port 1 has no RoCE v2 GID", 0);
+	okf("port 1's RoCE v2 GID is index %d", own_gid_index);
+}
+
+static struct ibv_pd *new_pd(struct ibv_context *ctx)
+{
+	struct ibv_pd *pd = ibv_alloc_pd(ctx);
+
+	if (!pd)
+		die("%s", "ibv_alloc_pd", errno);
+	return pd;
+}
+
+static struct ibv_cq *new_cq(struct ibv_context *ctx, int cqe,
+			     struct ibv_comp_channel *channel)
+{
+	struct ibv_cq *cq = ibv_create_cq(ctx, cqe, NULL, channel, 0);
+
+	if (!cq)
+		fail(errno, "ibv_create_cq with %d entries%s", cqe,
+		     channel ? " and a completion channel" : "");
+	if (cq->cqe < cqe)
+		fail(0, "ibv_create_cq with %d entries made one of %d",
+		     cqe, cq->cqe);
+	if (cq->channel != channel)
+		fail(0, "ibv_create_cq: the CQ's channel is not the one given");
+	return cq;
+}
+
+static const char *qp_type_name(enum ibv_qp_type type)
+{
+	switch (type) {
+	case IBV_QPT_RC:
+		return "RC";
+	case IBV_QPT_UC:
+		return "UC";
+	case IBV_QPT_UD:
+		return "UD";
+	default:
+		return "?";
+	}
+}
+
+static void qp_init_attr(struct ibv_qp_init_attr *ia, enum ibv_qp_type type,
+			 struct ibv_cq *cq, struct ibv_srq *srq)
+{
+	memset(ia, 0, sizeof(*ia));
+	ia->qp_type = type;
+	ia->send_cq = cq;
+	ia->recv_cq = cq;
+	ia->srq = srq;
+	ia->cap.max_send_wr = QP_WR;
+	ia->cap.max_send_sge = 1;
+	ia->cap.max_inline_data = QP_INLINE;
+	if (!srq) {
+		ia->cap.max_recv_wr = QP_WR;
+		ia->cap.max_recv_sge = 1;
+	}
+}
+
+static void check_qp_cap(const struct ibv_qp_cap *got,
+			 const struct ibv_qp_cap *want, const char *what)
+{
+	if (got->max_send_wr < want->max_send_wr ||
+	    got->max_send_sge < want->max_send_sge ||
+	    got->max_recv_wr < want->max_recv_wr ||
+	    got->max_recv_sge < want->max_recv_sge ||
+	    got->max_inline_data < want->max_inline_data)
+		fail(0, "%s: capabilities %u/%u send wr/sge, %u/%u recv wr/sge, %u inline are below the %u/%u, %u/%u, %u requested",
+		     what, got->max_send_wr, got->max_send_sge,
+		     got->max_recv_wr, got->max_recv_sge, got->max_inline_data,
+		     want->max_send_wr, want->max_send_sge, want->max_recv_wr,
+		     want->max_recv_sge, want->max_inline_data);
+}
+
+/* a QP of @type on @cq (send and receive), on @srq if not NULL */
+static struct ibv_qp *new_qp(struct ibv_pd *pd, enum ibv_qp_type type,
+			     struct ibv_cq *cq, struct ibv_srq *srq)
+{
+	struct ibv_qp_init_attr ia, want;
+	struct ibv_qp *qp;
+
+	qp_init_attr(&ia, type, cq, srq);
+	want = ia;
+	qp = ibv_create_qp(pd, &ia);
+	if (!qp)
+		fail(errno, "ibv_create_qp %s", qp_type_name(type));
+	check_qp_cap(&ia.cap, &want.cap, "ibv_create_qp");
+	if (qp->qp_type != type || qp->pd != pd || qp->send_cq != cq ||
+	    qp->recv_cq != cq || qp->srq != srq || qp->state != IBV_QPS_RESET)
+		fail(0, "ibv_create_qp %s: the QP's type, PD, CQs, SRQ or state are not as created",
+		     qp_type_name(type));
+	return qp;
+}
+
+static struct ibv_srq *new_srq(struct ibv_pd *pd)
+{
+	struct ibv_srq_init_attr ia = {
+		.attr = { .max_wr = SRQ_WR, .max_sge = SRQ_SGE },
+	};
+	struct ibv_srq *srq = ibv_create_srq(pd, &ia);
+
+	if (!srq)
+		fail(errno, "ibv_create_srq with max_wr %d, max_sge %d",
+		     SRQ_WR, SRQ_SGE);
+	if (ia.attr.max_wr < SRQ_WR || ia.attr.max_sge < SRQ_SGE)
+		fail(0, "ibv_create_srq with max_wr %d, max_sge %d made max_wr %u, max_sge %u",
+		     SRQ_WR, SRQ_SGE, ia.attr.max_wr, ia.attr.max_sge);
+	return srq;
+}
+
+/* an address vector to the own RoCE v2 GID */
+static void own_ah_attr(struct ibv_ah_attr *ah)
+{
+	memset(ah, 0, sizeof(*ah));
+	ah->is_global = 1;
+	ah->grh.dgid = own_gid;
+	ah->grh.sgid_index = own_gid_index;
+	ah->grh.hop_limit = 1;
+	ah->port_num = 1;
+}
+
+static struct ibv_ah *new_ah(struct ibv_pd *pd)
+{
+	struct ibv_ah_attr attr;
+	struct ibv_ah *ah;
+
+	own_ah_attr(&attr);
+	ah = ibv_create_ah(pd, &attr);
+	if (!ah)
+		fail(errno, "ibv_create_ah to the own GID (index %d)",
+		     own_gid_index);
+	return ah;
+}
+
+static const char *qp_state_name(enum ibv_qp_state state)
+{
+	static const char *const names[] = {
+		[IBV_QPS_RESET] = "RESET", [IBV_QPS_INIT] = "INIT",
+		[IBV_QPS_RTR] = "RTR", [IBV_QPS_RTS] = "RTS",
+		[IBV_QPS_SQD] = "SQD", [IBV_QPS_SQE] = "SQE",
+		[IBV_QPS_ERR] = "ERR",
+	};
+
+	if ((unsigned int)state < sizeof(names) / sizeof(names[0]))
+		return names[state];
+	return "?";
+}
+
+/*
+ * ibv_query_qp: the attributes in @mask must be those of @want; the
+ * init_attr those the QP was created with.
+ */
+static void check_qp_query(struct ibv_qp *qp, const struct ibv_qp_attr *want,
+			   int mask, const char *what)
+{
+	struct ibv_qp_init_attr ia, req;
+	struct ibv_qp_attr got;
+	const char *bad = NULL;
+
+	memset(&got, 0, sizeof(got));
+	memset(&ia, 0, sizeof(ia));
+	check(ibv_query_qp(qp, &got, mask | IBV_QP_STATE | IBV_QP_CAP, &ia),
+	      "ibv_query_qp");
+	if (got.qp_state != want->qp_state)
+		fail(0, "%s: ibv_query_qp shows state %s, expected %s", what,
+		     qp_state_name(got.qp_state),
+		     qp_state_name(want->qp_state));
+#define QP_FIELD(m, field)						\
+	do {								\
+		if ((mask & (m)) && got.field != want->field && !bad)	\
+			bad = #field;					\
+	} while (0)
+	QP_FIELD(IBV_QP_PKEY_INDEX, pkey_index);
+	QP_FIELD(IBV_QP_PORT, port_num);
+	QP_FIELD(IBV_QP_QKEY, qkey);
+	QP_FIELD(IBV_QP_ACCESS_FLAGS, qp_access_flags);
+	QP_FIELD(IBV_QP_PATH_MTU, path_mtu);
+	QP_FIELD(IBV_QP_DEST_QPN, dest_qp_num);
+	QP_FIELD(IBV_QP_RQ_PSN, rq_psn);
+	QP_FIELD(IBV_QP_SQ_PSN, sq_psn);
+	QP_FIELD(IBV_QP_MAX_DEST_RD_ATOMIC, max_dest_rd_atomic);
+	QP_FIELD(IBV_QP_MAX_QP_RD_ATOMIC, max_rd_atomic);
+	QP_FIELD(IBV_QP_MIN_RNR_TIMER, min_rnr_timer);
+	QP_FIELD(IBV_QP_TIMEOUT, timeout);
+	QP_FIELD(IBV_QP_RETRY_CNT, retry_cnt);
+	QP_FIELD(IBV_QP_RNR_RETRY, rnr_retry);
+	QP_FIELD(IBV_QP_AV, ah_attr.is_global);
+	QP_FIELD(IBV_QP_AV, ah_attr.grh.sgid_index);
+#undef QP_FIELD
+	if ((mask & IBV_QP_AV) && !bad &&
+	    memcmp(&got.ah_attr.grh.dgid, &want->ah_attr.grh.dgid,
+		   sizeof(union ibv_gid)))
+		bad = "ah_attr.grh.dgid";
+	if (bad)
+		fail(0, "%s: ibv_query_qp shows another %s than was set",
+		     what, bad);
+
+	qp_init_attr(&req, qp->qp_type, qp->send_cq, qp->srq);
+	if (ia.qp_type != qp->qp_type || ia.send_cq != qp->send_cq ||
+	    ia.recv_cq != qp->recv_cq || ia.srq != qp->srq || ia.sq_sig_all)
+		fail(0, "%s: ibv_query_qp's init_attr is not the one the QP was created with",
+		     what);
+	check_qp_cap(&ia.cap, &req.cap, "ibv_query_qp init_attr");
+	check_qp_cap(&got.cap, &req.cap, "ibv_query_qp attr");
+}
+
+/* ibv_modify_qp, then ibv_query_qp must show what was set */
+static void modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int mask)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "%s QP %s -> %s",
+		 qp_type_name(qp->qp_type), qp_state_name(qp->state),
+		 qp_state_name(attr->qp_state));
+	check(ibv_modify_qp(qp, attr, mask), what);
+	check_qp_query(qp, attr, mask, what);
+	okf("%s, ibv_query_qp shows it", what);
+}
+
+static void init_attr(struct ibv_qp *qp, struct ibv_qp_attr *a, int *mask)
+{
+	memset(a, 0, sizeof(*a));
+	a->qp_state = IBV_QPS_INIT;
+	a->pkey_index = 0;
+	a->port_num = 1;
+	*mask = IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT;
+	if (qp->qp_type == IBV_QPT_UD) {
+		a->qkey = QP_QKEY;
+		*mask |= IBV_QP_QKEY;
+	} else {
+		a->qp_access_flags = QP_ACCESS;
+		*mask |= IBV_QP_ACCESS_FLAGS;
+	}
+}
+
+/* RTR; a connected QP is connected to itself */
+static void rtr_attr(struct ibv_qp *qp, struct ibv_qp_attr *a, int *mask)
+{
+	memset(a, 0, sizeof(*a));
+	a->qp_state = IBV_QPS_RTR;
+	*mask = IBV_QP_STATE;
+	if (qp->qp_type == IBV_QPT_UD)
+		return;
+	a->path_mtu = IBV_MTU_1024;
+	a->dest_qp_num = qp->qp_num;
+	a->rq_psn = QP_RQ_PSN;
+	own_ah_attr(&a->ah_attr);
+	*mask |= IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
+		 IBV_QP_RQ_PSN;
+	if (qp->qp_type == IBV_QPT_RC) {
+		a->max_dest_rd_atomic = 1;
+		a->min_rnr_timer = 12;
+		*mask |= IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER;
+	}
+}
+
+static void rts_attr(struct ibv_qp *qp, struct ibv_qp_attr *a, int *mask)
+{
+	memset(a, 0, sizeof(*a));
+	a->qp_state = IBV_QPS_RTS;
+	a->sq_psn = QP_SQ_PSN;
+	*mask = IBV_QP_STATE | IBV_QP_SQ_PSN;
+	if (qp->qp_type == IBV_QPT_RC) {
+		a->timeout = 14;
+		a->retry_cnt = 7;
+		a->rnr_retry = 7;
+		a->max_rd_atomic = 1;
+		*mask |= IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
+			 IBV_QP_MAX_QP_RD_ATOMIC;
+	}
+}
+
+/* RESET -> INIT -> RTR -> RTS (a connected QP connected to itself) */
+static void qp_to_rts(struct ibv_qp *qp)
+{
+	struct ibv_qp_attr a;
+	int mask;
+
+	init_attr(qp, &a, &mask);
+	modify_qp(qp, &a, mask);
+	rtr_attr(qp, &a, &mask);
+	modify_qp(qp, &a, mask);
+	rts_attr(qp, &a, &mask);
+	modify_qp(qp, &a, mask);
+}
+
+/*
+ * cq
+ */
+
+static int cmd_cq(struct ibv_context *ctx)
+{
+	const int sizes[] = { 1, 100, dattr.max_cqe };
+	struct ibv_cq *cqs[2][3], *cq;
+	struct ibv_comp_channel *ch;
+	struct ibv_wc wc;
+	int i, j, n, err;
+
+	ch = ibv_create_comp_channel(ctx);
+	if (!ch)
+		die("%s", "ibv_create_comp_channel", errno);
+	ok("ibv_create_comp_channel");
+	for (j = 0; j < 2; j++) {
+		for (i = 0; i < 3; i++) {
+			cqs[j][i] = new_cq(ctx, sizes[i], j ? ch : NULL);
+			n = ibv_poll_cq(cqs[j][i], 1, &wc);
+			if (n != 0)
+				fail(n < 0 ? -n : 0,
+				     "ibv_poll_cq on a new CQ returned %d, expected 0",
+				     n);
+			okf("CQ with cqe %d (got %d)%s, ibv_poll_cq returns 0",
+			    sizes[i], cqs[j][i]->cqe,
+			    j ? " with a completion channel" : "");
+		}
+	}
+
+	errno = 0;
+	cq = ibv_create_cq(ctx, dattr.max_cqe + 1, NULL, NULL, 0);
+	expect_err("ibv_create_cq with max_cqe + 1 entries", !cq, errno,
+		   EINVAL);
+	errno = 0;
+	cq = ibv_create_cq(ctx, 0, NULL, NULL, 0);
+	expect_err("ibv_create_cq with 0 entries", !cq, errno, EINVAL);
+	errno = 0;
+	cq = ibv_create_cq(ctx, 1, NULL, NULL, ctx->num_comp_vectors);
+	expect_err("ibv_create_cq with comp_vector num_comp_vectors", !cq,
+		   errno, EINVAL);
+	cq = ibv_create_cq(ctx, 1, NULL, ch, ctx->num_comp_vectors - 1);
+	if (!cq)
+		fail(errno, "ibv_create_cq with comp_vector %d (the last)",
+		     ctx->num_comp_vectors - 1);
+	check(ibv_destroy_cq(cq), "ibv_destroy_cq");
+	okf("CQ on comp_vector %d (num_comp_vectors - 1)",
+	    ctx->num_comp_vectors - 1);
+
+	for (i = 0; i < 3; i++)
+		check(ibv_destroy_cq(cqs[0][i]), "ibv_destroy_cq");
+	for (i = 0; i < 2; i++)
+		check(ibv_destroy_cq(cqs[1][i]), "ibv_destroy_cq");
+	err = ibv_destroy_comp_channel(ch);
+	expect_err("ibv_destroy_comp_channel with a CQ on it", err, err,
+		   EBUSY);
+	check(ibv_destroy_cq(cqs[1][2]), "ibv_destroy_cq");
+	check(ibv_destroy_comp_channel(ch), "ibv_destroy_comp_channel");
+	ok("CQs and the completion channel destroyed");
+	return 0;
+}
+
+/*
+ * qp
+ */
+
+/* ibv_create_qp with @ia must fail with @want */
+static void expect_create_qp_err(struct ibv_pd *pd,
+				 struct ibv_qp_init_attr *ia, int want,
+				 const char *what)
+{
+	struct ibv_qp *qp;
+
+	errno = 0;
+	qp = ibv_create_qp(pd, ia);
+	expect_err(what, !qp, errno, want);
+}
+
+static int cmd_qp(struct ibv_context *ctx)
+{
+	struct ibv_pd *pd = new_pd(ctx);
+	struct ibv_cq *cq = new_cq(ctx, 2 * QP_WR, NULL);
+	struct ibv_cq *cq2 = new_cq(ctx, 2 * QP_WR, NULL);
+	struct ibv_qp_init_attr ia;
+	struct ibv_qp *qp, *ud, *uc;
+	struct ibv_qp_attr a;
+	int mask, err;
+
+	qp = new_qp(pd, IBV_QPT_RC, cq, NULL);
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RESET;
+	check_qp_query(qp, &a, 0, "new RC QP");
+	ok("RC QP created, ibv_query_qp shows RESET and its init_attr");
+
+	rtr_attr(qp, &a, &mask);
+	err = ibv_modify_qp(qp, &a, mask);
+	expect_err("RC QP RESET -> RTR", err, err, EINVAL);
+	init_attr(qp, &a, &mask);
+	modify_qp(qp, &a, mask);
+	rtr_attr(qp, &a, &mask);
+	err = ibv_modify_qp(qp, &a, mask & ~(IBV_QP_AV | IBV_QP_DEST_QPN));
+	expect_err("RC QP INIT -> RTR without IBV_QP_AV and IBV_QP_DEST_QPN",
+		   err, err, EINVAL);
+	modify_qp(qp, &a, mask);
+	rts_attr(qp, &a, &mask);
+	modify_qp(qp, &a, mask);
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_ERR;
+	modify_qp(qp, &a, IBV_QP_STATE);
+	a.qp_state = IBV_QPS_RESET;
+	modify_qp(qp, &a, IBV_QP_STATE);
+
+	ud = new_qp(pd, IBV_QPT_UD, cq2, NULL);
+	qp_to_rts(ud);
+
+	qp_init_attr(&ia, IBV_QPT_RC, cq, NULL);
+	ia.cap.max_send_wr = dattr.max_qp_wr + 1;
+	expect_create_qp_err(pd, &ia, EINVAL,
+			     "ibv_create_qp with max_send_wr max_qp_wr + 1");
+	qp_init_attr(&ia, IBV_QPT_RC, cq, NULL);
+	ia.cap.max_send_sge = dattr.max_sge + 1;
+	expect_create_qp_err(pd, &ia, EINVAL,
+			     "ibv_create_qp with max_send_sge max_sge + 1");
+
+	uc = new_qp(pd, IBV_QPT_UC, cq, NULL);
+	qp_to_rts(uc);
+	check(ibv_destroy_qp(uc), "ibv_destroy_qp UC");
+	ok("UC QP created, connected to itself and destroyed");
+
+	err = ibv_dealloc_pd(pd);
+	expect_err("ibv_dealloc_pd with QPs on it", err, err, EBUSY);
+	err = ibv_destroy_cq(cq);
+	expect_err("ibv_destroy_cq of a QP's CQ", err, err, EBUSY);
+
+	check(ibv_destroy_qp(qp), "ibv_destroy_qp RC");
+	check(ibv_destroy_qp(ud), "ibv_destroy_qp UD");
+	check(ibv_destroy_cq(cq), "ibv_destroy_cq");
+	check(ibv_destroy_cq(cq2), "ibv_destroy_cq");
+	check(ibv_dealloc_pd(pd), "ibv_dealloc_pd");
+	ok("QPs, CQs and PD destroyed");
+	return 0;
+}
+
+/*
+ * srq
+ */
+
+static void query_srq(struct ibv_srq *srq, struct ibv_srq_attr *attr)
+{
+	memset(attr, 0, sizeof(*attr));
+	check(ibv_query_srq(srq, attr), "ibv_query_srq");
+	if (attr->max_wr < SRQ_WR || attr->max_sge < SRQ_SGE)
+		fail(0, "ibv_query_srq shows max_wr %u, max_sge %u, below the %d, %d requested",
+		     attr->max_wr, attr->max_sge, SRQ_WR, SRQ_SGE);
+}
+
+static int cmd_srq(struct ibv_context *ctx)
+{
+	struct ibv_pd *pd = new_pd(ctx);
+	struct ibv_cq *cq = new_cq(ctx, 2 * QP_WR, NULL);
+	struct ibv_srq *srq, *bad;
+	struct ibv_srq_init_attr sia;
+	struct ibv_srq_attr attr;
+	struct ibv_qp_attr qa = { .qp_state = IBV_QPS_RESET };
+	struct ibv_recv_wr wr, *bad_wr;
+	struct ibv_sge *sge;
+	struct ibv_qp *qp;
+	int err;
+
+	srq = new_srq(pd);
+	query_srq(srq, &attr);
+	if (attr.srq_limit != 0)
+		fail(0, "a new SRQ's srq_limit is %u, expected 0",
+		     attr.srq_limit);
+	okf("SRQ created (max_wr %u, max_sge %u), ibv_query_srq shows it",
+	    attr.max_wr, attr.max_sge);
+
+	attr.srq_limit = 16;
+	check(ibv_modify_srq(srq, &attr, IBV_SRQ_LIMIT),
+	      "ibv_modify_srq IBV_SRQ_LIMIT 16");
+	query_srq(srq, &attr);
+	if (attr.srq_limit != 16)
+		fail(0, "ibv_query_srq shows srq_limit %u after setting 16",
+		     attr.srq_limit);
+	ok("ibv_modify_srq srq_limit 16, ibv_query_srq shows it");
+	attr.srq_limit = attr.max_wr + 1;
+	err = ibv_modify_srq(srq, &attr, IBV_SRQ_LIMIT);
+	expect_err("ibv_modify_srq with srq_limit max_wr + 1", err, err,
+		   EINVAL);
+
+	memset(&sia, 0, sizeof(sia));
+	sia.attr.max_wr = dattr.max_srq_wr + 1;
+	sia.attr.max_sge = 1;
+	errno = 0;
+	bad = ibv_create_srq(pd, &sia);
+	expect_err("ibv_create_srq with max_wr max_srq_wr + 1", !bad, errno,
+		   EINVAL);
+	memset(&sia, 0, sizeof(sia));
+	sia.attr.max_wr = SRQ_WR;
+	sia.attr.max_sge = dattr.max_srq_sge + 1;
+	errno = 0;
+	bad = ibv_create_srq(pd, &sia);
+	expect_err("ibv_create_srq with max_sge max_srq_sge + 1", !bad, errno,
+		   EINVAL);
+
+	qp = new_qp(pd, IBV_QPT_RC, cq, srq);
+	check_qp_query(qp, &qa, 0, "RC QP on the SRQ");
+	ok("RC QP on the SRQ created, ibv_query_qp shows the SRQ");
+	err = ibv_destroy_srq(srq);
+	expect_err("ibv_destroy_srq with a QP on it", err, err, EBUSY);
+	check(ibv_destroy_qp(qp), "ibv_destroy_qp");
+	ok("RC QP on the SRQ destroyed");
+
+	query_srq(srq, &attr);
+	sge = calloc(attr.max_sge + 1, sizeof(*sge));
+	if (!sge)
+		die("%s", "calloc", errno);
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_id = 1;
+	wr.sg_list = sge;
+	wr.num_sge = attr.max_sge + 1;
+	bad_wr = NULL;
+	err = ibv_post_srq_recv(srq, &wr, &bad_wr);
+	expect_err("ibv_post_srq_recv with num_sge max_sge + 1", err, err,
+		   EINVAL);
+	if (bad_wr != &wr)
+		fail(0, "ibv_post_srq_recv failed but bad_wr is not the WR");
+	free(sge);
+
+	check(ibv_destroy_srq(srq), "ibv_destroy_srq");
+	check(ibv_destroy_cq(cq), "ibv_destroy_cq");
+	check(ibv_dealloc_pd(pd), "ibv_dealloc_pd");
+	ok("SRQ, CQ and PD destroyed");
+	return 0;
+}
+
+/*
+ * ah
+ */
+
+static int cmd_ah(struct ibv_context *ctx)
+{
+	struct ibv_pd *pd = new_pd(ctx);
+	struct ibv_ah_attr attr;
+	struct ibv_gid_entry entry;
+	struct ibv_ah *ah;
+	char what[64];
+	int idx, err;
+
+	ah = new_ah(pd);
+	check(ibv_destroy_ah(ah), "ibv_destroy_ah");
+	okf("AH to the own GID (index %d) created and destroyed",
+	    own_gid_index);
+
+	/*
+	 * sgid_index is 8 bits: beyond the table if it is that small, else
+	 * the last index it can express, which must be empty then.
+	 */
+	idx = pattr.gid_tbl_len < 255 ? pattr.gid_tbl_len : 255;
+	if (idx < pattr.gid_tbl_len) {
+		err = ibv_query_gid_ex(ctx, 1, idx, &entry, 0);
+		if (err != ENODATA)
+			fail(err, "GID %d is not empty", idx);
+	}
+	own_ah_attr(&attr);
+	attr.grh.sgid_index = idx;
+	errno = 0;
+	ah = ibv_create_ah(pd, &attr);
+	snprintf(what, sizeof(what),
+		 "ibv_create_ah with the empty sgid_index %d", idx);
+	expect_err(what, !ah, errno, ENODATA);
+
+	own_ah_attr(&attr);
+	attr.port_num = 2;
+	errno = 0;
+	ah = ibv_create_ah(pd, &attr);
+	expect_err("ibv_create_ah on port 2", !ah, errno, EINVAL);
+
+	check(ibv_dealloc_pd(pd), "ibv_dealloc_pd");
+	ok("PD deallocated");
+	return 0;
+}
+
+/*
+ * hold-objs
+ */
+
+static int cmd_hold_objs(struct ibv_context *ctx, int secs)
+{
+	struct ibv_pd *pd = new_pd(ctx);
+	struct ibv_cq *cq = new_cq(ctx, 2 * QP_WR, NULL);
+	struct ibv_cq *cq2 = new_cq(ctx, 2 * QP_WR, NULL);
+	struct ibv_qp *rc = new_qp(pd, IBV_QPT_RC, cq, NULL);
+	struct ibv_qp *ud = new_qp(pd, IBV_QPT_UD, cq2, NULL);
+	struct ibv_srq *srq = new_srq(pd);
+	struct ibv_ah *ah = new_ah(pd);
+
+	qp_to_rts(rc);
+	qp_to_rts(ud);
+	ok("objects allocated, holding them");
+	sleep(secs);
+	check(ibv_destroy_ah(ah), "ibv_destroy_ah");
+	check(ibv_destroy_srq(srq), "ibv_destroy_srq");
+	check(ibv_destroy_qp(ud), "ibv_destroy_qp UD");
+	check(ibv_destroy_qp(rc), "ibv_destroy_qp RC");
+	check(ibv_destroy_cq(cq2), "ibv_destroy_cq");
+	check(ibv_destroy_cq(cq), "ibv_destroy_cq");
+	check(ibv_dealloc_pd(pd), "ibv_dealloc_pd");
+	ok("objects destroyed");
+	return 0;
+}
+
+/*
+ * quota
+ */
+
+/* objects of one type, on a PD and a CQ that do not count */
+struct quota_ops {
+	const char *name;
+	void *(*create)(struct ibv_context *ctx, struct ibv_pd *pd,
+			struct ibv_cq *cq);
+	int (*destroy)(void *obj);
+};
+
+/* the create functions return NULL with errno set on failure */
+static void *quota_create_cq(struct ibv_context *ctx, struct ibv_pd *pd,
+			     struct ibv_cq *cq)
+{
+	(void)pd;
+	(void)cq;
+	return ibv_create_cq(ctx, 1, NULL, NULL, 0);
+}
+
+static void *quota_create_qp(struct ibv_context *ctx, struct ibv_pd *pd,
+			     struct ibv_cq *cq)
+{
+	struct ibv_qp_init_attr ia;
+
+	(void)ctx;
+	qp_init_attr(&ia, IBV_QPT_RC, cq, NULL);
+	return ibv_create_qp(pd, &ia);
+}
+
+static void *quota_create_srq(struct ibv_context *ctx, struct ibv_pd *pd,
+			      struct ibv_cq *cq)
+{
+	struct ibv_srq_init_attr ia = {
+		.attr = { .max_wr = SRQ_WR, .max_sge = SRQ_SGE },
+	};
+
+	(void)ctx;
+	(void)cq;
+	return ibv_create_srq(pd, &ia);
+}
+
+static void *quota_create_ah(struct ibv_context *ctx, struct ibv_pd *pd,
+			     struct ibv_cq *cq)
+{
+	struct ibv_ah_attr attr;
+
+	(void)ctx;
+	(void)cq;
+	own_ah_attr(&attr);
+	return ibv_create_ah(pd, &attr);
+}
+
+static int quota_destroy_cq(void *obj)
+{
+	return ibv_destroy_cq(obj);
+}
+
+static int quota_destroy_qp(void *obj)
+{
+	return ibv_destroy_qp(obj);
+}
+
+static int quota_destroy_srq(void *obj)
+{
+	return ibv_destroy_srq(obj);
+}
+
+static int quota_destroy_ah(void *obj)
+{
+	return ibv_destroy_ah(obj);
+}
+
+static const struct quota_ops quota_types[] = {
+	{ "cq", quota_create_cq, quota_destroy_cq },
+	{ "qp", quota_create_qp, quota_destroy_qp },
+	{ "srq", quota_create_srq, quota_destroy_srq },
+	{ "ah", quota_create_ah, quota_destroy_ah },
+};
+
+static int cmd_quota(struct ibv_context *ctx, const char *type, int max)
+{
+	const struct quota_ops *ops = NULL;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;
+	void **objs, *extra;
+	unsigned int t;
+	int i;
+
+	for (t = 0; t < sizeof(quota_types) / sizeof(quota_types[0]); t++)
+		if (!strcmp(quota_types[t].name, type))
+			ops = &quota_types[t];
+	if (!ops || max < 1)
+		return -1;
+	pd = new_pd(ctx);
+	/* QPs need a CQ; counting CQs, it would take one of the quota. */
+	cq = strcmp(ops->name, "cq") ? new_cq(ctx, 2 * QP_WR, NULL) : NULL;
+	objs = calloc(max, sizeof(*objs));
+	if (!objs)
+		die("%s", "calloc", errno);
+
+	for (i = 0; i < max; i++) {
+		objs[i] = ops->create(ctx, pd, cq);
+		if (!objs[i])
+			fail(errno, "%s %d of %d", ops->name, i + 1, max);
+	}
+	okf("%d %s objects (the quota) created", max, ops->name);
+	errno = 0;
+	extra = ops->create(ctx, pd, cq);
+	if (extra)
+		fail(0, "one %s beyond the quota was created", ops->name);
+	if (errno != ENOMEM)
+		fail(errno, "one %s beyond the quota failed, but not with ENOMEM",
+		     ops->name);
+	okf("the %s beyond the quota fails with ENOMEM", ops->name);
+	check(ops->destroy(objs[max - 1]), "destroying one");
+	objs[max - 1] = ops->create(ctx, pd, cq);
+	if (!objs[max - 1])
+		fail(errno, "a %s freed under the quota is not available again",
+		     ops->name);
+	okf("a released %s can be created again", ops->name);
+
+	for (i = 0; i < max; i++)
+		check(ops->destroy(objs[i]), "destroying them");
+	free(objs);
+	if (cq)
+		check(ibv_destroy_cq(cq), "ibv_destroy_cq");
+	check(ibv_dealloc_pd(pd), "ibv_dealloc_pd");
+	okf("all %s objects destroyed", ops->name);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: xenib-verbs-test [-d DEV] query | pd [N] | pd-quota MAX | hold-pd N SECS\n");
+		"usage: xenib-verbs-test [-d DEV] query | pd [N] | pd-quota MAX | hold-pd N SECS\n"
+		"                        | cq | qp | srq | ah | hold-objs SECS\n"
+		"                        | quota cq|qp|srq|ah MAX\n");
 	exit(2);
+}
+
+/* the subcommands that need query_env() */
+static int needs_env(const char *cmd)
+{
+	static const char *const cmds[] = {
+		"cq", "qp", "srq", "ah", "hold-objs", "quota",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(cmd, cmds[i]))
+			return 1;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct ibv_context *ctx;
 	const char *cmd;
-	int ret, opt;
+	int ret, opt, nargs;
 
 	while ((opt = getopt(argc, argv, "d:")) != -1) {
 		if (opt != 'd')
@@ -192,18 +1097,35 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		usage();
 	cmd = argv[optind];
+	nargs = argc - optind - 1;
 	ctx = open_dev();
+	if (needs_env(cmd))
+		query_env(ctx);
 
 	if (!strcmp(cmd, "query"))
 		ret = cmd_query(ctx);
 	else if (!strcmp(cmd, "pd"))
-		ret = cmd_pd(ctx, optind + 1 < argc ? atoi(argv[optind + 1]) : 16);
-	else if (!strcmp(cmd, "pd-quota") && optind + 1 < argc)
+		ret = cmd_pd(ctx, nargs > 0 ? atoi(argv[optind + 1]) : 16);
+	else if (!strcmp(cmd, "pd-quota") && nargs > 0)
 		ret = cmd_pd_quota(ctx, atoi(argv[optind + 1]));
-	else if (!strcmp(cmd, "hold-pd") && optind + 2 < argc)
+	else if (!strcmp(cmd, "hold-pd") && nargs > 1)
 		ret = cmd_hold_pd(ctx, atoi(argv[optind + 1]),
 				  atoi(argv[optind + 2]));
+	else if (!strcmp(cmd, "cq"))
+		ret = cmd_cq(ctx);
+	else if (!strcmp(cmd, "qp"))
+		ret = cmd_qp(ctx);
+	else if (!strcmp(cmd, "srq"))
+		ret = cmd_srq(ctx);
+	else if (!strcmp(cmd, "ah"))
+		ret = cmd_ah(ctx);
+	else if (!strcmp(cmd, "hold-objs") && nargs > 0)
+		ret = cmd_hold_objs(ctx, atoi(argv[optind + 1]));
+	else if (!strcmp(cmd, "quota") && nargs > 1)
+		ret = cmd_quota(ctx, argv[optind + 1], atoi(argv[optind + 2]));
 	else
+		usage();
+	if (ret < 0)
 		usage();
 
 	if (ibv_close_device(ctx))
