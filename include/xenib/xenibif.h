@@ -175,14 +175,16 @@
 #define XENIB_OP_DESTROY_SRQ		15
 #define XENIB_OP_CREATE_AH		16 /* new address handle */
 #define XENIB_OP_DESTROY_AH		17
-#define XENIB_OP_MAX			18
+#define XENIB_OP_REG_MR			18 /* register guest memory */
+#define XENIB_OP_DEREG_MR		19
+#define XENIB_OP_MAX			20
 
 /*
  * Object handles
  * ==============
  *
- * Objects the backend creates for a frontend (PDs; CQs, QPs, SRQs, MRs and
- * AHs in later operations) are named on the wire by a handle: a small
+ * Objects the backend creates for a frontend (PDs, CQs, QPs, SRQs, AHs and
+ * MRs) are named on the wire by a handle: a small
  * positive integer, unique per frontend and object type, chosen by the
  * backend.  0 is never a valid handle.  A handle of another frontend, of
  * another object type or of an object already released is simply unknown:
@@ -543,6 +545,48 @@ struct xenib_create_ah_req {
 	struct xenib_ah_attr attr;
 };
 
+/*
+ * XENIB_OP_REG_MR: register "length" bytes of guest memory for the access
+ * rights "access" (IB_ACCESS_LOCAL_WRITE, _REMOTE_WRITE, _REMOTE_READ,
+ * _REMOTE_ATOMIC; remote write and atomic need local write).  The memory
+ * is "nr_pages" guest pages, granted (read-only when "access" allows no
+ * writes) and listed in indirect pages exactly as a queue's are; the data
+ * starts "offset" bytes into the first page.  "iova" is the address the
+ * guest and its peers use for the first byte: the backend registers the
+ * pages under that address, so nothing is ever translated.  The response
+ * carries the handle and the real lkey and rkey.
+ *
+ * The backend maps the pages and registers them on the real device with
+ * a fast-registration work request, so the device reads and writes guest
+ * memory directly (zero copy).  One request can describe at most
+ * XENIB_MR_MAX_PAGES pages (384 MiB).
+ *
+ * XENIB_OP_DEREG_MR (struct xenib_handle_req): the backend unmaps the
+ * pages before it answers; the frontend may then end its grants.
+ */
+#define XENIB_MR_MAX_INDIRECT		96
+#define XENIB_MR_MAX_PAGES		(XENIB_MR_MAX_INDIRECT * XENIB_REFS_PER_INDIRECT)
+
+struct xenib_reg_mr_req {
+	uint32_t pd;
+	uint32_t access;
+	uint64_t iova;
+	uint64_t length;
+	uint32_t offset;
+	uint32_t nr_pages;
+	uint16_t nr_indirect;
+	uint16_t rsvd0;
+	uint32_t rsvd1;
+	uint32_t indirect[XENIB_MR_MAX_INDIRECT];	/* grant refs */
+};
+
+struct xenib_reg_mr_resp {
+	uint32_t handle;
+	uint32_t lkey;
+	uint32_t rkey;
+	uint32_t rsvd;
+};
+
 struct xenib_ctrl_request {
 	uint64_t id;		/* echoed in the response */
 	uint16_t op;		/* XENIB_OP_* */
@@ -559,6 +603,7 @@ struct xenib_ctrl_request {
 		struct xenib_create_srq_req create_srq;
 		struct xenib_modify_srq_req modify_srq;
 		struct xenib_create_ah_req create_ah;
+		struct xenib_reg_mr_req reg_mr;
 		uint8_t pad[XENIB_MSG_PAYLOAD];
 	} u;
 };
@@ -578,6 +623,7 @@ struct xenib_ctrl_response {
 		struct xenib_qp_attr query_qp;
 		struct xenib_create_srq_resp create_srq;
 		struct xenib_srq_attr query_srq;
+		struct xenib_reg_mr_resp reg_mr;
 		uint8_t pad[XENIB_MSG_PAYLOAD];
 	} u;
 };

@@ -87,6 +87,13 @@ int main(void)
 	OFF(xenib_create_srq_req, queue, 24);
 	OFF(xenib_create_srq_resp, attr, 8);
 	OFF(xenib_create_ah_req, attr, 8);
+	CHECK_EQ("sizeof reg_mr req", sizeof(struct xenib_reg_mr_req), 424);
+	CHECK_EQ("MR pages per request", XENIB_MR_MAX_PAGES, 98304);
+	OFF(xenib_reg_mr_req, iova, 8);
+	OFF(xenib_reg_mr_req, offset, 24);
+	OFF(xenib_reg_mr_req, nr_indirect, 32);
+	OFF(xenib_reg_mr_req, indirect, 40);
+	OFF(xenib_reg_mr_resp, rkey, 8);
 
 	printf("ok wire layout (%zu-bit)\n", sizeof(void *) * 8);
 	return 0;

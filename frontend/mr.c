@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-ibfront: zero-copy memory registration.
+ *
+ * The process's pages are pinned (ib_umem), granted to the backend one by
+ * one (read-only unless the registration allows local writes) and listed
+ * in indirect pages; the backend registers them on the real device under
+ * the process's own addresses.  Each granted page carries a reference of
+ * ours until its grant has ended, so a backend that still maps a page
+ * after deregistration can never see it reused.
+ *
+ * Copyright (c) 2026 The xenib authors
+ */
+
+#include <linux/slab.h>
+#include <rdma/ib_umem.h>
+#include <rdma/iter.h>
+#include <rdma/ib_verbs.h>
+#include <xen/grant_table.h>
+#include <xen/page.h>
+#include "common.h"
+
+#define XENIB_MR_ACCESS		(IB_ACCESS_LOCAL_WRITE |		\
+				 IB_ACCESS_REMOTE_WRITE |		\
+				 IB_ACCESS_REMOTE_READ |		\
+				 IB_ACCESS_REMOTE_ATOMIC)
+
+static struct xenib_mr *to_xmr(struct ib_mr *ibmr)
+{
+	return container_of(ibmr, struct xenib_mr, ibmr);
+}
+
+/* End the grants (once the backend lets go) and unpin the pages. */
+static void xenib_mr_free(struct xenib_mr *mr)
+{
+	unsigned int i;
+
+	for (i = 0; i < mr->nr_granted; i++)
+		gnttab_end_foreign_access(mr->refs[i], mr->pages[i]);
+	for (; mr->pages && i < mr->nr_pages && mr->pages[i]; i++)
+		put_page(mr->pages[i]);
+	ib_umem_release(mr->umem);
+	kvfree(mr->pages);
+	kvfree(mr->refs);
+	kfree(mr);
+}
+
+static int xenib_mr_grant(struct xenib_fe *fe, struct xenib_mr *mr,
+			  bool readonly)
+{
+	domid_t domid = fe->dev->otherend_id;
+	struct ib_block_iter biter;
+	unsigned int i = 0;
+	int ref;
+
+	mr->pages = kvcalloc(mr->nr_pages, sizeof(*mr->pages), GFP_KERNEL);
+	mr->refs = kvcalloc(mr->nr_pages, sizeof(*mr->refs), GFP_KERNEL);
+	if (!mr->pages || !mr->refs)
+		return -ENOMEM;
+
+	/* Virtual DMA: the umem's "DMA" addresses are kernel addresses. */
+	rdma_umem_for_each_dma_block(mr->umem, &biter, PAGE_SIZE) {
+		if (WARN_ON(i >= mr->nr_pages))
+			return -EINVAL;
+		mr->pages[i] = virt_to_page((void *)(uintptr_t)
+					    rdma_block_iter_dma_address(&biter));
+		get_page(mr->pages[i]);
+		i++;
+	}
+	if (i != mr->nr_pages)
+		return -EINVAL;
+
+	for (i = 0; i < mr->nr_pages; i++) {
+		ref = gnttab_grant_foreign_access(domid,
+						  xen_page_to_gfn(mr->pages[i]),
+						  readonly);
+		if (ref < 0) {
+			dev_warn_ratelimited(&fe->dev->dev,
+					     "out of grant references for a %u-page registration: raise max_grant_frames in the guest's xl config\n",
+					     mr->nr_pages);
+			return -ENOMEM;
+		}
+		mr->refs[i] = ref;
+		mr->nr_granted++;
+	}
+	return 0;
+}
+
+struct ib_mr *xenib_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
+				u64 iova, int access, struct ib_udata *udata)
+{
+	struct xenib_fe *fe = ibdev_to_fe(ibpd->device);
+	struct page *ind[XENIB_MR_MAX_INDIRECT] = {};
+	grant_ref_t ind_refs[XENIB_MR_MAX_INDIRECT];
+	struct xenib_reg_mr_req *req;
+	struct xenib_reg_mr_resp resp;
+	struct xenib_mr *mr;
+	int n, err;
+
+	/* Optional flags are hints a device may ignore. */
+	access &= ~IB_ACCESS_OPTIONAL;
+	if (access & ~XENIB_MR_ACCESS)
+		return ERR_PTR(-EOPNOTSUPP);
+	/* Guest pages are registered at their own addresses. */
+	if ((iova ^ start) & ~PAGE_MASK)
+		return ERR_PTR(-EOPNOTSUPP);
+
+	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!mr || !req) {
+		kfree(mr);
+		kfree(req);
+		return ERR_PTR(-ENOMEM);
+	}
+	mr->umem = ib_umem_get(ibpd->device, start, length, access);
+	if (IS_ERR(mr->umem)) {
+		err = PTR_ERR(mr->umem);
+		mr->umem = NULL;
+		goto fail;
+	}
+	mr->nr_pages = ib_umem_num_dma_blocks(mr->umem, PAGE_SIZE);
+	if (mr->nr_pages > XENIB_MR_MAX_PAGES) {
+		err = -EINVAL;
+		goto fail;
+	}
+	err = xenib_mr_grant(fe, mr, !(access & IB_ACCESS_LOCAL_WRITE));
+	if (err)
+		goto fail;
+
+	n = xenib_fe_grant_indirect(fe, mr->refs, mr->nr_pages, ind, ind_refs,
+				    req->indirect);
+	if (n < 0) {
+		err = n;
+		goto fail;
+	}
+	req->pd = to_xpd(ibpd)->handle;
+	req->access = access;
+	req->iova = iova;
+	req->length = length;
+	req->offset = ib_umem_offset(mr->umem);
+	req->nr_pages = mr->nr_pages;
+	req->nr_indirect = n;
+	err = xenib_fe_call_simple(fe, XENIB_OP_REG_MR, req, sizeof(*req),
+				   &resp, sizeof(resp));
+	xenib_fe_put_indirect(ind, ind_refs, n);
+	if (err)
+		goto fail;
+
+	mr->handle = resp.handle;
+	mr->ibmr.lkey = resp.lkey;
+	mr->ibmr.rkey = resp.rkey;
+	kfree(req);
+	return &mr->ibmr;
+
+fail:
+	kfree(req);
+	xenib_mr_free(mr);
+	return ERR_PTR(err);
+}
+
+int xenib_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
+{
+	struct xenib_mr *mr = to_xmr(ibmr);
+	int err;
+
+	err = xenib_fe_release(ibmr->device, XENIB_OP_DEREG_MR, mr->handle);
+	if (err)
+		return err;
+	xenib_mr_free(mr);
+	return 0;
+}

@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/bench/reg-mr.sh [ITERS]: ibv_reg_mr + ibv_dereg_mr of 4 KiB .. 64 MiB
+# in a guest on xenib0 next to native on rxe0 in Dom0, in the same boot of
+# the testbed, as a table with the ratio guest/native (median times).  The
+# 2006 paper found registration the one operation slower in a guest.
+# Boots the testbed if none is running (and stops it again afterwards).
+set -u
+. "$(dirname "$0")/../e2e/lib.sh"
+iters=${1:-20}
+tmp=$(mktemp -d)
+started=0
+cleanup() {
+	rm -rf "$tmp"
+	[ "$started" = 0 ] || "$TB" stop >/dev/null 2>&1
+}
+trap cleanup EXIT
+
+if ! "$TB" status >/dev/null 2>&1; then
+	echo "== building and booting the testbed"
+	make -s -C "$ROOT" stage || { echo "build failed: run make W=1"; exit 1; }
+	"$TB" start --stage "$ROOT/build/stage" || exit 1
+	started=1
+fi
+ensure_connected guest1
+wait_for 60 "guest1 has xenib0" on guest1 "test -d /sys/class/infiniband/xenib0"
+
+echo "== native: rxe0 in Dom0 ($iters iterations per size)"
+on dom0 "xenib-reg-bench -d rxe0 -n $iters" | tee "$tmp/native" || exit 1
+echo "== guest: xenib0 in guest1"
+on guest1 "xenib-reg-bench -d xenib0 -n $iters" | tee "$tmp/guest" || exit 1
+
+echo
+echo "ibv_reg_mr + ibv_dereg_mr, median microseconds (QEMU TCG: compare ratios only)"
+awk '
+function field(line, key,   i, n, kv) {
+	n = split(line, kv, /[ =]/)
+	for (i = 1; i < n; i++) if (kv[i] == key) return kv[i + 1]
+	return ""
+}
+function human(b) {
+	return b >= 1048576 ? b / 1048576 " MiB" : b / 1024 " KiB"
+}
+/^#/ { next }
+FNR == NR { reg[field($0, "size")] = field($0, "reg_us"); dereg[field($0, "size")] = field($0, "dereg_us")
+	tot[field($0, "size")] = field($0, "total_us"); next }
+{
+	s = field($0, "size")
+	if (!(s in tot)) next
+	if (!header++) {
+		printf "%-8s | %10s %10s %10s | %10s %10s %10s | %7s\n", "size", "native reg", "dereg", "total", "guest reg", "dereg", "total", "ratio"
+	}
+	printf "%-8s | %10.1f %10.1f %10.1f | %10.1f %10.1f %10.1f | %6.2fx\n", human(s), reg[s], dereg[s], tot[s],
+		field($0, "reg_us"), field($0, "dereg_us"), field($0, "total_us"), field($0, "total_us") / tot[s]
+}' "$tmp/native" "$tmp/guest"
