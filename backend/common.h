@@ -84,7 +84,9 @@ struct xenib_be {
 	struct xarray qps;
 	struct xarray srqs;
 	struct xarray ahs;
+	struct xarray mrs;
 	unsigned int queue_pages;	/* mapped for queues, see queue.c */
+	unsigned int mr_pages;		/* mapped for MRs, see mr.c */
 
 	struct xenib_be_stats stats;
 };
@@ -106,6 +108,12 @@ struct xenib_be_pd {
 	struct ib_pd *pd;
 	/* Objects created in this PD; it cannot go while there are any. */
 	unsigned int users;
+	/*
+	 * Fast registration needs a QP in the MR's PD: one connected to
+	 * itself, made on the PD's first registration; see mr.c.
+	 */
+	struct ib_cq *reg_cq;
+	struct ib_qp *reg_qp;
 };
 
 struct xenib_be_cq {
@@ -134,6 +142,16 @@ struct xenib_be_qp {
 struct xenib_be_ah {
 	struct ib_ah *ah;
 	struct xenib_be_pd *pd;
+};
+
+struct xenib_be_mr {
+	struct ib_mr *mr;
+	struct xenib_be_pd *pd;
+	unsigned int nr_pages;
+	struct page **pages;
+	grant_handle_t *handles;
+	struct sg_table sgt;
+	bool dma_mapped;
 };
 
 /* resource.c */
@@ -165,6 +183,14 @@ int xenib_be_create_ah(struct xenib_be *be,
 int xenib_be_destroy_ah(struct xenib_be *be,
 			const struct xenib_handle_req *req);
 
+/* mr.c */
+extern unsigned int xenib_max_mrs;
+int xenib_be_reg_mr(struct xenib_be *be, const struct xenib_reg_mr_req *req,
+		    struct xenib_reg_mr_resp *resp);
+int xenib_be_dereg_mr(struct xenib_be *be, const struct xenib_handle_req *req);
+void xenib_be_release_mr(struct xenib_be *be, struct xenib_be_mr *mr);
+void xenib_be_pd_release_reg_qp(struct xenib_be_pd *pd);
+
 /* qp.c */
 extern unsigned int xenib_max_qps;
 int xenib_be_ah_from_wire(struct xenib_be *be, const struct xenib_ah_attr *w,
@@ -182,6 +208,14 @@ int xenib_be_destroy_qp(struct xenib_be *be,
 void xenib_be_release_qp(struct xenib_be *be, struct xenib_be_qp *qp);
 
 /* queue.c */
+int xenib_be_map_pages(domid_t domid, const grant_ref_t *refs,
+		       unsigned int nr, bool readonly,
+		       struct page **pages, grant_handle_t *handles);
+void xenib_be_unmap_pages(struct page **pages, const grant_handle_t *handles,
+			  unsigned int nr);
+int xenib_be_read_indirect(struct xenib_be *be, const u32 *irefs,
+			   unsigned int nr_indirect, unsigned int nr_refs,
+			   grant_ref_t *refs);
 struct xenib_be_queue *xenib_be_queue_map(struct xenib_be *be,
 					  const struct xenib_queue *wire,
 					  size_t min_elem, u32 min_slots);

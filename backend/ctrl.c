@@ -135,6 +135,12 @@ static void xenib_dispatch(struct xenib_be *be,
 	case XENIB_OP_DESTROY_AH:
 		ret = xenib_be_destroy_ah(be, &req->u.handle);
 		break;
+	case XENIB_OP_REG_MR:
+		ret = xenib_be_reg_mr(be, &req->u.reg_mr, &resp->u.reg_mr);
+		break;
+	case XENIB_OP_DEREG_MR:
+		ret = xenib_be_dereg_mr(be, &req->u.handle);
+		break;
 	default:
 		ret = -EOPNOTSUPP;
 		break;

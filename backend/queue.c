@@ -27,7 +27,7 @@ MODULE_PARM_DESC(max_queue_pages,
 #define XENIB_UNMAP_BATCH	16
 
 /* Unmap those of @nr pages that @handles says are mapped. */
-static void xenib_be_unmap_pages(struct page **pages,
+void xenib_be_unmap_pages(struct page **pages,
 				 const grant_handle_t *handles,
 				 unsigned int nr)
 {
@@ -60,7 +60,7 @@ static void xenib_be_unmap_pages(struct page **pages,
  * gnttab_alloc_pages()).  @handles receives the mapping handles.  On failure
  * nothing stays mapped and the grant status is returned as an errno.
  */
-static int xenib_be_map_pages(domid_t domid, const grant_ref_t *refs,
+int xenib_be_map_pages(domid_t domid, const grant_ref_t *refs,
 			      unsigned int nr, bool readonly,
 			      struct page **pages, grant_handle_t *handles)
 {
@@ -90,25 +90,34 @@ static int xenib_be_map_pages(domid_t domid, const grant_ref_t *refs,
 	return err;
 }
 
-/* Copy the buffer's grant references out of the indirect pages. */
-static int xenib_be_read_indirect(struct xenib_be *be,
-				  const struct xenib_queue *wire,
-				  grant_ref_t *refs)
+/*
+ * Copy @nr_refs grant references out of the @nr_indirect indirect pages
+ * whose references are @irefs (at most XENIB_MR_MAX_INDIRECT).  The caller
+ * has checked that the counts agree.
+ */
+int xenib_be_read_indirect(struct xenib_be *be, const u32 *irefs,
+			   unsigned int nr_indirect, unsigned int nr_refs,
+			   grant_ref_t *refs)
 {
-	struct page *pages[XENIB_QUEUE_MAX_INDIRECT];
-	grant_handle_t handles[XENIB_QUEUE_MAX_INDIRECT];
-	grant_ref_t irefs[XENIB_QUEUE_MAX_INDIRECT];
-	unsigned int i, nr = wire->nr_indirect, left = wire->nr_pages;
-	int err;
+	struct page **pages;
+	grant_handle_t *handles;
+	grant_ref_t *gref;
+	unsigned int i, left = nr_refs;
+	int err = -ENOMEM;
 
-	memcpy(irefs, wire->indirect, sizeof(irefs));
-	err = gnttab_alloc_pages(nr, pages);
-	if (err)
-		return err;
-	err = xenib_be_map_pages(be->domid, irefs, nr, true, pages, handles);
+	pages = kcalloc(nr_indirect, sizeof(*pages), GFP_KERNEL);
+	handles = kcalloc(nr_indirect, sizeof(*handles), GFP_KERNEL);
+	gref = kmemdup(irefs, nr_indirect * sizeof(*gref), GFP_KERNEL);
+	if (!pages || !handles || !gref)
+		goto out;
+	err = gnttab_alloc_pages(nr_indirect, pages);
 	if (err)
 		goto out;
-	for (i = 0; i < nr; i++) {
+	err = xenib_be_map_pages(be->domid, gref, nr_indirect, true, pages,
+				 handles);
+	if (err)
+		goto out_free_pages;
+	for (i = 0; i < nr_indirect; i++) {
 		unsigned int n = min_t(unsigned int, left,
 				       XENIB_REFS_PER_INDIRECT);
 
@@ -116,9 +125,13 @@ static int xenib_be_read_indirect(struct xenib_be *be,
 		       page_address(pages[i]), n * sizeof(*refs));
 		left -= n;
 	}
-	xenib_be_unmap_pages(pages, handles, nr);
+	xenib_be_unmap_pages(pages, handles, nr_indirect);
+out_free_pages:
+	gnttab_free_pages(nr_indirect, pages);
 out:
-	gnttab_free_pages(nr, pages);
+	kfree(gref);
+	kfree(handles);
+	kfree(pages);
 	return err;
 }
 
@@ -179,7 +192,8 @@ struct xenib_be_queue *xenib_be_queue_map(struct xenib_be *be,
 		goto fail;
 	}
 
-	err = xenib_be_read_indirect(be, wire, refs);
+	err = xenib_be_read_indirect(be, wire->indirect, wire->nr_indirect,
+				     wire->nr_pages, refs);
 	if (err)
 		goto fail;
 	err = gnttab_alloc_pages(q->nr_pages, q->pages);

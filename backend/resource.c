@@ -44,6 +44,7 @@ void xenib_be_resources_init(struct xenib_be *be)
 	xa_init_flags(&be->qps, XA_FLAGS_ALLOC1);
 	xa_init_flags(&be->srqs, XA_FLAGS_ALLOC1);
 	xa_init_flags(&be->ahs, XA_FLAGS_ALLOC1);
+	xa_init_flags(&be->mrs, XA_FLAGS_ALLOC1);
 }
 
 /*
@@ -60,6 +61,13 @@ int xenib_be_insert(struct xarray *xa, void *obj, unsigned int quota,
 	err = xa_alloc(xa, handle, obj, XA_LIMIT(1, quota), GFP_KERNEL);
 	/* xa_alloc says -EBUSY when the range is used up. */
 	return err == -EBUSY ? -ENOMEM : err;
+}
+
+static void xenib_be_free_pd(struct xenib_be_pd *pd)
+{
+	xenib_be_pd_release_reg_qp(pd);
+	ib_dealloc_pd(pd->pd);
+	kfree(pd);
 }
 
 static void xenib_be_free_ah(struct xenib_be *be, struct xenib_be_ah *ah)
@@ -93,6 +101,7 @@ void xenib_be_resources_release(struct xenib_be *be)
 {
 	struct xenib_be_srq *srq;
 	struct xenib_be_qp *qp;
+	struct xenib_be_mr *mr;
 	struct xenib_be_ah *ah;
 	struct xenib_be_cq *cq;
 	struct xenib_be_pd *pd;
@@ -106,6 +115,10 @@ void xenib_be_resources_release(struct xenib_be *be)
 		xa_erase(&be->qps, handle);
 		xenib_be_release_qp(be, qp);
 	}
+	xa_for_each(&be->mrs, handle, mr) {
+		xa_erase(&be->mrs, handle);
+		xenib_be_release_mr(be, mr);
+	}
 	xa_for_each(&be->srqs, handle, srq) {
 		xa_erase(&be->srqs, handle);
 		xenib_be_free_srq(be, srq);
@@ -116,10 +129,9 @@ void xenib_be_resources_release(struct xenib_be *be)
 	}
 	xa_for_each(&be->pds, handle, pd) {
 		xa_erase(&be->pds, handle);
-		ib_dealloc_pd(pd->pd);
-		kfree(pd);
+		xenib_be_free_pd(pd);
 	}
-	WARN_ON(be->queue_pages);
+	WARN_ON(be->queue_pages || be->mr_pages);
 }
 
 /* What the guest may count on: the device's limits, capped by its quotas. */
@@ -130,6 +142,7 @@ void xenib_be_resources_cap(struct xenib_device_attr *attr)
 	attr->max_qp = min(attr->max_qp, xenib_max_qps);
 	attr->max_srq = min(attr->max_srq, max_srqs);
 	attr->max_ah = min(attr->max_ah, max_ahs);
+	attr->max_mr = min(attr->max_mr, xenib_max_mrs);
 }
 
 int xenib_be_alloc_pd(struct xenib_be *be, struct xenib_handle_resp *resp)
@@ -178,8 +191,7 @@ int xenib_be_dealloc_pd(struct xenib_be *be, const struct xenib_handle_req *req)
 	if (pd->users)
 		return -EBUSY;
 	xa_erase(&be->pds, req->handle);
-	ib_dealloc_pd(pd->pd);
-	kfree(pd);
+	xenib_be_free_pd(pd);
 	return 0;
 }
 
