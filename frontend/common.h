@@ -138,6 +138,16 @@ struct xenib_ah {
 	u32 handle;
 };
 
+struct xenib_mr {
+	struct ib_mr ibmr;
+	u32 handle;
+	struct ib_umem *umem;
+	unsigned int nr_pages;
+	unsigned int nr_granted;
+	struct page **pages;		/* each holds a reference of ours */
+	grant_ref_t *refs;
+};
+
 static inline struct xenib_ibdev *to_xdev(struct ib_device *ibdev)
 {
 	return container_of(ibdev, struct xenib_ibdev, ibdev);
@@ -185,6 +195,11 @@ void xenib_fe_queue_free(struct xenib_fe_queue *q);
 int xenib_fe_queue_describe(struct xenib_fe *fe, struct xenib_fe_queue *q,
 			    struct xenib_queue *wire);
 void xenib_fe_queue_put_indirect(struct xenib_fe_queue *q);
+int xenib_fe_grant_indirect(struct xenib_fe *fe, const grant_ref_t *refs,
+			    unsigned int nr, struct page **ind,
+			    grant_ref_t *ind_refs, u32 *wire);
+void xenib_fe_put_indirect(struct page **ind, grant_ref_t *ind_refs,
+			   unsigned int max);
 struct mminfo;
 int xenib_fe_queue_expose(struct ib_udata *udata, struct xenib_fe_queue *q,
 			  struct mminfo *mi);
@@ -214,6 +229,11 @@ int xenib_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);
 int xenib_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
 		    struct ib_udata *udata);
 int xenib_destroy_ah(struct ib_ah *ibah, u32 flags);
+
+/* mr.c */
+struct ib_mr *xenib_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
+				u64 iova, int access, struct ib_udata *udata);
+int xenib_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
 
 /* netdev.c */
 struct net_device *xenib_netdev_create(struct device *parent, const u8 *mac);

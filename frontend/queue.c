@@ -122,58 +122,81 @@ void xenib_fe_queue_free(struct xenib_fe_queue *q)
 }
 
 /*
- * Describe @q in @wire, writing its grant references into read-only
- * granted indirect pages that xenib_fe_queue_put_indirect() releases once
- * the backend has answered.
+ * List the @nr grant references @refs in read-only granted indirect pages:
+ * @ind and @ind_refs (room for DIV_ROUND_UP(@nr, XENIB_REFS_PER_INDIRECT))
+ * receive the pages and their references, @wire the references for the
+ * request.  xenib_fe_put_indirect() releases them.
+ */
+int xenib_fe_grant_indirect(struct xenib_fe *fe, const grant_ref_t *refs,
+			    unsigned int nr, struct page **ind,
+			    grant_ref_t *ind_refs, u32 *wire)
+{
+	domid_t domid = fe->dev->otherend_id;
+	unsigned int i, n = DIV_ROUND_UP(nr, XENIB_REFS_PER_INDIRECT);
+	int ref;
+
+	for (i = 0; i < n; i++) {
+		unsigned int first = i * XENIB_REFS_PER_INDIRECT;
+		unsigned int count = min_t(unsigned int, XENIB_REFS_PER_INDIRECT,
+					   nr - first);
+
+		ind[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!ind[i])
+			goto fail;
+		memcpy(page_address(ind[i]), refs + first,
+		       count * sizeof(*refs));
+		ref = gnttab_grant_foreign_access(domid,
+						  xen_page_to_gfn(ind[i]), 1);
+		if (ref < 0) {
+			__free_page(ind[i]);
+			ind[i] = NULL;
+			goto fail;
+		}
+		ind_refs[i] = ref;
+		wire[i] = ref;
+	}
+	return n;
+fail:
+	xenib_fe_put_indirect(ind, ind_refs, n);
+	return -ENOMEM;
+}
+
+void xenib_fe_put_indirect(struct page **ind, grant_ref_t *ind_refs,
+			   unsigned int max)
+{
+	unsigned int i;
+
+	for (i = 0; i < max && ind[i]; i++) {
+		gnttab_end_foreign_access(ind_refs[i], ind[i]);
+		ind[i] = NULL;
+	}
+}
+
+/*
+ * Describe @q in @wire, its grant references in indirect pages that
+ * xenib_fe_queue_put_indirect() releases once the backend has answered.
  */
 int xenib_fe_queue_describe(struct xenib_fe *fe, struct xenib_fe_queue *q,
 			    struct xenib_queue *wire)
 {
-	domid_t domid = fe->dev->otherend_id;
-	unsigned int i, n;
-	int ref;
+	int n;
 
 	memset(wire, 0, sizeof(*wire));
-	n = DIV_ROUND_UP(q->nr_pages, XENIB_REFS_PER_INDIRECT);
-	for (i = 0; i < n; i++) {
-		unsigned int first = i * XENIB_REFS_PER_INDIRECT;
-		unsigned int count = min_t(unsigned int, XENIB_REFS_PER_INDIRECT,
-					   q->nr_pages - first);
-
-		q->indirect[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
-		if (!q->indirect[i])
-			goto fail;
-		memcpy(page_address(q->indirect[i]), q->refs + first,
-		       count * sizeof(*q->refs));
-		ref = gnttab_grant_foreign_access(domid,
-						  xen_page_to_gfn(q->indirect[i]),
-						  1);
-		if (ref < 0) {
-			__free_page(q->indirect[i]);
-			q->indirect[i] = NULL;
-			goto fail;
-		}
-		q->indirect_refs[i] = ref;
-		wire->indirect[i] = ref;
-	}
+	n = xenib_fe_grant_indirect(fe, q->refs, q->nr_pages, q->indirect,
+				    q->indirect_refs, wire->indirect);
+	if (n < 0)
+		return n;
 	wire->nr_pages = q->nr_pages;
 	wire->log2_elem_size = q->log2_elem_size;
 	wire->log2_slots = q->log2_slots;
 	wire->nr_indirect = n;
 	return 0;
-fail:
-	xenib_fe_queue_put_indirect(q);
-	return -ENOMEM;
 }
 
 void xenib_fe_queue_put_indirect(struct xenib_fe_queue *q)
 {
-	unsigned int i;
-
-	for (i = 0; i < XENIB_QUEUE_MAX_INDIRECT && q->indirect[i]; i++) {
-		gnttab_end_foreign_access(q->indirect_refs[i], q->indirect[i]);
-		q->indirect[i] = NULL;
-	}
+	xenib_fe_put_indirect(q->indirect, q->indirect_refs,
+			      XENIB_QUEUE_MAX_INDIRECT);
 }
 
 /*

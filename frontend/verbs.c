@@ -267,22 +267,10 @@ static int xenib_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 	return -EOPNOTSUPP;
 }
 
-/* Memory registration is not forwarded yet. */
+/* An all-memory MR is for kernel consumers: none yet (issue 7). */
 static struct ib_mr *xenib_get_dma_mr(struct ib_pd *ibpd, int access)
 {
 	return ERR_PTR(-EOPNOTSUPP);
-}
-
-static struct ib_mr *xenib_reg_user_mr(struct ib_pd *ibpd, u64 start,
-				       u64 length, u64 iova, int access,
-				       struct ib_udata *udata)
-{
-	return ERR_PTR(-EOPNOTSUPP);
-}
-
-static int xenib_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
-{
-	return 0;
 }
 
 static const struct ib_device_ops xenib_dev_ops = {
