@@ -9,6 +9,7 @@
 #   make install          install the modules (updates/xenib) and run depmod
 #   make check            unit tests, then the end-to-end tests on the testbed
 #   make stage            collect what the testbed installs into Dom0/DomU
+#   make bench-reg        memory registration in a guest vs. native
 
 KVER ?= $(shell uname -r)
 # The kernel the testbed boots: Debian's current linux-image-amd64 target.
@@ -24,7 +25,7 @@ STAGE ?= build/stage
 MODULES := backend/xen-ibback.ko frontend/xen-ibfront.ko
 
 .PHONY: all modules clean install stage check unit-tests kdir-check print-kdir \
-	test-progs
+	test-progs bench-reg
 
 all: modules
 
@@ -55,7 +56,7 @@ install: modules
 
 # Test programs that run in the testbed's domains, against the system
 # libibverbs (libibverbs-dev on the build host).
-TEST_PROGS := build/tests/xenib-verbs-test
+TEST_PROGS := build/tests/xenib-verbs-test build/tests/xenib-reg-bench
 USER_CFLAGS ?= -O2 -g -Wall -Wextra -Werror
 
 build/tests/%: tests/verbs/%.c
@@ -82,3 +83,7 @@ check:
 
 unit-tests:
 	tests/run --unit
+
+# Benchmarks on the testbed: numbers and guest/native ratios, no verdict.
+bench-reg:
+	tests/bench/reg-mr.sh

@@ -28,10 +28,16 @@
  *   xenib-verbs-test [-d DEV] hold-objs SECS  keep a PD, 2 CQs, an RC and a
  *                                             UD QP in RTS, an SRQ and an AH
  *                                             for SECS seconds
- *   xenib-verbs-test [-d DEV] quota TYPE MAX  TYPE cq, qp, srq or ah: the
- *                                             (MAX+1)th fails with ENOMEM,
- *                                             and one freed is available
- *                                             again
+ *   xenib-verbs-test [-d DEV] mr              MRs of 1 byte to 16 MiB, page
+ *                                             aligned or not, with each
+ *                                             kind of access, and the
+ *                                             invalid ones
+ *   xenib-verbs-test [-d DEV] hold-mr MB SECS keep an MR of MB MiB for SECS
+ *                                             seconds
+ *   xenib-verbs-test [-d DEV] quota TYPE MAX  TYPE cq, qp, srq, ah or mr (of
+ *                                             4 KiB each): the (MAX+1)th
+ *                                             fails with ENOMEM, and one
+ *                                             freed is available again
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -39,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <infiniband/verbs.h>
 
 static const char *dev_name;
@@ -928,6 +935,221 @@ static int cmd_hold_objs(struct ibv_context *ctx, int secs)
 }
 
 /*
+ * mr
+ */
+
+#define MR_REMOTE	(IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ | \
+			 IBV_ACCESS_REMOTE_ATOMIC)
+#define MR_ALL		(IBV_ACCESS_LOCAL_WRITE | MR_REMOTE)
+#define MR_HOLD_ACCESS	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
+			 IBV_ACCESS_REMOTE_READ)
+
+static const struct {
+	int access;
+	const char *name;
+} mr_accesses[] = {
+	{ 0, "no access flags" },
+	{ IBV_ACCESS_LOCAL_WRITE, "LOCAL_WRITE" },
+	{ IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE,
+	  "LOCAL_WRITE|REMOTE_WRITE" },
+	{ IBV_ACCESS_REMOTE_READ, "REMOTE_READ" },
+	{ IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_ATOMIC,
+	  "LOCAL_WRITE|REMOTE_ATOMIC" },
+	{ MR_ALL, "LOCAL_WRITE|REMOTE_WRITE|REMOTE_READ|REMOTE_ATOMIC" },
+};
+
+/* the buffers registered: @len bytes at @off into a malloc'd or mmap'd one */
+static const struct {
+	const char *name;
+	size_t len;
+	size_t off;
+	int map;
+} mr_bufs[] = {
+	{ "1 byte (malloc)", 1, 0, 0 },
+	{ "4 KiB (malloc)", 4096, 0, 0 },
+	{ "4 KiB (mmap, page aligned)", 4096, 0, 1 },
+	{ "10000 bytes at page offset 100 (mmap)", 10000, 100, 1 },
+	{ "1 MiB (mmap)", 1 << 20, 0, 1 },
+	{ "16 MiB (mmap)", 16 << 20, 0, 1 },
+};
+
+/* @len bytes of anonymous memory mapped with @prot, touched if writable */
+static void *map_buf(size_t len, int prot)
+{
+	void *buf = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (buf == MAP_FAILED)
+		fail(errno, "mmap of %zu bytes", len);
+	if (prot & PROT_WRITE)
+		memset(buf, 0x5a, len);
+	return buf;
+}
+
+static void unmap_buf(void *buf, size_t len)
+{
+	if (munmap(buf, len))
+		fail(errno, "munmap of %zu bytes", len);
+}
+
+/*
+ * ibv_reg_mr of @len bytes at @addr with @access; the MR must be what was
+ * asked for, with an lkey, and an rkey if remote access was asked for.
+ */
+static struct ibv_mr *new_mr(struct ibv_pd *pd, void *addr, size_t len,
+			     int access, const char *what)
+{
+	struct ibv_mr *mr = ibv_reg_mr(pd, addr, len, access);
+
+	if (!mr)
+		fail(errno, "ibv_reg_mr of %s", what);
+	if (mr->addr != addr || mr->length != len)
+		fail(0, "ibv_reg_mr of %s (%zu bytes at %p) made an MR of %zu bytes at %p",
+		     what, len, addr, mr->length, mr->addr);
+	if (mr->pd != pd || mr->context != pd->context)
+		fail(0, "ibv_reg_mr of %s: the MR's PD or context is not the one given",
+		     what);
+	if (!mr->lkey)
+		fail(0, "ibv_reg_mr of %s: lkey is 0", what);
+	if ((access & MR_REMOTE) && !mr->rkey)
+		fail(0, "ibv_reg_mr of %s with remote access: rkey is 0",
+		     what);
+	return mr;
+}
+
+/* ibv_reg_mr of @len bytes at @addr with @access must fail with @want */
+static void expect_reg_mr_err(struct ibv_pd *pd, void *addr, size_t len,
+			      int access, int want, const char *what)
+{
+	struct ibv_mr *mr;
+
+	errno = 0;
+	mr = ibv_reg_mr(pd, addr, len, access);
+	expect_err(what, !mr, errno, want);
+}
+
+static int cmd_mr(struct ibv_context *ctx)
+{
+	struct ibv_pd *pd = new_pd(ctx);
+	struct ibv_mr *mr, *mr2;
+	unsigned int b, a;
+	char what[160];
+	size_t size;
+	char *base;
+	void *buf;
+	int err;
+
+	for (b = 0; b < sizeof(mr_bufs) / sizeof(mr_bufs[0]); b++) {
+		size = mr_bufs[b].off + mr_bufs[b].len;
+		if (mr_bufs[b].map) {
+			base = map_buf(size, PROT_READ | PROT_WRITE);
+		} else {
+			base = malloc(size);
+			if (!base)
+				die("%s", "malloc", errno);
+			memset(base, 0x5a, size);
+		}
+		buf = base + mr_bufs[b].off;
+		for (a = 0; a < sizeof(mr_accesses) / sizeof(mr_accesses[0]);
+		     a++) {
+			snprintf(what, sizeof(what), "%s with %s",
+				 mr_bufs[b].name, mr_accesses[a].name);
+			mr = new_mr(pd, buf, mr_bufs[b].len,
+				    mr_accesses[a].access, what);
+			check(ibv_dereg_mr(mr), "ibv_dereg_mr");
+			okf("MR of %s registered and deregistered", what);
+		}
+		if (mr_bufs[b].map)
+			unmap_buf(base, size);
+		else
+			free(base);
+	}
+
+	base = map_buf(4096, PROT_READ | PROT_WRITE);
+	mr = new_mr(pd, base, 4096, MR_ALL, "a 4 KiB buffer");
+	mr2 = new_mr(pd, base, 4096, MR_ALL, "the same 4 KiB buffer again");
+	if (mr->lkey == mr2->lkey)
+		fail(0, "two MRs of the same buffer have the same lkey 0x%x",
+		     mr->lkey);
+	if (mr->rkey == mr2->rkey)
+		fail(0, "two MRs of the same buffer have the same rkey 0x%x",
+		     mr->rkey);
+	okf("two MRs of the same buffer have different lkeys (0x%x, 0x%x) and rkeys (0x%x, 0x%x)",
+	    mr->lkey, mr2->lkey, mr->rkey, mr2->rkey);
+
+	err = ibv_dealloc_pd(pd);
+	expect_err("ibv_dealloc_pd with MRs on it", err, err, EBUSY);
+	check(ibv_dereg_mr(mr2), "ibv_dereg_mr");
+	err = ibv_dealloc_pd(pd);
+	expect_err("ibv_dealloc_pd with an MR on it", err, err, EBUSY);
+	check(ibv_dereg_mr(mr), "ibv_dereg_mr");
+	ok("both MRs of the same buffer deregistered");
+
+	expect_reg_mr_err(pd, base, 4096, IBV_ACCESS_REMOTE_WRITE, EINVAL,
+			  "ibv_reg_mr with REMOTE_WRITE without LOCAL_WRITE");
+	expect_reg_mr_err(pd, base, 4096, IBV_ACCESS_REMOTE_ATOMIC, EINVAL,
+			  "ibv_reg_mr with REMOTE_ATOMIC without LOCAL_WRITE");
+	expect_reg_mr_err(pd, base, 4096,
+			  IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
+			  IBV_ACCESS_REMOTE_ATOMIC, EINVAL,
+			  "ibv_reg_mr with all remote access without LOCAL_WRITE");
+	expect_reg_mr_err(pd, base, 0, IBV_ACCESS_LOCAL_WRITE, EINVAL,
+			  "ibv_reg_mr of length 0");
+	unmap_buf(base, 4096);
+
+	base = map_buf(2 * 4096, PROT_READ);
+	expect_reg_mr_err(pd, base, 2 * 4096, IBV_ACCESS_LOCAL_WRITE, EFAULT,
+			  "ibv_reg_mr with LOCAL_WRITE of read-only memory");
+	expect_reg_mr_err(pd, base, 2 * 4096,
+			  IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE,
+			  EFAULT,
+			  "ibv_reg_mr with REMOTE_WRITE of read-only memory");
+	mr = new_mr(pd, base, 2 * 4096, IBV_ACCESS_REMOTE_READ,
+		    "read-only memory with REMOTE_READ");
+	check(ibv_dereg_mr(mr), "ibv_dereg_mr");
+	ok("MR of read-only memory with REMOTE_READ registered and deregistered");
+	unmap_buf(base, 2 * 4096);
+
+	/* mapped, then unmapped: nothing else maps it in between */
+	base = map_buf(2 * 4096, PROT_READ | PROT_WRITE);
+	unmap_buf(base, 2 * 4096);
+	expect_reg_mr_err(pd, base, 2 * 4096, IBV_ACCESS_LOCAL_WRITE, EFAULT,
+			  "ibv_reg_mr with LOCAL_WRITE of unmapped memory");
+	expect_reg_mr_err(pd, base, 2 * 4096, 0, EFAULT,
+			  "ibv_reg_mr without access flags of unmapped memory");
+
+	check(ibv_dealloc_pd(pd), "ibv_dealloc_pd");
+	ok("PD deallocated");
+	return 0;
+}
+
+/*
+ * hold-mr
+ */
+
+static int cmd_hold_mr(struct ibv_context *ctx, int mb, int secs)
+{
+	size_t len = (size_t)mb << 20;
+	struct ibv_pd *pd;
+	char what[64];
+	struct ibv_mr *mr;
+	void *buf;
+
+	if (mb < 1)
+		return -1;
+	pd = new_pd(ctx);
+	buf = map_buf(len, PROT_READ | PROT_WRITE);
+	snprintf(what, sizeof(what), "%d MiB", mb);
+	mr = new_mr(pd, buf, len, MR_HOLD_ACCESS, what);
+	ok("MR registered, holding it");
+	sleep(secs);
+	check(ibv_dereg_mr(mr), "ibv_dereg_mr");
+	unmap_buf(buf, len);
+	check(ibv_dealloc_pd(pd), "ibv_dealloc_pd");
+	ok("MR deregistered");
+	return 0;
+}
+
+/*
  * quota
  */
 
@@ -981,6 +1203,26 @@ static void *quota_create_ah(struct ibv_context *ctx, struct ibv_pd *pd,
 	return ibv_create_ah(pd, &attr);
 }
 
+/* an MR of its own 4 KiB page */
+static void *quota_create_mr(struct ibv_context *ctx, struct ibv_pd *pd,
+			     struct ibv_cq *cq)
+{
+	struct ibv_mr *mr;
+	void *buf;
+	int err;
+
+	(void)ctx;
+	(void)cq;
+	buf = map_buf(4096, PROT_READ | PROT_WRITE);
+	mr = ibv_reg_mr(pd, buf, 4096, MR_HOLD_ACCESS);
+	if (!mr) {
+		err = errno;
+		unmap_buf(buf, 4096);
+		errno = err;
+	}
+	return mr;
+}
+
 static int quota_destroy_cq(void *obj)
 {
 	return ibv_destroy_cq(obj);
@@ -1001,11 +1243,24 @@ static int quota_destroy_ah(void *obj)
 	return ibv_destroy_ah(obj);
 }
 
+static int quota_destroy_mr(void *obj)
+{
+	struct ibv_mr *mr = obj;
+	void *buf = mr->addr;
+	int err;
+
+	err = ibv_dereg_mr(mr);
+	if (!err)
+		unmap_buf(buf, 4096);
+	return err;
+}
+
 static const struct quota_ops quota_types[] = {
 	{ "cq", quota_create_cq, quota_destroy_cq },
 	{ "qp", quota_create_qp, quota_destroy_qp },
 	{ "srq", quota_create_srq, quota_destroy_srq },
 	{ "ah", quota_create_ah, quota_destroy_ah },
+	{ "mr", quota_create_mr, quota_destroy_mr },
 };
 
 static int cmd_quota(struct ibv_context *ctx, const char *type, int max)
@@ -1065,7 +1320,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: xenib-verbs-test [-d DEV] query | pd [N] | pd-quota MAX | hold-pd N SECS\n"
 		"                        | cq | qp | srq | ah | hold-objs SECS\n"
-		"                        | quota cq|qp|srq|ah MAX\n");
+		"                        | mr | hold-mr MB SECS\n"
+		"                        | quota cq|qp|srq|ah|mr MAX\n");
 	exit(2);
 }
 
@@ -1121,6 +1377,11 @@ int main(int argc, char **argv)
 		ret = cmd_ah(ctx);
 	else if (!strcmp(cmd, "hold-objs") && nargs > 0)
 		ret = cmd_hold_objs(ctx, atoi(argv[optind + 1]));
+	else if (!strcmp(cmd, "mr"))
+		ret = cmd_mr(ctx);
+	else if (!strcmp(cmd, "hold-mr") && nargs > 1)
+		ret = cmd_hold_mr(ctx, atoi(argv[optind + 1]),
+				  atoi(argv[optind + 2]));
 	else if (!strcmp(cmd, "quota") && nargs > 1)
 		ret = cmd_quota(ctx, argv[optind + 1], atoi(argv[optind + 2]));
 	else

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xenib-reg-bench: how long memory registration takes, through the system
+ * libibverbs, on a guest's xenib device (or, for comparison, on any RDMA
+ * device).
+ *
+ *   xenib-reg-bench [-d DEV] [-n ITERS] [-m MAXSIZE]
+ *
+ * For each size of 4 KiB, 16 KiB, 64 KiB, 256 KiB, 1 MiB, 4 MiB, 16 MiB and
+ * 64 MiB up to MAXSIZE (bytes, or with a K, M or G suffix; default 64M), one
+ * buffer is mapped and touched, then registered with
+ * LOCAL_WRITE|REMOTE_WRITE|REMOTE_READ and deregistered ITERS times (default
+ * 20; sizes of 16 MiB and more max(3, ITERS/4) times).  Prints a header line
+ * starting with '#', then one line per size:
+ *
+ *   size=<bytes> iters=<n> reg_us=<median> dereg_us=<median> total_us=<median>
+ *
+ * the medians of ibv_reg_mr, of ibv_dereg_mr and of both, in microseconds
+ * (CLOCK_MONOTONIC).  Exits non-zero at the first failure, saying which
+ * size and errno.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <infiniband/verbs.h>
+
+#define BENCH_ACCESS	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
+			 IBV_ACCESS_REMOTE_READ)
+#define BIG_SIZE	(16UL << 20)	/* from here on, fewer iterations */
+
+static const size_t sizes[] = {
+	4UL << 10, 16UL << 10, 64UL << 10, 256UL << 10,
+	1UL << 20, 4UL << 20, 16UL << 20, 64UL << 20,
+};
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: xenib-reg-bench [-d DEV] [-n ITERS] [-m MAXSIZE[K|M|G]]\n");
+	exit(2);
+}
+
+/* @what failed with @err (an errno, 0 if none applies): exit */
+static void die(const char *what, size_t size, int err)
+{
+	fprintf(stderr, "xenib-reg-bench: %s", what);
+	if (size)
+		fprintf(stderr, " (size %zu bytes)", size);
+	if (err)
+		fprintf(stderr, ": %s (errno %d)", strerror(err), err);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static struct ibv_context *open_dev(const char *name)
+{
+	struct ibv_device **list;
+	struct ibv_context *ctx = NULL;
+	int i, n;
+
+	list = ibv_get_device_list(&n);
+	if (!list)
+		die("ibv_get_device_list", 0, errno);
+	for (i = 0; i < n; i++) {
+		if (name && strcmp(ibv_get_device_name(list[i]), name))
+			continue;
+		ctx = ibv_open_device(list[i]);
+		if (!ctx)
+			die("ibv_open_device", 0, errno);
+		break;
+	}
+	if (!ctx) {
+		fprintf(stderr, "xenib-reg-bench: no RDMA device %s\n",
+			name ? name : "at all");
+		exit(1);
+	}
+	ibv_free_device_list(list);
+	return ctx;
+}
+
+/* a size in bytes, with an optional K, M or G suffix; 0 if invalid */
+static size_t parse_size(const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return 0;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
+	}
+	if (*end)
+		return 0;
+	return v;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts))
+		die("clock_gettime", 0, errno);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* the median of @n values in microseconds; sorts @v */
+static double median_us(uint64_t *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	if (n % 2)
+		return v[n / 2] / 1000.0;
+	return (v[n / 2 - 1] + v[n / 2]) / 2000.0;
+}
+
+/* @iters registrations of @size bytes; prints the result line */
+static void bench_size(struct ibv_pd *pd, size_t size, int iters)
+{
+	uint64_t *reg, *dereg, *total, t0, t1, t2;
+	struct ibv_mr *mr;
+	char what[64];
+	void *buf;
+	int i, err;
+
+	reg = calloc(iters, sizeof(*reg));
+	dereg = calloc(iters, sizeof(*dereg));
+	total = calloc(iters, sizeof(*total));
+	if (!reg || !dereg || !total)
+		die("calloc", size, errno);
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		die("mmap", size, errno);
+	memset(buf, 0x5a, size);
+
+	for (i = 0; i < iters; i++) {
+		t0 = now_ns();
+		mr = ibv_reg_mr(pd, buf, size, BENCH_ACCESS);
+		t1 = now_ns();
+		if (!mr) {
+			snprintf(what, sizeof(what),
+				 "ibv_reg_mr failed in iteration %d", i + 1);
+			die(what, size, errno);
+		}
+		err = ibv_dereg_mr(mr);
+		t2 = now_ns();
+		if (err) {
+			snprintf(what, sizeof(what),
+				 "ibv_dereg_mr failed in iteration %d", i + 1);
+			die(what, size, err);
+		}
+		reg[i] = t1 - t0;
+		dereg[i] = t2 - t1;
+		total[i] = t2 - t0;
+	}
+
+	printf("size=%zu iters=%d reg_us=%.1f dereg_us=%.1f total_us=%.1f\n",
+	       size, iters, median_us(reg, iters), median_us(dereg, iters),
+	       median_us(total, iters));
+	fflush(stdout);
+	if (munmap(buf, size))
+		die("munmap", size, errno);
+	free(total);
+	free(dereg);
+	free(reg);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dev_name = NULL;
+	size_t max_size = 64UL << 20;
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	unsigned int i;
+	int opt, iters = 20, n;
+	char *end;
+	long v;
+
+	while ((opt = getopt(argc, argv, "d:n:m:")) != -1) {
+		switch (opt) {
+		case 'd':
+			dev_name = optarg;
+			break;
+		case 'n':
+			v = strtol(optarg, &end, 10);
+			if (end == optarg || *end || v < 1 || v > 1000000)
+				usage();
+			iters = v;
+			break;
+		case 'm':
+			max_size = parse_size(optarg);
+			if (max_size < sizes[0])
+				usage();
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	ctx = open_dev(dev_name);
+	pd = ibv_alloc_pd(ctx);
+	if (!pd)
+		die("ibv_alloc_pd", 0, errno);
+
+	printf("# xenib-reg-bench: device %s, access LOCAL_WRITE|REMOTE_WRITE|REMOTE_READ, median microseconds (CLOCK_MONOTONIC) of ibv_reg_mr, ibv_dereg_mr and both\n",
+	       ibv_get_device_name(ctx->device));
+	fflush(stdout);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (sizes[i] > max_size)
+			break;
+		n = iters;
+		if (sizes[i] >= BIG_SIZE)
+			n = iters / 4 > 3 ? iters / 4 : 3;
+		bench_size(pd, sizes[i], n);
+	}
+
+	n = ibv_dealloc_pd(pd);
+	if (n)
+		die("ibv_dealloc_pd", 0, n);
+	if (ibv_close_device(ctx))
+		die("ibv_close_device", 0, errno);
+	return 0;
+}
