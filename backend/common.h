@@ -14,6 +14,7 @@
 #include <linux/wait.h>
 #include <linux/xarray.h>
 #include <rdma/ib_verbs.h>
+#include <xen/grant_table.h>
 #include <xen/xenbus.h>
 #include <xen/interface/io/ring.h>
 #include <xenib/xenibif.h>
@@ -39,12 +40,12 @@ struct xenib_be_stats {
 
 /* A queue in frontend memory, mapped into the backend; see queue.c. */
 struct xenib_be_queue {
-	void *buf;			/* struct rxe_queue_buf layout */
-	u32 log2_elem_size;		/* ours, never read from buf */
+	/* In struct rxe_queue_buf layout; see xenib_be_queue_read(). */
+	u32 log2_elem_size;		/* ours, never read from the queue */
 	u32 index_mask;
 	unsigned int nr_pages;
 	struct page **pages;
-	grant_handle_t *handles;
+	struct gnttab_unmap_grant_ref *unmap;	/* prepared when mapped */
 };
 
 /* One frontend's connection: one xenbus backend device. */
@@ -149,7 +150,7 @@ struct xenib_be_mr {
 	struct xenib_be_pd *pd;
 	unsigned int nr_pages;
 	struct page **pages;
-	grant_handle_t *handles;
+	struct gnttab_unmap_grant_ref *unmap;	/* prepared when mapped */
 	struct sg_table sgt;
 	bool dma_mapped;
 };
@@ -210,8 +211,10 @@ void xenib_be_release_qp(struct xenib_be *be, struct xenib_be_qp *qp);
 /* queue.c */
 int xenib_be_map_pages(domid_t domid, const grant_ref_t *refs,
 		       unsigned int nr, bool readonly,
-		       struct page **pages, grant_handle_t *handles);
-void xenib_be_unmap_pages(struct page **pages, const grant_handle_t *handles,
+		       struct page **pages,
+		       struct gnttab_unmap_grant_ref *unmap);
+void xenib_be_unmap_pages(struct page **pages,
+			  struct gnttab_unmap_grant_ref *unmap,
 			  unsigned int nr);
 int xenib_be_read_indirect(struct xenib_be *be, const u32 *irefs,
 			   unsigned int nr_indirect, unsigned int nr_refs,
@@ -220,6 +223,11 @@ struct xenib_be_queue *xenib_be_queue_map(struct xenib_be *be,
 					  const struct xenib_queue *wire,
 					  size_t min_elem, u32 min_slots);
 void xenib_be_queue_unmap(struct xenib_be *be, struct xenib_be_queue *q);
+void xenib_be_queue_read(struct xenib_be_queue *q, u32 idx, void *dst,
+			 size_t len);
+void xenib_be_queue_write(struct xenib_be_queue *q, u32 idx, const void *src,
+			  size_t len);
+u32 *xenib_be_queue_index(struct xenib_be_queue *q, unsigned int offset);
 
 /* ctrl.c */
 int xenib_ctrl_thread(void *arg);

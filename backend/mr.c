@@ -246,12 +246,12 @@ static void xenib_be_free_mr(struct xenib_be *be, struct xenib_be_mr *mr)
 					   DMA_BIDIRECTIONAL, 0);
 		sg_free_table(&mr->sgt);
 	}
-	if (mr->handles) {
-		xenib_be_unmap_pages(mr->pages, mr->handles, mr->nr_pages);
+	if (mr->unmap) {
+		xenib_be_unmap_pages(mr->pages, mr->unmap, mr->nr_pages);
 		gnttab_free_pages(mr->nr_pages, mr->pages);
 		be->mr_pages -= mr->nr_pages;
 	}
-	kvfree(mr->handles);
+	kvfree(mr->unmap);
 	kvfree(mr->pages);
 	kfree(mr);
 }
@@ -282,22 +282,22 @@ static int xenib_be_mr_map(struct xenib_be *be, struct xenib_be_mr *mr,
 	err = gnttab_alloc_pages(mr->nr_pages, mr->pages);
 	if (err)
 		goto out;
-	mr->handles = kvcalloc(mr->nr_pages, sizeof(*mr->handles), GFP_KERNEL);
-	if (!mr->handles) {
+	mr->unmap = kvcalloc(mr->nr_pages, sizeof(*mr->unmap), GFP_KERNEL);
+	if (!mr->unmap) {
 		err = -ENOMEM;
 		goto out_free_pages;
 	}
 	err = xenib_be_map_pages(be->domid, refs, mr->nr_pages,
 				 !(req->access & IB_ACCESS_LOCAL_WRITE),
-				 mr->pages, mr->handles);
+				 mr->pages, mr->unmap);
 	if (err)
 		goto out_free_pages;
 	be->mr_pages += mr->nr_pages;
 	goto out;
 
 out_free_pages:
-	kvfree(mr->handles);
-	mr->handles = NULL;
+	kvfree(mr->unmap);
+	mr->unmap = NULL;
 	gnttab_free_pages(mr->nr_pages, mr->pages);
 out:
 	kvfree(refs);

@@ -9,12 +9,17 @@
  * by a per-guest quota, references are copied out of the indirect pages
  * before they are used, and every mapping is undone if any one fails.
  *
+ * A queue is reached page by page through the kernel's linear mapping of
+ * each grant-mapped page: in a PV Dom0 only that mapping is updated by the
+ * grant map (a vmap() of the pages builds empty entries), and copying in
+ * and out with xenib_be_queue_read()/_write() is what a backend must do
+ * with guest memory anyway, so that what it checks is what it uses.
+ *
  * Copyright (c) 2026 The xenib authors
  */
 
 #include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
 #include <xen/grant_table.h>
 #include "common.h"
 
@@ -23,46 +28,46 @@ module_param(max_queue_pages, uint, 0644);
 MODULE_PARM_DESC(max_queue_pages,
 		 "Pages of queue memory a guest device may have mapped");
 
-/* Unmapping goes in small batches, so that it never needs memory. */
-#define XENIB_UNMAP_BATCH	16
-
-/* Unmap those of @nr pages that @handles says are mapped. */
+/*
+ * Unmap @nr pages mapped by xenib_be_map_pages(), with the unmap
+ * operations it prepared: one batch, and no memory needed to tear down.
+ */
 void xenib_be_unmap_pages(struct page **pages,
-				 const grant_handle_t *handles,
-				 unsigned int nr)
+			  struct gnttab_unmap_grant_ref *unmap,
+			  unsigned int nr)
 {
-	struct gnttab_unmap_grant_ref unmap[XENIB_UNMAP_BATCH];
-	struct page *mapped[XENIB_UNMAP_BATCH];
 	struct gntab_unmap_queue_data work = {
 		.unmap_ops = unmap,
-		.pages = mapped,
+		.pages = pages,
+		.count = nr,
 	};
-	unsigned int i, n = 0;
 
-	for (i = 0; i < nr; i++) {
-		if (handles[i] != INVALID_GRANT_HANDLE) {
-			gnttab_set_unmap_op(&unmap[n], (unsigned long)
-					    pfn_to_kaddr(page_to_pfn(pages[i])),
-					    GNTMAP_host_map, handles[i]);
-			mapped[n++] = pages[i];
-		}
-		if (n == XENIB_UNMAP_BATCH || (n && i == nr - 1)) {
-			work.count = n;
-			/* Waits for anything still using the pages. */
-			WARN_ON(gnttab_unmap_refs_sync(&work));
-			n = 0;
-		}
-	}
+	if (nr)
+		/* Waits for anything still using the pages. */
+		WARN_ON(gnttab_unmap_refs_sync(&work));
+}
+
+/* Unmap the one page @page mapped with @handle (error paths). */
+static void xenib_be_unmap_one(struct page *page, grant_handle_t handle)
+{
+	struct gnttab_unmap_grant_ref unmap;
+
+	gnttab_set_unmap_op(&unmap, (unsigned long)
+			    pfn_to_kaddr(page_to_pfn(page)),
+			    GNTMAP_host_map, handle);
+	xenib_be_unmap_pages(&page, &unmap, 1);
 }
 
 /*
  * Map the @nr grant references @refs of domain @domid into @pages (from
- * gnttab_alloc_pages()).  @handles receives the mapping handles.  On failure
- * nothing stays mapped and the grant status is returned as an errno.
+ * gnttab_alloc_pages()).  @unmap (room for @nr) receives the operations
+ * that undo it, for xenib_be_unmap_pages().  On failure nothing stays
+ * mapped and a bad reference is -EINVAL.
  */
 int xenib_be_map_pages(domid_t domid, const grant_ref_t *refs,
-			      unsigned int nr, bool readonly,
-			      struct page **pages, grant_handle_t *handles)
+		       unsigned int nr, bool readonly,
+		       struct page **pages,
+		       struct gnttab_unmap_grant_ref *unmap)
 {
 	struct gnttab_map_grant_ref *map;
 	u32 flags = GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0);
@@ -78,15 +83,20 @@ int xenib_be_map_pages(domid_t domid, const grant_ref_t *refs,
 				  flags, refs[i], domid);
 
 	err = gnttab_map_refs(map, NULL, pages, nr);
-	for (i = 0; i < nr; i++) {
-		if (!err && map[i].status != GNTST_okay)
+	for (i = 0; !err && i < nr; i++)
+		if (map[i].status != GNTST_okay)
 			err = -EINVAL;	/* a bad reference from the guest */
-		handles[i] = map[i].status == GNTST_okay ? map[i].handle :
-			     INVALID_GRANT_HANDLE;
+	for (i = 0; i < nr; i++) {
+		if (map[i].status != GNTST_okay)
+			continue;
+		if (err)
+			xenib_be_unmap_one(pages[i], map[i].handle);
+		else
+			gnttab_set_unmap_op(&unmap[i], (unsigned long)
+					    pfn_to_kaddr(page_to_pfn(pages[i])),
+					    GNTMAP_host_map, map[i].handle);
 	}
 	kvfree(map);
-	if (err)
-		xenib_be_unmap_pages(pages, handles, nr);
 	return err;
 }
 
@@ -99,22 +109,22 @@ int xenib_be_read_indirect(struct xenib_be *be, const u32 *irefs,
 			   unsigned int nr_indirect, unsigned int nr_refs,
 			   grant_ref_t *refs)
 {
+	struct gnttab_unmap_grant_ref *unmap;
 	struct page **pages;
-	grant_handle_t *handles;
 	grant_ref_t *gref;
 	unsigned int i, left = nr_refs;
 	int err = -ENOMEM;
 
 	pages = kcalloc(nr_indirect, sizeof(*pages), GFP_KERNEL);
-	handles = kcalloc(nr_indirect, sizeof(*handles), GFP_KERNEL);
+	unmap = kcalloc(nr_indirect, sizeof(*unmap), GFP_KERNEL);
 	gref = kmemdup(irefs, nr_indirect * sizeof(*gref), GFP_KERNEL);
-	if (!pages || !handles || !gref)
+	if (!pages || !unmap || !gref)
 		goto out;
 	err = gnttab_alloc_pages(nr_indirect, pages);
 	if (err)
 		goto out;
 	err = xenib_be_map_pages(be->domid, gref, nr_indirect, true, pages,
-				 handles);
+				 unmap);
 	if (err)
 		goto out_free_pages;
 	for (i = 0; i < nr_indirect; i++) {
@@ -125,12 +135,12 @@ int xenib_be_read_indirect(struct xenib_be *be, const u32 *irefs,
 		       page_address(pages[i]), n * sizeof(*refs));
 		left -= n;
 	}
-	xenib_be_unmap_pages(pages, handles, nr_indirect);
+	xenib_be_unmap_pages(pages, unmap, nr_indirect);
 out_free_pages:
 	gnttab_free_pages(nr_indirect, pages);
 out:
 	kfree(gref);
-	kfree(handles);
+	kfree(unmap);
 	kfree(pages);
 	return err;
 }
@@ -186,8 +196,8 @@ struct xenib_be_queue *xenib_be_queue_map(struct xenib_be *be,
 	q->log2_elem_size = wire->log2_elem_size;
 	q->index_mask = (1U << wire->log2_slots) - 1;
 	q->pages = kvcalloc(q->nr_pages, sizeof(*q->pages), GFP_KERNEL);
-	q->handles = kvcalloc(q->nr_pages, sizeof(*q->handles), GFP_KERNEL);
-	if (!q->pages || !q->handles) {
+	q->unmap = kvcalloc(q->nr_pages, sizeof(*q->unmap), GFP_KERNEL);
+	if (!q->pages || !q->unmap) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -200,27 +210,20 @@ struct xenib_be_queue *xenib_be_queue_map(struct xenib_be *be,
 	if (err)
 		goto fail;
 	err = xenib_be_map_pages(be->domid, refs, q->nr_pages, false,
-				 q->pages, q->handles);
+				 q->pages, q->unmap);
 	if (err)
 		goto fail_free_pages;
-	q->buf = vmap(q->pages, q->nr_pages, VM_MAP, PAGE_KERNEL);
-	if (!q->buf) {
-		err = -ENOMEM;
-		goto fail_unmap;
-	}
 	kvfree(refs);
 	be->queue_pages += q->nr_pages;
 	return q;
 
-fail_unmap:
-	xenib_be_unmap_pages(q->pages, q->handles, q->nr_pages);
 fail_free_pages:
 	gnttab_free_pages(q->nr_pages, q->pages);
 fail:
 	kvfree(refs);
 	if (q) {
 		kvfree(q->pages);
-		kvfree(q->handles);
+		kvfree(q->unmap);
 	}
 	kfree(q);
 	return ERR_PTR(err);
@@ -230,11 +233,54 @@ void xenib_be_queue_unmap(struct xenib_be *be, struct xenib_be_queue *q)
 {
 	if (!q)
 		return;
-	vunmap(q->buf);
-	xenib_be_unmap_pages(q->pages, q->handles, q->nr_pages);
+	xenib_be_unmap_pages(q->pages, q->unmap, q->nr_pages);
 	gnttab_free_pages(q->nr_pages, q->pages);
 	be->queue_pages -= q->nr_pages;
 	kvfree(q->pages);
-	kvfree(q->handles);
+	kvfree(q->unmap);
 	kfree(q);
+}
+
+static void xenib_be_queue_copy(struct xenib_be_queue *q, size_t off,
+				void *data, size_t len, bool to_queue)
+{
+	while (len) {
+		size_t in = off & (XENIB_PAGE_SIZE - 1);
+		size_t n = min_t(size_t, len, XENIB_PAGE_SIZE - in);
+		void *p = page_address(q->pages[off / XENIB_PAGE_SIZE]) + in;
+
+		if (to_queue)
+			memcpy(p, data, n);
+		else
+			memcpy(data, p, n);
+		off += n;
+		data += n;
+		len -= n;
+	}
+}
+
+/* Copy element @idx (masked) of @q out to @dst, at most an element. */
+void xenib_be_queue_read(struct xenib_be_queue *q, u32 idx, void *dst,
+			 size_t len)
+{
+	len = min_t(size_t, len, 1U << q->log2_elem_size);
+	xenib_be_queue_copy(q, XENIB_QUEUE_HDR_SIZE +
+			    ((size_t)(idx & q->index_mask) << q->log2_elem_size),
+			    dst, len, false);
+}
+
+/* Copy @src into element @idx (masked) of @q, at most an element. */
+void xenib_be_queue_write(struct xenib_be_queue *q, u32 idx, const void *src,
+			  size_t len)
+{
+	len = min_t(size_t, len, 1U << q->log2_elem_size);
+	xenib_be_queue_copy(q, XENIB_QUEUE_HDR_SIZE +
+			    ((size_t)(idx & q->index_mask) << q->log2_elem_size),
+			    (void *)src, len, true);
+}
+
+/* The producer or consumer index of @q (byte @offset of its first page). */
+u32 *xenib_be_queue_index(struct xenib_be_queue *q, unsigned int offset)
+{
+	return page_address(q->pages[0]) + offset;
 }
