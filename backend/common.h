@@ -43,6 +43,8 @@ struct xenib_be_queue {
 	/* In struct rxe_queue_buf layout; see xenib_be_queue_read(). */
 	u32 log2_elem_size;		/* ours, never read from the queue */
 	u32 index_mask;
+	/* For rings the backend produces into: its index, never read back. */
+	u32 prod;
 	unsigned int nr_pages;
 	struct page **pages;
 	struct gnttab_unmap_grant_ref *unmap;	/* prepared when mapped */
@@ -169,6 +171,8 @@ int xenib_be_create_cq(struct xenib_be *be,
 		       struct xenib_handle_resp *resp);
 int xenib_be_destroy_cq(struct xenib_be *be,
 			const struct xenib_handle_req *req);
+int xenib_be_resize_cq(struct xenib_be *be,
+		       const struct xenib_resize_cq_req *req);
 int xenib_be_create_srq(struct xenib_be *be,
 			const struct xenib_create_srq_req *req,
 			struct xenib_create_srq_resp *resp);

@@ -103,6 +103,9 @@ static void xenib_dispatch(struct xenib_be *be,
 	case XENIB_OP_DESTROY_CQ:
 		ret = xenib_be_destroy_cq(be, &req->u.handle);
 		break;
+	case XENIB_OP_RESIZE_CQ:
+		ret = xenib_be_resize_cq(be, &req->u.resize_cq);
+		break;
 	case XENIB_OP_CREATE_QP:
 		ret = xenib_be_create_qp(be, &req->u.create_qp,
 					 &resp->u.create_qp);

@@ -259,6 +259,63 @@ int xenib_be_destroy_cq(struct xenib_be *be, const struct xenib_handle_req *req)
 	return 0;
 }
 
+/*
+ * Copy the completions the guest has not consumed from @old to the start
+ * of @new, as rxe does on resize.  Only the consumer index comes from the
+ * guest; a bogus one is -EINVAL.
+ */
+static int xenib_be_cq_move(struct xenib_be_queue *old,
+			    struct xenib_be_queue *new)
+{
+	u32 cons = READ_ONCE(*xenib_be_queue_index(old,
+						   XENIB_QUEUE_CONS_OFFSET));
+	u32 count = old->prod - cons, i;
+	struct ib_uverbs_wc wc;
+
+	if (count > old->index_mask || count > new->index_mask)
+		return -EINVAL;
+	for (i = 0; i < count; i++) {
+		xenib_be_queue_read(old, cons + i, &wc, sizeof(wc));
+		xenib_be_queue_write(new, i, &wc, sizeof(wc));
+	}
+	new->prod = count;
+	WRITE_ONCE(*xenib_be_queue_index(new, XENIB_QUEUE_CONS_OFFSET), 0);
+	/* Entries before the index that publishes them. */
+	smp_store_release(xenib_be_queue_index(new, XENIB_QUEUE_PROD_OFFSET),
+			  count);
+	return 0;
+}
+
+int xenib_be_resize_cq(struct xenib_be *be,
+		       const struct xenib_resize_cq_req *req)
+{
+	struct xenib_be_queue *queue;
+	struct xenib_be_cq *cq;
+	int err;
+
+	cq = xa_load(&be->cqs, req->handle);
+	if (!cq)
+		return -ENOENT;
+	if (!be->hca)
+		return -ENODEV;
+	if (!req->cqe || req->cqe > INT_MAX)
+		return -EINVAL;
+	queue = xenib_be_queue_map(be, &req->queue,
+				   sizeof(struct ib_uverbs_wc), req->cqe);
+	if (IS_ERR(queue))
+		return PTR_ERR(queue);
+	err = xenib_be_cq_move(cq->queue, queue);
+	if (!err)
+		err = ib_resize_cq(cq->cq, req->cqe);
+	if (err) {
+		xenib_be_queue_unmap(be, queue);
+		return err;
+	}
+	xenib_be_queue_unmap(be, cq->queue);
+	cq->queue = queue;
+	return 0;
+}
+
 static void xenib_be_srq_attr_to_wire(const struct ib_srq_attr *a,
 				      struct xenib_srq_attr *w)
 {

@@ -211,6 +211,7 @@ void xenib_fe_mmap_free(struct rdma_user_mmap_entry *rdma);
 int xenib_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 		    struct ib_udata *udata);
 int xenib_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata);
+int xenib_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata);
 int xenib_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 		     struct ib_udata *udata);
 int xenib_modify_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr,

@@ -81,6 +81,57 @@ int xenib_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 	return 0;
 }
 
+/*
+ * A new ring for the CQ: the backend moves the unconsumed completions
+ * into it, then the process maps it with the mminfo answered (the rxe
+ * provider unmaps the old ring itself).
+ */
+int xenib_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata)
+{
+	struct xenib_ibdev *xdev = to_xdev(ibcq->device);
+	struct xenib_fe *fe = xdev->fe;
+	struct xenib_cq *cq = to_xcq(ibcq);
+	struct xenib_resize_cq_req req = { .handle = cq->handle, .cqe = cqe };
+	struct rxe_resize_cq_resp uresp = {};
+	struct xenib_fe_queue queue;
+	u32 nelem = cqe;
+	int err;
+
+	if (!udata)
+		return -EOPNOTSUPP;
+	if (udata->outlen < sizeof(uresp))
+		return -EINVAL;
+	if (cqe < 1 || cqe > xdev->attr.max_cqe)
+		return -EINVAL;
+
+	err = xenib_fe_queue_alloc(fe, &queue, &nelem,
+				   sizeof(struct ib_uverbs_wc));
+	if (err)
+		return err;
+	err = xenib_fe_queue_describe(fe, &queue, &req.queue);
+	if (err)
+		goto fail_free;
+	err = xenib_fe_call_simple(fe, XENIB_OP_RESIZE_CQ, &req, sizeof(req),
+				   NULL, 0);
+	xenib_fe_queue_put_indirect(&queue);
+	if (err)
+		goto fail_free;
+
+	/* The backend has let go of the old ring. */
+	xenib_fe_queue_hide(&cq->queue);
+	xenib_fe_queue_free(&cq->queue);
+	cq->queue = queue;
+	ibcq->cqe = nelem;
+	err = xenib_fe_queue_expose(udata, &cq->queue, &uresp.mi);
+	if (!err)
+		err = ib_copy_to_udata(udata, &uresp, sizeof(uresp));
+	return err;
+
+fail_free:
+	xenib_fe_queue_free(&queue);
+	return err;
+}
+
 int xenib_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 		     struct ib_udata *udata)
 {

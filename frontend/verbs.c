@@ -310,6 +310,7 @@ static const struct ib_device_ops xenib_dev_ops = {
 	.query_srq = xenib_query_srq,
 	.reg_user_mr = xenib_reg_user_mr,
 	.req_notify_cq = xenib_req_notify_cq,
+	.resize_cq = xenib_resize_cq,
 
 	INIT_RDMA_OBJ_SIZE(ib_ah, xenib_ah, ibah),
 	INIT_RDMA_OBJ_SIZE(ib_cq, xenib_cq, ibcq),

@@ -177,7 +177,8 @@
 #define XENIB_OP_DESTROY_AH		17
 #define XENIB_OP_REG_MR			18 /* register guest memory */
 #define XENIB_OP_DEREG_MR		19
-#define XENIB_OP_MAX			20
+#define XENIB_OP_RESIZE_CQ		20 /* new size, new ring */
+#define XENIB_OP_MAX			21
 
 /*
  * Object handles
@@ -386,14 +387,27 @@ struct xenib_queue {
 };
 
 /*
- * XENIB_OP_CREATE_CQ: a CQ of at least "cqe" entries on the real device
- * (its events and completions arrive through the queue, issue 4).  The
- * queue's elements are struct ib_uverbs_wc.  Answers the handle.
+ * XENIB_OP_CREATE_CQ: a CQ of at least "cqe" entries on the real device,
+ * whose completions the backend writes into the queue as struct
+ * ib_uverbs_wc elements.  Answers the handle.
  * XENIB_OP_DESTROY_CQ (struct xenib_handle_req): -EBUSY while a QP uses it.
+ *
+ * XENIB_OP_RESIZE_CQ (struct xenib_resize_cq_req): the CQ gets at least
+ * "cqe" entries and the new ring "queue".  The backend copies the
+ * completions the guest has not consumed to the start of the new ring
+ * (producer = their count, consumer = 0), as rxe does, and stops using the
+ * old ring before it answers; -EINVAL if they do not fit.  The guest must
+ * not poll the CQ meanwhile (the rxe provider holds the CQ's lock).
  */
 struct xenib_create_cq_req {
 	uint32_t cqe;
 	uint32_t rsvd;
+	struct xenib_queue queue;
+};
+
+struct xenib_resize_cq_req {
+	uint32_t handle;
+	uint32_t cqe;
 	struct xenib_queue queue;
 };
 
@@ -597,6 +611,7 @@ struct xenib_ctrl_request {
 		struct xenib_query_pkey_req query_pkey;
 		struct xenib_handle_req handle;
 		struct xenib_create_cq_req create_cq;
+		struct xenib_resize_cq_req resize_cq;
 		struct xenib_create_qp_req create_qp;
 		struct xenib_modify_qp_req modify_qp;
 		struct xenib_query_qp_req query_qp;

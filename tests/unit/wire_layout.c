@@ -72,6 +72,8 @@ int main(void)
 	OFF(xenib_queue, nr_indirect, 6);
 	OFF(xenib_queue, indirect, 8);
 	OFF(xenib_create_cq_req, queue, 8);
+	OFF(xenib_resize_cq_req, cqe, 4);
+	OFF(xenib_resize_cq_req, queue, 8);
 	OFF(xenib_ah_attr, flow_label, 32);
 	OFF(xenib_ah_attr, dmac, 42);
 	OFF(xenib_qp_attr, pkey_index, 36);
