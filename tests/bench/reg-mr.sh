@@ -3,7 +3,7 @@
 #
 # tests/bench/reg-mr.sh [ITERS]: ibv_reg_mr + ibv_dereg_mr of 4 KiB .. 64 MiB
 # in a guest on xenib0 next to native on rxe0 in Dom0, in the same boot of
-# the testbed, as a table with the ratio guest/native (median times).  The
+# the testbed, as a table with the ratio guest/native (mean times).  The
 # 2006 paper found registration the one operation slower in a guest.
 # Boots the testbed if none is running (and stops it again afterwards).
 set -u
@@ -32,7 +32,7 @@ echo "== guest: xenib0 in guest1"
 on guest1 "xenib-reg-bench -d xenib0 -n $iters" | tee "$tmp/guest" || exit 1
 
 echo
-echo "ibv_reg_mr + ibv_dereg_mr, median microseconds (QEMU TCG: compare ratios only)"
+echo "ibv_reg_mr + ibv_dereg_mr, mean microseconds (QEMU TCG: compare ratios only)"
 awk '
 function field(line, key,   i, n, kv) {
 	n = split(line, kv, /[ =]/)

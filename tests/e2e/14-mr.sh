@@ -10,8 +10,6 @@ ensure_connected guest1
 wait_for 60 "guest1 has xenib0" on guest1 "test -d /sys/class/infiniband/xenib0"
 PARAMS=/sys/module/xen_ibback/parameters
 
-backend_mrs() { on dom0 "rdma resource show mr" | grep -c 'comm \[xen_ibback\]'; }
-mrs_are() { [ "$(backend_mrs)" = "$1" ]; }
 base=$(backend_mrs)
 pds=$(backend_objs)
 echo "  backend MRs before: $base"

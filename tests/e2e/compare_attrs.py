@@ -64,6 +64,8 @@ DIFFERENCES = {
                 lambda g, n: 0 < g <= n),
     "max_ah": ("the real limit capped by the per-guest quota",
                lambda g, n: 0 < g <= n),
+    "max_mr": ("the real limit capped by the per-guest quota",
+               lambda g, n: 0 < g <= n),
     "max_mw": ("0: no memory windows for guests", lambda g, n: g == 0),
 }
 

@@ -107,3 +107,7 @@ backend_objs() {
 	done
 	echo "$out"
 }
+
+# backend_mrs: MRs the backend holds for guests on the real devices.
+backend_mrs() { on dom0 "rdma resource show mr" | grep -c 'comm \[xen_ibback\]'; }
+mrs_are() { [ "$(backend_mrs)" = "$1" ]; }

@@ -15,8 +15,8 @@
  *                                             (for checks from outside)
  *   xenib-verbs-test [-d DEV] cq              CQs of 1, 100 and max_cqe
  *                                             entries, with and without a
- *                                             completion channel, and the
- *                                             invalid ones
+ *                                             completion channel, resized,
+ *                                             and the invalid ones
  *   xenib-verbs-test [-d DEV] qp              RC QP connected to itself
  *                                             RESET -> INIT -> RTR -> RTS ->
  *                                             ERR -> RESET, UD QP to RTS,
@@ -651,6 +651,27 @@ static int cmd_cq(struct ibv_context *ctx)
 			    j ? " with a completion channel" : "");
 		}
 	}
+
+	/* Resizing, up and down; the new ring is mapped and empty. */
+	cq = cqs[0][1];
+	for (i = 0; i < 2; i++) {
+		int want = i ? 50 : 500;
+
+		check(ibv_resize_cq(cq, want), "ibv_resize_cq");
+		if (cq->cqe < want)
+			fail(0, "ibv_resize_cq to %d gave %d entries", want,
+			     cq->cqe);
+		n = ibv_poll_cq(cq, 1, &wc);
+		if (n != 0)
+			fail(n < 0 ? -n : 0,
+			     "ibv_poll_cq after resizing returned %d", n);
+		okf("ibv_resize_cq to %d (got %d), ibv_poll_cq returns 0",
+		    want, cq->cqe);
+	}
+	err = ibv_resize_cq(cq, dattr.max_cqe + 1);
+	expect_err("ibv_resize_cq to max_cqe + 1 entries", err, err, EINVAL);
+	err = ibv_resize_cq(cq, 0);
+	expect_err("ibv_resize_cq to 0 entries", err, err, EINVAL);
 
 	errno = 0;
 	cq = ibv_create_cq(ctx, dattr.max_cqe + 1, NULL, NULL, 0);
