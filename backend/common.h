@@ -163,6 +163,7 @@ void xenib_be_resources_release(struct xenib_be *be);
 void xenib_be_resources_cap(struct xenib_device_attr *attr);
 int xenib_be_insert(struct xarray *xa, void *obj, unsigned int quota,
 		    u32 *handle);
+void *xenib_be_lookup(struct xarray *xa, const struct xenib_handle_req *req);
 int xenib_be_alloc_pd(struct xenib_be *be, struct xenib_handle_resp *resp);
 int xenib_be_dealloc_pd(struct xenib_be *be,
 			const struct xenib_handle_req *req);

@@ -382,11 +382,10 @@ int xenib_be_dereg_mr(struct xenib_be *be, const struct xenib_handle_req *req)
 {
 	struct xenib_be_mr *mr;
 
-	if (req->rsvd)
-		return -EINVAL;
-	mr = xa_erase(&be->mrs, req->handle);
-	if (!mr)
-		return -ENOENT;
+	mr = xenib_be_lookup(&be->mrs, req);
+	if (IS_ERR(mr))
+		return PTR_ERR(mr);
+	xa_erase(&be->mrs, req->handle);
 	xenib_be_release_mr(be, mr);
 	return 0;
 }

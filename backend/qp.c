@@ -360,11 +360,10 @@ int xenib_be_destroy_qp(struct xenib_be *be, const struct xenib_handle_req *req)
 {
 	struct xenib_be_qp *qp;
 
-	if (req->rsvd)
-		return -EINVAL;
-	qp = xa_erase(&be->qps, req->handle);
-	if (!qp)
-		return -ENOENT;
+	qp = xenib_be_lookup(&be->qps, req);
+	if (IS_ERR(qp))
+		return PTR_ERR(qp);
+	xa_erase(&be->qps, req->handle);
 	xenib_be_release_qp(be, qp);
 	return 0;
 }

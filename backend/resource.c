@@ -63,6 +63,20 @@ int xenib_be_insert(struct xarray *xa, void *obj, unsigned int quota,
 	return err == -EBUSY ? -ENOMEM : err;
 }
 
+/*
+ * The object @req names in @xa: ERR_PTR(-EINVAL) for a malformed request,
+ * ERR_PTR(-ENOENT) for a handle this guest does not have.
+ */
+void *xenib_be_lookup(struct xarray *xa, const struct xenib_handle_req *req)
+{
+	void *obj;
+
+	if (req->rsvd)
+		return ERR_PTR(-EINVAL);
+	obj = xa_load(xa, req->handle);
+	return obj ?: ERR_PTR(-ENOENT);
+}
+
 static void xenib_be_free_pd(struct xenib_be_pd *pd)
 {
 	xenib_be_pd_release_reg_qp(pd);
@@ -183,11 +197,9 @@ int xenib_be_dealloc_pd(struct xenib_be *be, const struct xenib_handle_req *req)
 {
 	struct xenib_be_pd *pd;
 
-	if (req->rsvd)
-		return -EINVAL;
-	pd = xa_load(&be->pds, req->handle);
-	if (!pd)
-		return -ENOENT;
+	pd = xenib_be_lookup(&be->pds, req);
+	if (IS_ERR(pd))
+		return PTR_ERR(pd);
 	if (pd->users)
 		return -EBUSY;
 	xa_erase(&be->pds, req->handle);
@@ -247,11 +259,9 @@ int xenib_be_destroy_cq(struct xenib_be *be, const struct xenib_handle_req *req)
 {
 	struct xenib_be_cq *cq;
 
-	if (req->rsvd)
-		return -EINVAL;
-	cq = xa_load(&be->cqs, req->handle);
-	if (!cq)
-		return -ENOENT;
+	cq = xenib_be_lookup(&be->cqs, req);
+	if (IS_ERR(cq))
+		return PTR_ERR(cq);
 	if (cq->users)
 		return -EBUSY;
 	xa_erase(&be->cqs, req->handle);
@@ -409,11 +419,9 @@ int xenib_be_query_srq(struct xenib_be *be, const struct xenib_handle_req *req,
 	struct xenib_be_srq *srq;
 	int err;
 
-	if (req->rsvd)
-		return -EINVAL;
-	srq = xa_load(&be->srqs, req->handle);
-	if (!srq)
-		return -ENOENT;
+	srq = xenib_be_lookup(&be->srqs, req);
+	if (IS_ERR(srq))
+		return PTR_ERR(srq);
 	err = ib_query_srq(srq->srq, &attr);
 	if (!err)
 		xenib_be_srq_attr_to_wire(&attr, resp);
@@ -425,11 +433,9 @@ int xenib_be_destroy_srq(struct xenib_be *be,
 {
 	struct xenib_be_srq *srq;
 
-	if (req->rsvd)
-		return -EINVAL;
-	srq = xa_load(&be->srqs, req->handle);
-	if (!srq)
-		return -ENOENT;
+	srq = xenib_be_lookup(&be->srqs, req);
+	if (IS_ERR(srq))
+		return PTR_ERR(srq);
 	if (srq->users)
 		return -EBUSY;
 	xa_erase(&be->srqs, req->handle);
@@ -486,11 +492,10 @@ int xenib_be_destroy_ah(struct xenib_be *be, const struct xenib_handle_req *req)
 {
 	struct xenib_be_ah *ah;
 
-	if (req->rsvd)
-		return -EINVAL;
-	ah = xa_erase(&be->ahs, req->handle);
-	if (!ah)
-		return -ENOENT;
+	ah = xenib_be_lookup(&be->ahs, req);
+	if (IS_ERR(ah))
+		return PTR_ERR(ah);
+	xa_erase(&be->ahs, req->handle);
 	xenib_be_free_ah(be, ah);
 	return 0;
 }
