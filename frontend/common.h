@@ -105,6 +105,7 @@ int xenib_fe_call(struct xenib_fe *fe, u16 op, struct xenib_ctrl_request *req,
 		  struct xenib_ctrl_response *resp);
 int xenib_fe_call_simple(struct xenib_fe *fe, u16 op, const void *in,
 			 size_t in_len, void *out, size_t out_len);
+int xenib_fe_call_release(struct xenib_fe *fe, u16 op, u32 handle);
 
 /* Verbs objects; the handles are the backend's. */
 struct xenib_pd {

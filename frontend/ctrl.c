@@ -123,10 +123,12 @@ static bool xenib_fe_call_ready(struct xenib_fe *fe, int *slot)
 /*
  * Send @req as operation @op and wait for its response in @resp.  Returns
  * the response status: 0 or -errno from the backend, -ENODEV when the
- * backend went away, -ETIMEDOUT or -EINTR when we stopped waiting.
+ * backend went away, -ETIMEDOUT or (if @killable) -EINTR when we stopped
+ * waiting.
  */
-int xenib_fe_call(struct xenib_fe *fe, u16 op, struct xenib_ctrl_request *req,
-		  struct xenib_ctrl_response *resp)
+static int __xenib_fe_call(struct xenib_fe *fe, u16 op,
+			   struct xenib_ctrl_request *req,
+			   struct xenib_ctrl_response *resp, bool killable)
 {
 	unsigned long timeout = msecs_to_jiffies(ctrl_timeout_ms);
 	struct xenib_fe_call *call;
@@ -134,9 +136,14 @@ int xenib_fe_call(struct xenib_fe *fe, u16 op, struct xenib_ctrl_request *req,
 	long left;
 	int slot = -ENODEV, notify, ret;
 
-	left = wait_event_killable_timeout(fe->event_wq,
-					   xenib_fe_call_ready(fe, &slot),
-					   timeout);
+	if (killable)
+		left = wait_event_killable_timeout(fe->event_wq,
+						   xenib_fe_call_ready(fe, &slot),
+						   timeout);
+	else
+		left = wait_event_timeout(fe->event_wq,
+					  xenib_fe_call_ready(fe, &slot),
+					  timeout);
 	if (left == 0)
 		return -ETIMEDOUT;
 	if (left < 0)
@@ -168,7 +175,11 @@ int xenib_fe_call(struct xenib_fe *fe, u16 op, struct xenib_ctrl_request *req,
 		notify_remote_via_irq(fe->irq);
 	spin_unlock_irqrestore(&fe->lock, flags);
 
-	left = wait_for_completion_killable_timeout(&call->done, timeout);
+	if (killable)
+		left = wait_for_completion_killable_timeout(&call->done,
+							    timeout);
+	else
+		left = wait_for_completion_timeout(&call->done, timeout);
 
 	spin_lock_irqsave(&fe->lock, flags);
 	if (call->resp) {
@@ -188,6 +199,36 @@ int xenib_fe_call(struct xenib_fe *fe, u16 op, struct xenib_ctrl_request *req,
 		dev_warn(&fe->dev->dev, "backend did not answer op %u in %u ms\n",
 			 op, ctrl_timeout_ms);
 	return ret;
+}
+
+int xenib_fe_call(struct xenib_fe *fe, u16 op, struct xenib_ctrl_request *req,
+		  struct xenib_ctrl_response *resp)
+{
+	return __xenib_fe_call(fe, op, req, resp, true);
+}
+
+/*
+ * Release object @handle with operation @op, waiting without regard to
+ * signals (still bounded by ctrl_timeout_ms).  ib_core does not retry a
+ * failed destroy when it cleans up a closed device file: it warns and
+ * forgets the object.  So a release must not give up because the caller
+ * was signalled, as a hardware driver's command wait does not.
+ */
+int xenib_fe_call_release(struct xenib_fe *fe, u16 op, u32 handle)
+{
+	struct xenib_ctrl_request *req;
+	struct xenib_ctrl_response *resp;
+	int err = -ENOMEM;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	resp = kzalloc(sizeof(*resp), GFP_KERNEL);
+	if (req && resp) {
+		req->u.handle.handle = handle;
+		err = __xenib_fe_call(fe, op, req, resp, false);
+	}
+	kfree(req);
+	kfree(resp);
+	return err;
 }
 
 /*

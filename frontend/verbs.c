@@ -225,11 +225,9 @@ static int xenib_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
  */
 int xenib_fe_release(struct ib_device *ibdev, u16 op, u32 handle)
 {
-	struct xenib_handle_req req = { .handle = handle };
 	int err;
 
-	err = xenib_fe_call_simple(ibdev_to_fe(ibdev), op, &req, sizeof(req),
-				   NULL, 0);
+	err = xenib_fe_call_release(ibdev_to_fe(ibdev), op, handle);
 	return err == -ENODEV || err == -ENOENT ? 0 : err;
 }
 
