@@ -1,8 +1,9 @@
 #!/bin/bash
-# The guest's RDMA device goes away like a hot-unplugged one, with a
-# process still using it, when the backend is unloaded or the frontend is
-# removed: the process's objects are released in Dom0, nothing hangs, and
-# the device comes back for new processes when the driver does.
+# The guest's RDMA device goes away like a hot-unplugged one, with
+# processes still using it (PDs, CQs and QPs with their rings mapped, an
+# SRQ, an AH, registered memory), when the backend is unloaded or the
+# frontend is removed: their objects are released in Dom0, nothing hangs,
+# and the device comes back for new processes when the driver does.
 . "$(dirname "$0")/lib.sh"
 
 ensure_connected guest1
@@ -10,10 +11,16 @@ IBDEV=/sys/class/infiniband/xenib0
 
 wait_for 60 "guest has xenib0" on guest1 "test -d $IBDEV"
 base=$(backend_pds)
+mrs0=$(backend_mrs)
 
-# Backend unloaded under a process with live objects.
+# Backend unloaded under processes with live objects, rings and an MR.
 hold_pds guest1 4
-wait_for 60 "backend holds the process's 4 PDs" pds_are $((base + 4))
+on guest1 "(xenib-verbs-test -d xenib0 hold-objs 600 >/tmp/objs.log 2>&1 </dev/null & echo \$! >/tmp/objs.pid)" ||
+	fail "starting a process that holds every kind of object"
+on guest1 "(xenib-verbs-test -d xenib0 hold-mr 8 600 >/tmp/mr.log 2>&1 </dev/null & echo \$! >/tmp/mr.pid)" ||
+	fail "starting a process that holds an MR"
+wait_for 60 "backend holds the processes' 5 PDs" pds_are $((base + 5))
+wait_for 60 "backend holds the MR" mrs_are $((mrs0 + 1))
 on dom0 "xenib-backend-unload" || fail "xenib-backend-unload with objects alive"
 ok "backend unloaded with a guest process holding objects"
 wait_for 60 "xenib0 gone from the guest" on guest1 "! test -e $IBDEV"
@@ -23,17 +30,30 @@ wait_for 120 "frontend reconnected" is_connected guest1
 wait_for 60 "xenib0 back in the guest" on guest1 "test -d $IBDEV"
 on guest1 "xenib-verbs-test -d xenib0 pd 4" >/dev/null || fail "new process on the new device"
 ok "a new process works on the device that came back"
-check "backend holds nothing of the unplugged process" pds_are "$base"
-on guest1 "kill -9 \$(cat /tmp/hold.pid)"
+check "backend holds nothing of the unplugged processes" pds_are "$base"
+check "backend holds no MR of theirs" mrs_are "$mrs0"
+on guest1 "kill -9 \$(cat /tmp/hold.pid) \$(cat /tmp/objs.pid) \$(cat /tmp/mr.pid)"
 
-# Frontend removed under a process with live objects.
+# Frontend removed under processes with live objects: PDs, CQs and QPs
+# with their rings mapped, an SRQ, an AH and 8 MiB of registered memory.
+objs=$(backend_objs)
+mrs=$(backend_mrs)
 hold_pds guest1 3
-wait_for 60 "backend holds the process's 3 PDs" pds_are $((base + 3))
+on guest1 "(xenib-verbs-test -d xenib0 hold-objs 600 >/tmp/objs.log 2>&1 </dev/null & echo \$! >/tmp/objs.pid)" ||
+	fail "starting a process that holds every kind of object"
+on guest1 "(xenib-verbs-test -d xenib0 hold-mr 8 600 >/tmp/mr.log 2>&1 </dev/null & echo \$! >/tmp/mr.pid)" ||
+	fail "starting a process that holds an MR"
+wait_for 60 "backend holds the processes' PDs" pds_are $((base + 5))
+wait_for 60 "backend holds the MR" mrs_are $((mrs + 1))
 on guest1 "echo xenib-0 > /sys/bus/xen/drivers/xenib/unbind && rmmod xen_ibfront" ||
-	fail "removing the frontend while a process holds the device"
-ok "frontend removed while a process holds the device"
-wait_for 60 "backend released the process's PDs" pds_are "$base"
-on guest1 "kill -9 \$(cat /tmp/hold.pid)"
+	fail "removing the frontend while processes hold the device"
+ok "frontend removed while processes hold rings and registered memory"
+wait_for 60 "backend released the processes' PDs" pds_are "$base"
+check "backend released their CQs and QPs" [ "$(backend_objs)" = "$objs" ]
+check "backend released the MR" mrs_are "$mrs"
+check "the processes survive the unplug" \
+	on guest1 "kill -0 \$(cat /tmp/objs.pid) && kill -0 \$(cat /tmp/mr.pid)"
+on guest1 "kill -9 \$(cat /tmp/hold.pid) \$(cat /tmp/objs.pid) \$(cat /tmp/mr.pid)"
 on guest1 "modprobe xen-ibfront" || fail "reloading the frontend"
 wait_for 120 "connected again" is_connected guest1
 wait_for 60 "xenib0 back in the guest" on guest1 "test -d $IBDEV"
