@@ -164,6 +164,7 @@ void xenib_be_resources_cap(struct xenib_device_attr *attr);
 int xenib_be_insert(struct xarray *xa, void *obj, unsigned int quota,
 		    u32 *handle);
 void *xenib_be_lookup(struct xarray *xa, const struct xenib_handle_req *req);
+ssize_t xenib_be_resources_show(struct xenib_be *be, char *buf);
 int xenib_be_alloc_pd(struct xenib_be *be, struct xenib_handle_resp *resp);
 int xenib_be_dealloc_pd(struct xenib_be *be,
 			const struct xenib_handle_req *req);
@@ -191,6 +192,7 @@ int xenib_be_destroy_ah(struct xenib_be *be,
 
 /* mr.c */
 extern unsigned int xenib_max_mrs;
+extern unsigned int xenib_max_mr_pages;
 int xenib_be_reg_mr(struct xenib_be *be, const struct xenib_reg_mr_req *req,
 		    struct xenib_reg_mr_resp *resp);
 int xenib_be_dereg_mr(struct xenib_be *be, const struct xenib_handle_req *req);
@@ -214,6 +216,7 @@ int xenib_be_destroy_qp(struct xenib_be *be,
 void xenib_be_release_qp(struct xenib_be *be, struct xenib_be_qp *qp);
 
 /* queue.c */
+extern unsigned int xenib_max_queue_pages;
 int xenib_be_map_pages(domid_t domid, const grant_ref_t *refs,
 		       unsigned int nr, bool readonly,
 		       struct page **pages,
@@ -242,5 +245,8 @@ void xenib_be_post_event(struct xenib_be *be, u16 type, u32 handle,
 
 /* xenbus.c */
 void xenib_be_fail(struct xenib_be *be, int err, const char *why);
+
+/* sysfs.c */
+extern const struct attribute_group *xenib_be_groups[];
 
 #endif /* XENIB_BACK_COMMON_H */

@@ -30,8 +30,8 @@ unsigned int xenib_max_mrs = 4096;
 module_param_named(max_mrs, xenib_max_mrs, uint, 0644);
 MODULE_PARM_DESC(max_mrs, "Memory regions per guest device");
 
-static unsigned int max_mr_pages = 262144;
-module_param(max_mr_pages, uint, 0644);
+unsigned int xenib_max_mr_pages = 262144;
+module_param_named(max_mr_pages, xenib_max_mr_pages, uint, 0644);
 MODULE_PARM_DESC(max_mr_pages,
 		 "Pages of guest memory a guest device may have registered");
 
@@ -324,7 +324,7 @@ int xenib_be_reg_mr(struct xenib_be *be, const struct xenib_reg_mr_req *req,
 		return -ENOENT;
 	if (req->length > dev->attrs.max_mr_size)
 		return -EINVAL;
-	if (be->mr_pages + req->nr_pages > max_mr_pages)
+	if (be->mr_pages + req->nr_pages > xenib_max_mr_pages)
 		return -ENOMEM;
 	err = xenib_be_pd_reg_qp(be, pd);
 	if (err)

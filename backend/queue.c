@@ -23,8 +23,8 @@
 #include <xen/grant_table.h>
 #include "common.h"
 
-static unsigned int max_queue_pages = 65536;
-module_param(max_queue_pages, uint, 0644);
+unsigned int xenib_max_queue_pages = 65536;
+module_param_named(max_queue_pages, xenib_max_queue_pages, uint, 0644);
 MODULE_PARM_DESC(max_queue_pages,
 		 "Pages of queue memory a guest device may have mapped");
 
@@ -183,7 +183,7 @@ struct xenib_be_queue *xenib_be_queue_map(struct xenib_be *be,
 	err = xenib_be_check_queue(wire, min_elem, min_slots);
 	if (err)
 		return ERR_PTR(err);
-	if (be->queue_pages + wire->nr_pages > max_queue_pages)
+	if (be->queue_pages + wire->nr_pages > xenib_max_queue_pages)
 		return ERR_PTR(-ENOMEM);
 
 	q = kzalloc(sizeof(*q), GFP_KERNEL);

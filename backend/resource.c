@@ -18,6 +18,7 @@
 
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 #include <rdma/rdma_user_rxe.h>
 #include "common.h"
 
@@ -498,4 +499,41 @@ int xenib_be_destroy_ah(struct xenib_be *be, const struct xenib_handle_req *req)
 	xa_erase(&be->ahs, req->handle);
 	xenib_be_free_ah(be, ah);
 	return 0;
+}
+
+static unsigned int xenib_be_count(struct xarray *xa)
+{
+	unsigned long handle;
+	unsigned int n = 0;
+	void *obj;
+
+	xa_for_each(xa, handle, obj)
+		n++;
+	return n;
+}
+
+/* sysfs "resources": "TYPE IN_USE QUOTA" per line.  Takes be->lock. */
+ssize_t xenib_be_resources_show(struct xenib_be *be, char *buf)
+{
+	const struct {
+		const char *name;
+		unsigned int in_use;
+		unsigned int quota;
+	} rows[] = {
+		{ "pd", xenib_be_count(&be->pds), max_pds },
+		{ "cq", xenib_be_count(&be->cqs), max_cqs },
+		{ "qp", xenib_be_count(&be->qps), xenib_max_qps },
+		{ "srq", xenib_be_count(&be->srqs), max_srqs },
+		{ "ah", xenib_be_count(&be->ahs), max_ahs },
+		{ "mr", xenib_be_count(&be->mrs), xenib_max_mrs },
+		{ "queue_pages", be->queue_pages, xenib_max_queue_pages },
+		{ "mr_pages", be->mr_pages, xenib_max_mr_pages },
+	};
+	unsigned int i;
+	int len = 0;
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++)
+		len += sysfs_emit_at(buf, len, "%s %u %u\n", rows[i].name,
+				     rows[i].in_use, rows[i].quota);
+	return len;
 }

@@ -377,6 +377,9 @@ static const struct xenbus_device_id xenib_be_ids[] = {
 };
 
 static struct xenbus_driver xenib_be_driver = {
+	.driver = {
+		.dev_groups = xenib_be_groups,
+	},
 	.ids = xenib_be_ids,
 	.probe = xenib_be_probe,
 	.remove = xenib_be_remove,
