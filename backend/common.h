@@ -154,6 +154,7 @@ struct xenib_be_mr {
 	struct page **pages;
 	struct gnttab_unmap_grant_ref *unmap;	/* prepared when mapped */
 	struct sg_table sgt;
+	enum dma_data_direction dir;
 	bool dma_mapped;
 };
 

@@ -227,7 +227,10 @@ static int xenib_be_mr_sgt(struct ib_device *dev, struct xenib_be_mr *mr,
 		left -= len;
 		off = 0;
 	}
-	err = ib_dma_map_sgtable_attrs(dev, &mr->sgt, DMA_BIDIRECTIONAL, 0);
+	/* Pages the guest granted read-only are only ever read. */
+	mr->dir = req->access & IB_ACCESS_LOCAL_WRITE ? DMA_BIDIRECTIONAL :
+							DMA_TO_DEVICE;
+	err = ib_dma_map_sgtable_attrs(dev, &mr->sgt, mr->dir, 0);
 	if (err) {
 		sg_free_table(&mr->sgt);
 		return err;
@@ -242,8 +245,8 @@ static void xenib_be_free_mr(struct xenib_be *be, struct xenib_be_mr *mr)
 	if (mr->mr)
 		ib_dereg_mr(mr->mr);
 	if (mr->dma_mapped) {
-		ib_dma_unmap_sgtable_attrs(be->hca->ibdev, &mr->sgt,
-					   DMA_BIDIRECTIONAL, 0);
+		ib_dma_unmap_sgtable_attrs(be->hca->ibdev, &mr->sgt, mr->dir,
+					   0);
 		sg_free_table(&mr->sgt);
 	}
 	if (mr->unmap) {
