@@ -56,7 +56,8 @@ install: modules
 
 # Test programs that run in the testbed's domains, against the system
 # libibverbs (libibverbs-dev on the build host).
-TEST_PROGS := build/tests/xenib-verbs-test build/tests/xenib-reg-bench
+TEST_PROGS := build/tests/xenib-verbs-test build/tests/xenib-reg-bench \
+	build/tests/xenib-raw
 USER_CFLAGS ?= -O2 -g -Wall -Wextra -Werror
 
 build/tests/%: tests/verbs/%.c

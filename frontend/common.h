@@ -10,6 +10,7 @@
 
 #include <linux/completion.h>
 #include <linux/interrupt.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <rdma/ib_verbs.h>
@@ -89,6 +90,10 @@ struct xenib_fe {
 	u64 next_seq;
 	struct xenib_ctrl_response resp_buf;	/* irq-side copy */
 
+	/* Response to the last raw_request (sysfs.c), under raw_lock. */
+	struct mutex raw_lock;
+	struct xenib_ctrl_response *raw_resp;
+
 	/* Last NOP event seen, for the ping round trip. */
 	u64 nop_event_cookie;
 	wait_queue_head_t event_wq;
@@ -106,6 +111,8 @@ int xenib_fe_call(struct xenib_fe *fe, u16 op, struct xenib_ctrl_request *req,
 int xenib_fe_call_simple(struct xenib_fe *fe, u16 op, const void *in,
 			 size_t in_len, void *out, size_t out_len);
 int xenib_fe_call_release(struct xenib_fe *fe, u16 op, u32 handle);
+int xenib_fe_call_raw(struct xenib_fe *fe, struct xenib_ctrl_request *req,
+		      struct xenib_ctrl_response *resp);
 
 /* Verbs objects; the handles are the backend's. */
 struct xenib_pd {

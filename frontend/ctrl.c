@@ -121,12 +121,12 @@ static bool xenib_fe_call_ready(struct xenib_fe *fe, int *slot)
 }
 
 /*
- * Send @req as operation @op and wait for its response in @resp.  Returns
- * the response status: 0 or -errno from the backend, -ENODEV when the
- * backend went away, -ETIMEDOUT or (if @killable) -EINTR when we stopped
- * waiting.
+ * Send @req (its op and reserved fields as the caller set them) and wait
+ * for its response in @resp.  Returns the response status: 0 or -errno
+ * from the backend, -ENODEV when the backend went away, -ETIMEDOUT or (if
+ * @killable) -EINTR when we stopped waiting.
  */
-static int __xenib_fe_call(struct xenib_fe *fe, u16 op,
+static int __xenib_fe_call(struct xenib_fe *fe,
 			   struct xenib_ctrl_request *req,
 			   struct xenib_ctrl_response *resp, bool killable)
 {
@@ -163,9 +163,6 @@ static int __xenib_fe_call(struct xenib_fe *fe, u16 op,
 	reinit_completion(&call->done);
 
 	req->id = call->id;
-	req->op = op;
-	req->rsvd0 = 0;
-	req->rsvd1 = 0;
 	memcpy(RING_GET_REQUEST(&fe->ctrl, fe->ctrl.req_prod_pvt), req,
 	       sizeof(*req));
 	fe->ctrl.req_prod_pvt++;
@@ -197,14 +194,29 @@ static int __xenib_fe_call(struct xenib_fe *fe, u16 op,
 
 	if (ret == -ETIMEDOUT)
 		dev_warn(&fe->dev->dev, "backend did not answer op %u in %u ms\n",
-			 op, ctrl_timeout_ms);
+			 req->op, ctrl_timeout_ms);
 	return ret;
 }
 
+/* Send @req as operation @op; see __xenib_fe_call(). */
 int xenib_fe_call(struct xenib_fe *fe, u16 op, struct xenib_ctrl_request *req,
 		  struct xenib_ctrl_response *resp)
 {
-	return __xenib_fe_call(fe, op, req, resp, true);
+	req->op = op;
+	req->rsvd0 = 0;
+	req->rsvd1 = 0;
+	return __xenib_fe_call(fe, req, resp, true);
+}
+
+/*
+ * Send @req exactly as given, op and reserved fields included: for the
+ * raw_request test interface (sysfs.c), which lets tests play a hostile
+ * frontend.
+ */
+int xenib_fe_call_raw(struct xenib_fe *fe, struct xenib_ctrl_request *req,
+		      struct xenib_ctrl_response *resp)
+{
+	return __xenib_fe_call(fe, req, resp, true);
 }
 
 /*
@@ -223,8 +235,9 @@ int xenib_fe_call_release(struct xenib_fe *fe, u16 op, u32 handle)
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
 	resp = kzalloc(sizeof(*resp), GFP_KERNEL);
 	if (req && resp) {
+		req->op = op;
 		req->u.handle.handle = handle;
-		err = __xenib_fe_call(fe, op, req, resp, false);
+		err = __xenib_fe_call(fe, req, resp, false);
 	}
 	kfree(req);
 	kfree(resp);

@@ -12,6 +12,8 @@
  */
 
 #include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -194,6 +196,75 @@ static ssize_t connection_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(connection);
 
+/*
+ * raw_request: a test interface that makes this frontend a hostile one.
+ * Writing a whole struct xenib_ctrl_request sends it as it is (only the
+ * id is ours), op and reserved fields included; reading gives the whole
+ * response to the last one.  Off unless the raw_requests parameter is set:
+ * tests use it to show what the backend does with malformed requests
+ * coming over a real ring from a real guest.
+ */
+static bool raw_requests;
+module_param(raw_requests, bool, 0644);
+MODULE_PARM_DESC(raw_requests,
+		 "Allow sending raw control requests through sysfs (testing)");
+
+static ssize_t raw_request_write(struct file *file, struct kobject *kobj,
+				 struct bin_attribute *attr, char *buf,
+				 loff_t off, size_t count)
+{
+	struct xenib_fe *fe = to_fe(kobj_to_dev(kobj));
+	struct xenib_ctrl_request *req;
+	struct xenib_ctrl_response *resp;
+	int err;
+
+	if (!raw_requests)
+		return -EPERM;
+	if (off || count != sizeof(*req))
+		return -EINVAL;
+	req = kmemdup(buf, sizeof(*req), GFP_KERNEL);
+	resp = kzalloc(sizeof(*resp), GFP_KERNEL);
+	if (!req || !resp) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = xenib_fe_call_raw(fe, req, resp);
+	/* A response came (whatever its status) iff it carries our id. */
+	if (resp->id == req->id && resp->id) {
+		mutex_lock(&fe->raw_lock);
+		swap(fe->raw_resp, resp);
+		mutex_unlock(&fe->raw_lock);
+		err = count;
+	}
+out:
+	kfree(req);
+	kfree(resp);
+	return err;
+}
+
+static ssize_t raw_request_read(struct file *file, struct kobject *kobj,
+				struct bin_attribute *attr, char *buf,
+				loff_t off, size_t count)
+{
+	struct xenib_fe *fe = to_fe(kobj_to_dev(kobj));
+	ssize_t len = 0;
+
+	if (!raw_requests)
+		return -EPERM;
+	mutex_lock(&fe->raw_lock);
+	if (fe->raw_resp)
+		len = memory_read_from_buffer(buf, count, &off, fe->raw_resp,
+					      sizeof(*fe->raw_resp));
+	mutex_unlock(&fe->raw_lock);
+	return len;
+}
+static BIN_ATTR_RW(raw_request, sizeof(struct xenib_ctrl_request));
+
+static struct bin_attribute *xenib_fe_bin_attrs[] = {
+	&bin_attr_raw_request,
+	NULL
+};
+
 static struct attribute *xenib_fe_attrs[] = {
 	&dev_attr_device_attrs.attr,
 	&dev_attr_port_attrs.attr,
@@ -204,6 +275,7 @@ static struct attribute *xenib_fe_attrs[] = {
 
 static const struct attribute_group xenib_fe_group = {
 	.attrs = xenib_fe_attrs,
+	.bin_attrs = xenib_fe_bin_attrs,
 };
 
 const struct attribute_group *xenib_fe_groups[] = {

@@ -253,6 +253,7 @@ static int xenib_fe_probe(struct xenbus_device *dev,
 	}
 	fe->dev = dev;
 	spin_lock_init(&fe->lock);
+	mutex_init(&fe->raw_lock);
 	for (i = 0; i < XENIB_MAX_RING_PAGES; i++)
 		fe->ctrl_refs[i] = INVALID_GRANT_REF;
 	fe->evt_ref = INVALID_GRANT_REF;
@@ -274,6 +275,7 @@ static void xenib_fe_remove(struct xenbus_device *dev)
 	xenib_fe_teardown(fe);
 	xenib_fe_ctrl_free(fe);
 	dev_set_drvdata(&dev->dev, NULL);
+	kfree(fe->raw_resp);
 	kfree(fe);
 }
 

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xenib-raw: play a hostile frontend.  Sends one control request, exactly
+ * as given, over a guest's real control ring through the frontend's
+ * raw_request test interface (xen-ibfront raw_requests=1), and prints the
+ * backend's answer.
+ *
+ *   xenib-raw [-f FILE] [-0 RSVD0] [-1 RSVD1] [-n N] OP [WORD...]
+ *
+ * OP is the operation number; the WORDs (decimal or 0x hex) fill the
+ * request's payload as consecutive little-endian 32-bit words.  Prints
+ * "status S" (0 or -errno from the backend) and, with -n, the first N
+ * payload words of the response as "word I V".  Exits 0 when the backend
+ * answered, 1 when the request could not be sent or answered.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The wire layout of include/xenib/xenibif.h, as a tool outside the tree. */
+#define MSG_SIZE	496
+#define HDR_SIZE	16
+#define PAYLOAD_WORDS	((MSG_SIZE - HDR_SIZE) / 4)
+
+struct raw_msg {
+	uint64_t id;
+	uint16_t op;
+	uint16_t rsvd0;
+	union {
+		uint32_t rsvd1;		/* request */
+		int32_t status;		/* response */
+	};
+	uint32_t word[PAYLOAD_WORDS];
+};
+
+_Static_assert(sizeof(struct raw_msg) == MSG_SIZE, "message size");
+
+static unsigned long number(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || end == s) {
+		fprintf(stderr, "xenib-raw: '%s' is not a number\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: xenib-raw [-f FILE] [-0 RSVD0] [-1 RSVD1] [-n N] OP [WORD...]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *file = "/sys/bus/xen/devices/xenib-0/raw_request";
+	struct raw_msg req, resp;
+	unsigned long nwords = 0;
+	int fd, opt, i;
+	ssize_t n;
+
+	memset(&req, 0, sizeof(req));
+	while ((opt = getopt(argc, argv, "f:0:1:n:")) != -1) {
+		switch (opt) {
+		case 'f':
+			file = optarg;
+			break;
+		case '0':
+			req.rsvd0 = number(optarg);
+			break;
+		case '1':
+			req.rsvd1 = number(optarg);
+			break;
+		case 'n':
+			nwords = number(optarg);
+			if (nwords > PAYLOAD_WORDS)
+				usage();
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind >= argc || argc - optind - 1 > PAYLOAD_WORDS)
+		usage();
+	req.op = number(argv[optind]);
+	for (i = optind + 1; i < argc; i++)
+		req.word[i - optind - 1] = number(argv[i]);
+
+	fd = open(file, O_RDWR);
+	if (fd < 0) {
+		fprintf(stderr, "xenib-raw: %s: %s (is xen-ibfront loaded with raw_requests=1?)\n",
+			file, strerror(errno));
+		return 1;
+	}
+	n = pwrite(fd, &req, sizeof(req), 0);
+	if (n != sizeof(req)) {
+		fprintf(stderr, "xenib-raw: sending op %u: %s\n", req.op,
+			n < 0 ? strerror(errno) : "short write");
+		return 1;
+	}
+	n = pread(fd, &resp, sizeof(resp), 0);
+	if (n != sizeof(resp)) {
+		fprintf(stderr, "xenib-raw: reading the response: %s\n",
+			n < 0 ? strerror(errno) : "short read");
+		return 1;
+	}
+	close(fd);
+	printf("status %d\n", resp.status);
+	for (i = 0; i < (int)nwords; i++)
+		printf("word %d %u\n", i, resp.word[i]);
+	return 0;
+}
