@@ -9,6 +9,7 @@
 #   make install          install the modules (updates/xenib) and run depmod
 #   make check            unit tests, then the end-to-end tests on the testbed
 #   make stage            collect what the testbed installs into Dom0/DomU
+#   make userlib          libxenib and xenibctl (needs libxen-dev)
 #   make bench-reg        memory registration in a guest vs. native
 
 KVER ?= $(shell uname -r)
@@ -25,9 +26,14 @@ STAGE ?= build/stage
 MODULES := backend/xen-ibback.ko frontend/xen-ibfront.ko
 
 .PHONY: all modules clean install stage check unit-tests kdir-check print-kdir \
-	test-progs bench-reg
+	test-progs bench-reg userlib userlib-skip
 
-all: modules
+# xenibctl needs Xen's libxenstore headers; without them "make" builds the
+# modules only.
+all: modules $(if $(wildcard /usr/include/xenstore.h),userlib,userlib-skip)
+
+userlib-skip:
+	@echo "note: no /usr/include/xenstore.h, not building xenibctl (apt-get install libxen-dev)"
 
 kdir-check:
 	@if [ -z "$(KDIR)" ] || [ ! -d "$(KDIR)" ]; then \
@@ -46,7 +52,7 @@ modules: kdir-check
 
 clean:
 	-[ -z "$(KDIR)" ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf $(STAGE) build/tests
+	rm -rf $(STAGE) build/tests build/userlib
 
 install: modules
 	@# Distribution kernels sign their own modules; ours are unsigned.
@@ -66,8 +72,23 @@ build/tests/%: tests/verbs/%.c
 
 test-progs: $(TEST_PROGS)
 
+# libxenib and xenibctl (Dom0 tools), against Xen's libxenstore.
+USERLIB := build/userlib/libxenib.a build/userlib/xenibctl
+
+build/userlib/%.o: userlib/%.c include/xenib/libxenib.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Iinclude -c -o $@ $<
+
+build/userlib/libxenib.a: build/userlib/libxenib.o
+	$(AR) rcs $@ $^
+
+build/userlib/xenibctl: build/userlib/xenibctl.o build/userlib/libxenib.a
+	$(CC) $(USER_CFLAGS) -o $@ $^ -lxenstore
+
+userlib: $(USERLIB)
+
 # What the testbed copies into its domains: see docs/testbed.md.
-stage: modules test-progs
+stage: modules test-progs userlib
 	rm -rf $(STAGE)
 	mkdir -p $(STAGE)/common/lib/modules/$(MODULE_KVER)/$(INSTALL_MOD_DIR) \
 		$(STAGE)/common/usr/local/sbin $(STAGE)/common/usr/local/bin \
@@ -76,7 +97,7 @@ stage: modules test-progs
 	cp $(TEST_PROGS) $(STAGE)/common/usr/local/bin/
 	cp scripts/xenib-attach scripts/xenib-detach scripts/xenib-create \
 		scripts/xenib-backend-unload scripts/xenib-lib.sh \
-		$(STAGE)/dom0/usr/local/sbin/
+		build/userlib/xenibctl $(STAGE)/dom0/usr/local/sbin/
 
 # Unit tests, then the end-to-end tests on the testbed; see tests/run.
 check:

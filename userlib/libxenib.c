@@ -1,0 +1,725 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libxenib: xenib devices from the backend domain, through libxenstore.
+ * See include/xenib/libxenib.h.
+ *
+ * Copyright (c) 2026 The xenib authors
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <xenstore.h>
+
+#include "xenib/libxenib.h"
+
+/* xenbus states (xen/io/xenbus.h), as xenstore holds them. */
+enum {
+	XS_INITIALISING = 1,
+	XS_INITWAIT = 2,
+	XS_INITIALISED = 3,
+	XS_CONNECTED = 4,
+	XS_CLOSING = 5,
+	XS_CLOSED = 6,
+};
+
+/* Times a transaction is retried when xenstore says EAGAIN. */
+#define XENIB_TX_RETRIES	20
+#define XENIB_POLL_MS		100
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+struct xenib {
+	struct xs_handle *xs;
+};
+
+/* errno of the last failed call as a negative value, never 0. */
+static int neg_errno(void)
+{
+	return errno ? -errno : -EIO;
+}
+
+static void be_path(char *buf, unsigned int domid, unsigned int devid)
+{
+	snprintf(buf, XENIB_PATH_MAX, "/local/domain/%u/backend/xenib/%u/%u",
+		 XENIB_BACKEND_DOMID, domid, devid);
+}
+
+static void fe_path(char *buf, unsigned int domid, unsigned int devid)
+{
+	snprintf(buf, XENIB_PATH_MAX, "/local/domain/%u/device/xenib/%u",
+		 domid, devid);
+}
+
+/* Parse a whole string of decimal digits into *val; -EINVAL otherwise. */
+static int parse_uint(const char *s, unsigned int *val)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		return -EINVAL;
+	*val = v;
+	return 0;
+}
+
+/* Read @dir/@key (or @dir if @key is NULL); malloc'd string or NULL. */
+static char *xs_get(struct xenib *x, xs_transaction_t t, const char *dir,
+		    const char *key)
+{
+	char path[XENIB_PATH_MAX + 64];
+	unsigned int len;
+
+	if (key)
+		snprintf(path, sizeof(path), "%s/%s", dir, key);
+	else
+		snprintf(path, sizeof(path), "%s", dir);
+	return xs_read(x->xs, t, path, &len);
+}
+
+/* @dir/@key as a number, or -1 if missing or not a number. */
+static int xs_get_int(struct xenib *x, const char *dir, const char *key)
+{
+	char *s = xs_get(x, XBT_NULL, dir, key);
+	unsigned int v;
+	int ret = -1;
+
+	if (s && !parse_uint(s, &v) && v <= INT32_MAX)
+		ret = v;
+	free(s);
+	return ret;
+}
+
+static bool xs_exists(struct xenib *x, xs_transaction_t t, const char *path)
+{
+	char *s = xs_get(x, t, path, NULL);
+
+	free(s);
+	return s != NULL;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static unsigned long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait up to @timeout_ms until @dir/state is @a or @b; a missing state
+ * node counts as Closed, as the directory of a backend that went away.
+ */
+static int wait_state(struct xenib *x, const char *dir,
+		      unsigned int timeout_ms, int a, int b)
+{
+	unsigned long long end = now_ms() + timeout_ms;
+
+	for (;;) {
+		int s = xs_get_int(x, dir, "state");
+
+		if (s < 0)
+			s = XS_CLOSED;
+		if (s == a || s == b)
+			return 0;
+		if (now_ms() >= end)
+			return -ETIMEDOUT;
+		sleep_ms(XENIB_POLL_MS);
+	}
+}
+
+static int write_str(struct xenib *x, xs_transaction_t t, const char *dir,
+		     const char *key, const char *val)
+{
+	char path[XENIB_PATH_MAX + 64];
+
+	if (key)
+		snprintf(path, sizeof(path), "%s/%s", dir, key);
+	else
+		snprintf(path, sizeof(path), "%s", dir);
+	return xs_write(x->xs, t, path, val, strlen(val)) ? 0 : neg_errno();
+}
+
+static int write_uint(struct xenib *x, xs_transaction_t t, const char *dir,
+		      const char *key, unsigned int val)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u", val);
+	return write_str(x, t, dir, key, buf);
+}
+
+int xenib_open(struct xenib **xp)
+{
+	struct xenib *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return -ENOMEM;
+	errno = 0;
+	x->xs = xs_open(0);
+	if (!x->xs) {
+		int err = neg_errno();
+
+		free(x);
+		return err;
+	}
+	*xp = x;
+	return 0;
+}
+
+void xenib_close(struct xenib *x)
+{
+	if (!x)
+		return;
+	xs_close(x->xs);
+	free(x);
+}
+
+int xenib_domain_name(struct xenib *x, unsigned int domid, char *buf,
+		      size_t len)
+{
+	char dir[XENIB_PATH_MAX];
+	char *name;
+	int ret = 0;
+
+	snprintf(dir, sizeof(dir), "/local/domain/%u", domid);
+	name = xs_get(x, XBT_NULL, dir, "name");
+	if (!name)
+		return -ESRCH;
+	if (strlen(name) >= len)
+		ret = -ENAMETOOLONG;
+	else
+		strcpy(buf, name);
+	free(name);
+	return ret;
+}
+
+int xenib_domid_by_name(struct xenib *x, const char *name_or_id,
+			unsigned int *domid)
+{
+	char **ids, *name;
+	unsigned int i, n, id;
+	char dir[XENIB_PATH_MAX];
+	int ret = -ESRCH;
+
+	if (!parse_uint(name_or_id, &id)) {
+		snprintf(dir, sizeof(dir), "/local/domain/%u", id);
+		if (!xs_exists(x, XBT_NULL, dir))
+			return -ESRCH;
+		*domid = id;
+		return 0;
+	}
+
+	ids = xs_directory(x->xs, XBT_NULL, "/local/domain", &n);
+	if (!ids)
+		return neg_errno();
+	for (i = 0; i < n && ret == -ESRCH; i++) {
+		if (parse_uint(ids[i], &id))
+			continue;
+		snprintf(dir, sizeof(dir), "/local/domain/%u", id);
+		name = xs_get(x, XBT_NULL, dir, "name");
+		if (name && !strcmp(name, name_or_id)) {
+			*domid = id;
+			ret = 0;
+		}
+		free(name);
+	}
+	free(ids);
+	return ret;
+}
+
+int xenib_check_backend(void)
+{
+	struct stat st;
+
+	if (stat(XENIB_BACKEND_DRIVER_DIR, &st) || !S_ISDIR(st.st_mode))
+		return -ENOPKG;
+	return 0;
+}
+
+int xenib_check_hca(const char *hca, unsigned int port)
+{
+	char path[XENIB_PATH_MAX + XENIB_HCA_NAME_MAX];
+	struct stat st;
+
+	if (!hca || !*hca || strlen(hca) >= XENIB_HCA_NAME_MAX ||
+	    strchr(hca, '/') || !strcmp(hca, ".") || !strcmp(hca, ".."))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/sys/class/infiniband/%s", hca);
+	if (stat(path, &st) || !S_ISDIR(st.st_mode))
+		return -ENODEV;
+	snprintf(path, sizeof(path), "/sys/class/infiniband/%s/ports/%u",
+		 hca, port);
+	if (port == 0 || stat(path, &st) || !S_ISDIR(st.st_mode))
+		return -ENXIO;
+	return 0;
+}
+
+/* Drop the per-domain backend directory if no device is left in it. */
+static void remove_domain_dir(struct xenib *x, unsigned int domid)
+{
+	char dir[XENIB_PATH_MAX];
+	char **ents;
+	unsigned int n;
+
+	snprintf(dir, sizeof(dir), "/local/domain/%u/backend/xenib/%u",
+		 XENIB_BACKEND_DOMID, domid);
+	ents = xs_directory(x->xs, XBT_NULL, dir, &n);
+	if (ents && n == 0)
+		xs_rm(x->xs, XBT_NULL, dir);
+	free(ents);
+}
+
+/* Remove both ends of a device; failures are ignored (already gone). */
+static void remove_nodes(struct xenib *x, unsigned int domid,
+			 unsigned int devid)
+{
+	char path[XENIB_PATH_MAX];
+
+	be_path(path, domid, devid);
+	xs_rm(x->xs, XBT_NULL, path);
+	fe_path(path, domid, devid);
+	xs_rm(x->xs, XBT_NULL, path);
+	remove_domain_dir(x, domid);
+}
+
+/*
+ * The first transaction: check that neither end exists, create both
+ * directories empty and give them their owner and permissions (frontend:
+ * owned by the guest, readable by the backend domain; backend: the other
+ * way round).  Without a state node xenbus ignores them.
+ */
+static int create_dirs(struct xenib *x, unsigned int domid, const char *be,
+		       const char *fe)
+{
+	struct xs_permissions fe_perms[2] = {
+		{ .id = domid, .perms = XS_PERM_NONE },
+		{ .id = XENIB_BACKEND_DOMID, .perms = XS_PERM_READ },
+	};
+	struct xs_permissions be_perms[2] = {
+		{ .id = XENIB_BACKEND_DOMID, .perms = XS_PERM_NONE },
+		{ .id = domid, .perms = XS_PERM_READ },
+	};
+	int tries;
+
+	for (tries = 0; tries < XENIB_TX_RETRIES; tries++) {
+		xs_transaction_t t = xs_transaction_start(x->xs);
+		int err;
+
+		if (t == XBT_NULL)
+			return neg_errno();
+		if (xs_exists(x, t, be) || xs_exists(x, t, fe)) {
+			xs_transaction_end(x->xs, t, true);
+			return -EEXIST;
+		}
+		err = write_str(x, t, fe, NULL, "");
+		if (!err)
+			err = write_str(x, t, be, NULL, "");
+		if (!err && !xs_set_permissions(x->xs, t, fe, fe_perms, 2))
+			err = neg_errno();
+		if (!err && !xs_set_permissions(x->xs, t, be, be_perms, 2))
+			err = neg_errno();
+		if (err) {
+			xs_transaction_end(x->xs, t, true);
+			return err;
+		}
+		if (xs_transaction_end(x->xs, t, false))
+			return 0;
+		if (errno != EAGAIN)
+			return neg_errno();
+	}
+	return -EAGAIN;
+}
+
+/*
+ * The second transaction: every key of both ends at once, so that each
+ * end, when its state node appears, finds itself and its peer complete.
+ * The keys inherit the directories' permissions.
+ */
+static int write_keys(struct xenib *x, unsigned int domid, const char *be,
+		      const char *fe, const char *hca, unsigned int port)
+{
+	int tries;
+
+	for (tries = 0; tries < XENIB_TX_RETRIES; tries++) {
+		xs_transaction_t t = xs_transaction_start(x->xs);
+		int err;
+
+		if (t == XBT_NULL)
+			return neg_errno();
+		err = write_str(x, t, fe, "backend", be);
+		if (!err)
+			err = write_uint(x, t, fe, "backend-id",
+					 XENIB_BACKEND_DOMID);
+		if (!err)
+			err = write_uint(x, t, fe, "state", XS_INITIALISING);
+		if (!err)
+			err = write_str(x, t, be, "frontend", fe);
+		if (!err)
+			err = write_uint(x, t, be, "frontend-id", domid);
+		if (!err)
+			err = write_str(x, t, be, "online", "1");
+		if (!err)
+			err = write_str(x, t, be, "hca", hca);
+		if (!err)
+			err = write_uint(x, t, be, "port", port);
+		if (!err)
+			err = write_uint(x, t, be, "state", XS_INITIALISING);
+		if (err) {
+			xs_transaction_end(x->xs, t, true);
+			return err;
+		}
+		if (xs_transaction_end(x->xs, t, false))
+			return 0;
+		if (errno != EAGAIN)
+			return neg_errno();
+	}
+	return -EAGAIN;
+}
+
+/*
+ * The reason a backend gave: its own "error" node, or the one
+ * xenbus_dev_fatal() writes under /local/domain/<be>/error/<nodename>.
+ * The latter is removed, so that it cannot be mistaken for the reason of
+ * a later failure.
+ */
+static char *backend_error(struct xenib *x, unsigned int domid,
+			   unsigned int devid, const char *be)
+{
+	char dir[XENIB_PATH_MAX + 16];
+	char *err = xs_get(x, XBT_NULL, be, "error");
+
+	snprintf(dir, sizeof(dir),
+		 "/local/domain/%u/error/backend/xenib/%u/%u",
+		 XENIB_BACKEND_DOMID, domid, devid);
+	if (!err)
+		err = xs_get(x, XBT_NULL, dir, "error");
+	xs_rm(x->xs, XBT_NULL, dir);
+	return err;
+}
+
+int xenib_attach(struct xenib *x, unsigned int domid, unsigned int devid,
+		 const char *hca, unsigned int port, char *why,
+		 size_t why_len)
+{
+	char be[XENIB_PATH_MAX], fe[XENIB_PATH_MAX], dom[XENIB_PATH_MAX];
+	char *err_msg;
+	int err, state;
+
+	if (domid == XENIB_BACKEND_DOMID)
+		return -EINVAL;
+	snprintf(dom, sizeof(dom), "/local/domain/%u", domid);
+	if (!xs_exists(x, XBT_NULL, dom))
+		return -ESRCH;
+	err = xenib_check_backend();
+	if (err)
+		return err;
+	err = xenib_check_hca(hca, port);
+	if (err)
+		return err;
+
+	be_path(be, domid, devid);
+	fe_path(fe, domid, devid);
+	err = create_dirs(x, domid, be, fe);
+	if (err)
+		return err;
+	err = write_keys(x, domid, be, fe, hca, port);
+	if (err) {
+		remove_nodes(x, domid, devid);
+		return err;
+	}
+
+	/* The backend probes at once; InitWait says it took the device. */
+	if (!wait_state(x, be, XENIB_ACCEPT_TIMEOUT_MS, XS_INITWAIT,
+			XS_CONNECTED))
+		return 0;
+	state = xs_get_int(x, be, "state");
+	err_msg = backend_error(x, domid, devid, be);
+	if (why)
+		snprintf(why, why_len, "state %s%s%s",
+			 xenib_state_name(state), err_msg ? ", error: " : "",
+			 err_msg ? err_msg : "");
+	free(err_msg);
+	remove_nodes(x, domid, devid);
+	return -ECONNREFUSED;
+}
+
+int xenib_wait_connected(struct xenib *x, unsigned int domid,
+			 unsigned int devid, unsigned int timeout_ms)
+{
+	unsigned long long end = now_ms() + timeout_ms;
+	char be[XENIB_PATH_MAX], fe[XENIB_PATH_MAX];
+
+	be_path(be, domid, devid);
+	fe_path(fe, domid, devid);
+	for (;;) {
+		if (!xs_exists(x, XBT_NULL, be))
+			return -ENOENT;
+		if (xs_get_int(x, fe, "state") == XS_CONNECTED &&
+		    xs_get_int(x, be, "state") == XS_CONNECTED)
+			return 0;
+		if (now_ms() >= end)
+			return -ETIMEDOUT;
+		sleep_ms(XENIB_POLL_MS);
+	}
+}
+
+int xenib_detach(struct xenib *x, unsigned int domid, unsigned int devid,
+		 unsigned int timeout_ms, char *why, size_t why_len)
+{
+	char be[XENIB_PATH_MAX], fe[XENIB_PATH_MAX];
+	xs_transaction_t t;
+	int tries, err;
+
+	be_path(be, domid, devid);
+	fe_path(fe, domid, devid);
+	if (!xs_exists(x, XBT_NULL, be))
+		return -ENOENT;
+
+	for (tries = 0; tries < XENIB_TX_RETRIES; tries++) {
+		t = xs_transaction_start(x->xs);
+		if (t == XBT_NULL)
+			return neg_errno();
+		err = write_str(x, t, be, "online", "0");
+		if (!err)
+			err = write_uint(x, t, be, "state", XS_CLOSING);
+		if (err) {
+			xs_transaction_end(x->xs, t, true);
+			return err;
+		}
+		if (xs_transaction_end(x->xs, t, false))
+			break;
+		if (errno != EAGAIN)
+			return neg_errno();
+	}
+	if (tries == XENIB_TX_RETRIES)
+		return -EAGAIN;
+
+	err = wait_state(x, be, timeout_ms, XS_CLOSED, XS_CLOSED);
+	if (err && why)
+		snprintf(why, why_len, "backend %s, frontend %s",
+			 xenib_state_name(xs_get_int(x, be, "state")),
+			 xenib_state_name(xs_get_int(x, fe, "state")));
+	remove_nodes(x, domid, devid);
+	return err;
+}
+
+int xenib_get_device(struct xenib *x, unsigned int domid, unsigned int devid,
+		     struct xenib_device_info *info)
+{
+	char *s;
+	int err;
+
+	memset(info, 0, sizeof(*info));
+	info->domid = domid;
+	info->devid = devid;
+	be_path(info->backend_path, domid, devid);
+	if (!xs_exists(x, XBT_NULL, info->backend_path))
+		return -ENOENT;
+
+	/* The frontend is where the backend looks for it. */
+	s = xs_get(x, XBT_NULL, info->backend_path, "frontend");
+	if (s && *s && strlen(s) < XENIB_PATH_MAX)
+		strcpy(info->frontend_path, s);
+	else
+		fe_path(info->frontend_path, domid, devid);
+	free(s);
+
+	err = xenib_domain_name(x, domid, info->domain, sizeof(info->domain));
+	if (err)
+		info->domain[0] = '\0';
+	info->backend_state = xs_get_int(x, info->backend_path, "state");
+	info->frontend_state = xs_get_int(x, info->frontend_path, "state");
+	s = xs_get(x, XBT_NULL, info->backend_path, "hca");
+	if (s)
+		snprintf(info->hca, sizeof(info->hca), "%s", s);
+	free(s);
+	info->port = xs_get_int(x, info->backend_path, "port");
+	info->version = xs_get_int(x, info->frontend_path, "version");
+	return 0;
+}
+
+static int cmp_info(const void *a, const void *b)
+{
+	const struct xenib_device_info *p = a, *q = b;
+
+	if (p->domid != q->domid)
+		return p->domid < q->domid ? -1 : 1;
+	if (p->devid != q->devid)
+		return p->devid < q->devid ? -1 : 1;
+	return 0;
+}
+
+/* Append the devices of one domain's backend directory to *infos. */
+static int list_domain(struct xenib *x, unsigned int domid,
+		       struct xenib_device_info **infos, unsigned int *nr)
+{
+	char dir[XENIB_PATH_MAX];
+	struct xenib_device_info *grown;
+	unsigned int i, n, devid;
+	char **devs;
+	int err = 0;
+
+	snprintf(dir, sizeof(dir), "/local/domain/%u/backend/xenib/%u",
+		 XENIB_BACKEND_DOMID, domid);
+	devs = xs_directory(x->xs, XBT_NULL, dir, &n);
+	if (!devs)
+		return errno == ENOENT ? 0 : neg_errno();
+	for (i = 0; i < n && !err; i++) {
+		if (parse_uint(devs[i], &devid))
+			continue;
+		grown = realloc(*infos, (*nr + 1) * sizeof(**infos));
+		if (!grown) {
+			err = -ENOMEM;
+			break;
+		}
+		*infos = grown;
+		/* A device that went away meanwhile is simply not listed. */
+		err = xenib_get_device(x, domid, devid, &grown[*nr]);
+		if (!err)
+			(*nr)++;
+		else if (err == -ENOENT)
+			err = 0;
+	}
+	free(devs);
+	return err;
+}
+
+int xenib_list(struct xenib *x, struct xenib_device_info **infos,
+	       unsigned int *nr)
+{
+	char dir[XENIB_PATH_MAX];
+	unsigned int i, n, domid;
+	char **doms;
+	int err = 0;
+
+	*infos = NULL;
+	*nr = 0;
+	snprintf(dir, sizeof(dir), "/local/domain/%u/backend/xenib",
+		 XENIB_BACKEND_DOMID);
+	errno = 0;
+	doms = xs_directory(x->xs, XBT_NULL, dir, &n);
+	if (!doms)
+		return errno == ENOENT ? 0 : neg_errno();
+	for (i = 0; i < n && !err; i++)
+		if (!parse_uint(doms[i], &domid))
+			err = list_domain(x, domid, infos, nr);
+	free(doms);
+	if (err) {
+		free(*infos);
+		*infos = NULL;
+		*nr = 0;
+		return err;
+	}
+	if (*nr > 1)
+		qsort(*infos, *nr, sizeof(**infos), cmp_info);
+	return 0;
+}
+
+static bool valid_key(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!(*s >= 'a' && *s <= 'z') && *s != '_')
+			return false;
+	return true;
+}
+
+/* Parse one line into @kv; -EBADMSG if malformed, 1 if blank. */
+static int parse_kv_line(char *line, struct xenib_kv *kv)
+{
+	char *tok, *save = NULL;
+
+	memset(kv, 0, sizeof(*kv));
+	tok = strtok_r(line, " \t\n", &save);
+	if (!tok)
+		return 1;
+	if (!valid_key(tok) || strlen(tok) >= XENIB_KV_KEY_MAX)
+		return -EBADMSG;
+	strcpy(kv->key, tok);
+	while ((tok = strtok_r(NULL, " \t\n", &save))) {
+		if (kv->nr_values == XENIB_KV_MAX_VALUES ||
+		    strlen(tok) >= XENIB_KV_VALUE_MAX)
+			return -EBADMSG;
+		strcpy(kv->value[kv->nr_values++], tok);
+	}
+	return kv->nr_values ? 0 : -EBADMSG;
+}
+
+int xenib_read_kv_file(const char *path, struct xenib_kv **kvs,
+		       unsigned int *nr)
+{
+	struct xenib_kv *arr = NULL, *grown;
+	unsigned int n = 0;
+	char line[256];
+	int err = 0;
+	FILE *f;
+
+	*kvs = NULL;
+	*nr = 0;
+	f = fopen(path, "r");
+	if (!f)
+		return neg_errno();
+	while (fgets(line, sizeof(line), f)) {
+		if (!strchr(line, '\n') && !feof(f)) {
+			err = -EBADMSG;
+			break;
+		}
+		grown = realloc(arr, (n + 1) * sizeof(*arr));
+		if (!grown) {
+			err = -ENOMEM;
+			break;
+		}
+		arr = grown;
+		err = parse_kv_line(line, &arr[n]);
+		if (err < 0)
+			break;
+		if (err == 0)
+			n++;
+		err = 0;
+	}
+	if (!err && ferror(f))
+		err = -EIO;
+	fclose(f);
+	if (err) {
+		free(arr);
+		return err;
+	}
+	*kvs = arr;
+	*nr = n;
+	return 0;
+}
+
+const char *xenib_state_name(int state)
+{
+	static const char * const names[] = {
+		"Unknown", "Initialising", "InitWait", "Initialised",
+		"Connected", "Closing", "Closed", "Reconfiguring",
+		"Reconfigured",
+	};
+
+	if (state < 0)
+		return "gone";
+	if ((unsigned int)state >= ARRAY_SIZE(names))
+		return "Unknown";
+	return names[state];
+}

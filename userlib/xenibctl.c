@@ -1,0 +1,651 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xenibctl: attach, detach, list and inspect xenib devices in the backend
+ * domain (Dom0).  Built on libxenib (include/xenib/libxenib.h); "xenibctl
+ * --help" describes the commands and exit codes.
+ *
+ * Copyright (c) 2026 The xenib authors
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xenib/libxenib.h"
+
+/* Exit codes; keep in step with usage_main. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_NO_DOMAIN = 3,
+	EXIT_NO_HCA = 4,
+	EXIT_ATTACHED = 5,
+	EXIT_NO_BACKEND = 6,
+};
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+#define DEFAULT_WAIT_CONNECTED	30	/* seconds, for a bare --wait-connected */
+#define DEFAULT_DETACH_TIMEOUT	(XENIB_DETACH_TIMEOUT_MS / 1000)
+
+static const char usage_exit_codes[] =
+	"Exit codes:\n"
+	"  0  success\n"
+	"  1  the operation failed (xenstore error, backend refused the device,\n"
+	"     not connected in time, no backend statistics); the message says\n"
+	"     what to do\n"
+	"  2  usage error\n"
+	"  3  unknown domain, or Domain-0 where a guest is needed\n"
+	"  4  no such RDMA device or port here\n"
+	"  5  attach: the domain already has that device; detach, show: it has\n"
+	"     no such device\n"
+	"  6  backend module xen-ibback not loaded\n";
+
+static const char usage_attach[] =
+	"usage: xenibctl attach DOMAIN [hca=DEV] [port=N] [devid=N] [--wait-connected[=SECS]]\n"
+	"\n"
+	"Give DOMAIN (name or id) port N (default 1) of RDMA device DEV (default\n"
+	"rxe0) of this domain as its xenib device devid (default 0): writes both\n"
+	"ends' xenstore directories and waits until the backend accepted the\n"
+	"device (InitWait).  With --wait-connected also waits until both ends\n"
+	"are Connected (SECS, default 30); if they are not, the device stays\n"
+	"attached and the exit code is 1.\n";
+
+static const char usage_detach[] =
+	"usage: xenibctl detach DOMAIN [devid=N] [--timeout=SECS]\n"
+	"\n"
+	"Take xenib device devid (default 0) away from DOMAIN: asks the backend\n"
+	"to close, waits until it is Closed (SECS, default 20) and removes both\n"
+	"ends' xenstore directories.  A device that does not close in time is\n"
+	"removed anyway, with a warning (exit code 0).\n";
+
+static const char usage_list[] =
+	"usage: xenibctl list [--json]\n"
+	"\n"
+	"Every attached xenib device: domain, domid, devid, backend and frontend\n"
+	"state, RDMA device, port and protocol version (\"-\" until the frontend\n"
+	"chose one).  --json: a JSON array of objects with the keys domain,\n"
+	"domid, devid, backend_state, frontend_state, hca, port, version,\n"
+	"backend_path and frontend_path (null where unknown).\n";
+
+static const char usage_show[] =
+	"usage: xenibctl show DOMAIN [devid=N] [--json]\n"
+	"\n"
+	"The list fields of xenib device devid (default 0) of DOMAIN and what\n"
+	"the backend reports for it in sysfs: objects and pages in use against\n"
+	"their quotas, and its counters.  --json: one object with the list keys\n"
+	"plus \"sysfs\" (the directory), \"resources\" ({TYPE: {\"in_use\": N,\n"
+	"\"quota\": N}}) and \"stats\" ({COUNTER: N}).  A device the backend does\n"
+	"not serve (not bound, or an older xen-ibback) has no statistics: exit\n"
+	"code 1.\n";
+
+static const char usage_main[] =
+	"usage: xenibctl COMMAND [ARGS]\n"
+	"\n"
+	"Manage xenib devices (RDMA for Xen guests) from the backend domain.\n"
+	"\n"
+	"Commands:\n"
+	"  attach DOMAIN [hca=DEV] [port=N] [devid=N] [--wait-connected[=SECS]]\n"
+	"  detach DOMAIN [devid=N] [--timeout=SECS]\n"
+	"  list [--json]\n"
+	"  show DOMAIN [devid=N] [--json]\n"
+	"\n"
+	"DOMAIN is a domain name or id.  \"xenibctl COMMAND --help\" describes a\n"
+	"command.\n"
+	"\n";
+
+static void msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("xenibctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* A usage error: the message, then the command's usage, on stderr. */
+static int usage_error(const char *usage, const char *what, const char *arg)
+{
+	if (what)
+		fprintf(stderr, "xenibctl: %s '%s'\n", what, arg);
+	fputs(usage, stderr);
+	return EXIT_USAGE;
+}
+
+static bool is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}
+
+/* "key=N" with N a decimal number into *val; false if not of that form. */
+static bool num_arg(const char *arg, const char *key, unsigned int *val,
+		    bool *bad)
+{
+	size_t len = strlen(key);
+	unsigned long v;
+	char *end;
+
+	if (strncmp(arg, key, len) || arg[len] != '=')
+		return false;
+	arg += len + 1;
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end || errno || v > UINT32_MAX / 1000)
+		*bad = true;
+	else
+		*val = v;
+	return true;
+}
+
+/* The xenstore connection, opened once the arguments are checked. */
+static struct xenib *x;
+
+static int open_xs(void)
+{
+	int err = x ? 0 : xenib_open(&x);
+
+	if (err) {
+		msg("cannot connect to xenstore: %s (run as root in Dom0; is xenstored running?)",
+		    strerror(-err));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/* Resolve DOMAIN; with @guest, refuse the backend domain itself. */
+static int resolve(const char *dom, bool guest, unsigned int *domid)
+{
+	int err, rc = open_xs();
+
+	if (rc)
+		return rc;
+	err = xenib_domid_by_name(x, dom, domid);
+	if (err == -ESRCH) {
+		msg("unknown domain '%s' (see 'xl list')", dom);
+		return EXIT_NO_DOMAIN;
+	}
+	if (err) {
+		msg("looking up domain '%s' in xenstore: %s", dom,
+		    strerror(-err));
+		return EXIT_FAIL;
+	}
+	if (guest && *domid == XENIB_BACKEND_DOMID) {
+		msg("cannot attach to Domain-0 itself: give a guest domain");
+		return EXIT_NO_DOMAIN;
+	}
+	return EXIT_OK;
+}
+
+static int cmd_attach(int argc, char **argv)
+{
+	unsigned int port = 1, devid = 0, wait = 0, domid;
+	const char *hca = "rxe0", *dom;
+	char why[512] = "";
+	bool bad = false;
+	int i, err, rc;
+
+	if (argc < 1)
+		return usage_error(usage_attach, NULL, NULL);
+	dom = argv[0];
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strncmp(a, "hca=", 4))
+			hca = a + 4;
+		else if (!strcmp(a, "--wait-connected"))
+			wait = DEFAULT_WAIT_CONNECTED;
+		else if (!num_arg(a, "port", &port, &bad) &&
+			 !num_arg(a, "devid", &devid, &bad) &&
+			 !num_arg(a, "--wait-connected", &wait, &bad))
+			return usage_error(usage_attach, "unknown argument", a);
+		if (bad)
+			return usage_error(usage_attach,
+					   "port, devid and the wait must be numbers:",
+					   a);
+	}
+
+	rc = resolve(dom, true, &domid);
+	if (rc)
+		return rc;
+	err = xenib_attach(x, domid, devid, hca, port, why, sizeof(why));
+	switch (err) {
+	case 0:
+		break;
+	case -ENOPKG:
+		msg("backend driver not loaded: run 'modprobe xen-ibback' first");
+		return EXIT_NO_BACKEND;
+	case -EINVAL:
+	case -ENODEV:
+		msg("no RDMA device '%s' here (see 'rdma link' or 'ls /sys/class/infiniband')",
+		    hca);
+		return EXIT_NO_HCA;
+	case -ENXIO:
+		msg("RDMA device '%s' has no port %u (see 'rdma link')", hca,
+		    port);
+		return EXIT_NO_HCA;
+	case -EEXIST:
+		msg("domain %s already has xenib device %u (detach it with: xenibctl detach %s devid=%u)",
+		    dom, devid, dom, devid);
+		return EXIT_ATTACHED;
+	case -ESRCH:
+		msg("unknown domain '%s' (see 'xl list')", dom);
+		return EXIT_NO_DOMAIN;
+	case -ECONNREFUSED:
+		msg("backend did not accept the device (%s); see dmesg", why);
+		return EXIT_FAIL;
+	default:
+		msg("attaching xenib device %u to %s failed: %s", devid, dom,
+		    strerror(-err));
+		return EXIT_FAIL;
+	}
+
+	if (wait) {
+		err = xenib_wait_connected(x, domid, devid, wait * 1000);
+		if (err) {
+			struct xenib_device_info info;
+
+			if (xenib_get_device(x, domid, devid, &info))
+				msg("device %u of %s went away while waiting for it to connect; see dmesg",
+				    devid, dom);
+			else
+				msg("not connected after %us: backend %s, frontend %s; is xen-ibfront loaded in the guest?",
+				    wait, xenib_state_name(info.backend_state),
+				    xenib_state_name(info.frontend_state));
+			return EXIT_FAIL;
+		}
+	}
+	printf("xenib: domain %s (%u) device %u -> %s port %u\n", dom, domid,
+	       devid, hca, port);
+	return EXIT_OK;
+}
+
+static int cmd_detach(int argc, char **argv)
+{
+	unsigned int devid = 0, timeout = DEFAULT_DETACH_TIMEOUT, domid;
+	char why[256] = "";
+	bool bad = false;
+	int i, err, rc;
+
+	if (argc < 1)
+		return usage_error(usage_detach, NULL, NULL);
+	for (i = 1; i < argc; i++) {
+		if (num_arg(argv[i], "devid", &devid, &bad) ||
+		    num_arg(argv[i], "--timeout", &timeout, &bad)) {
+			if (bad)
+				return usage_error(usage_detach,
+						   "devid and the timeout must be numbers:",
+						   argv[i]);
+			continue;
+		}
+		return usage_error(usage_detach, "unknown argument", argv[i]);
+	}
+
+	rc = resolve(argv[0], false, &domid);
+	if (rc)
+		return rc;
+	err = xenib_detach(x, domid, devid, timeout * 1000, why, sizeof(why));
+	if (err == -ENOENT) {
+		msg("domain %s has no xenib device %u (see 'xenibctl list')",
+		    argv[0], devid);
+		return EXIT_ATTACHED;
+	}
+	if (err == -ETIMEDOUT) {
+		fprintf(stderr, "xenibctl: warning: %s after %us; removed the device anyway\n",
+			why, timeout);
+	} else if (err) {
+		msg("detaching xenib device %u of %s failed: %s", devid,
+		    argv[0], strerror(-err));
+		return EXIT_FAIL;
+	}
+	printf("xenib: domain %s (%u) device %u detached\n", argv[0], domid,
+	       devid);
+	return EXIT_OK;
+}
+
+/* A JSON string, or null for an empty one when @null_if_empty. */
+static void json_str(const char *s, bool null_if_empty)
+{
+	if (null_if_empty && !*s) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void json_int(int v)
+{
+	if (v < 0)
+		fputs("null", stdout);
+	else
+		printf("%d", v);
+}
+
+/* A sysfs value: a number as is, a word as a string. */
+static void json_value(const char *v)
+{
+	const char *p = v;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*v && !*p && (*v != '0' || !v[1]))
+		fputs(v, stdout);
+	else
+		json_str(v, false);
+}
+
+/* The list keys of one device, without the braces. */
+static void json_info(const struct xenib_device_info *d, const char *indent)
+{
+	printf("%s\"domain\": ", indent);
+	json_str(d->domain, true);
+	printf(",\n%s\"domid\": %u,\n%s\"devid\": %u,\n", indent, d->domid,
+	       indent, d->devid);
+	printf("%s\"backend_state\": \"%s\",\n", indent,
+	       xenib_state_name(d->backend_state));
+	printf("%s\"frontend_state\": \"%s\",\n", indent,
+	       xenib_state_name(d->frontend_state));
+	printf("%s\"hca\": ", indent);
+	json_str(d->hca, true);
+	printf(",\n%s\"port\": ", indent);
+	json_int(d->port);
+	printf(",\n%s\"version\": ", indent);
+	json_int(d->version);
+	printf(",\n%s\"backend_path\": ", indent);
+	json_str(d->backend_path, false);
+	printf(",\n%s\"frontend_path\": ", indent);
+	json_str(d->frontend_path, false);
+}
+
+static const char *or_dash(const char *s)
+{
+	return *s ? s : "-";
+}
+
+static const char *int_or_dash(int v, char *buf, size_t len)
+{
+	if (v < 0)
+		return "-";
+	snprintf(buf, len, "%d", v);
+	return buf;
+}
+
+static int field_width(int width, const char *s)
+{
+	int len = strlen(s);
+
+	return len > width ? len : width;
+}
+
+static void print_table(const struct xenib_device_info *d, unsigned int nr)
+{
+	int wdom = strlen("DOMAIN"), whca = strlen("HCA");
+	char port[16], ver[16];
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		wdom = field_width(wdom, or_dash(d[i].domain));
+		whca = field_width(whca, or_dash(d[i].hca));
+	}
+	printf("%-*s %5s %5s %-12s %-12s %-*s %4s %7s\n", wdom, "DOMAIN",
+	       "DOMID", "DEVID", "BACKEND", "FRONTEND", whca, "HCA", "PORT",
+	       "VERSION");
+	for (i = 0; i < nr; i++)
+		printf("%-*s %5u %5u %-12s %-12s %-*s %4s %7s\n", wdom,
+		       or_dash(d[i].domain), d[i].domid, d[i].devid,
+		       xenib_state_name(d[i].backend_state),
+		       xenib_state_name(d[i].frontend_state), whca,
+		       or_dash(d[i].hca),
+		       int_or_dash(d[i].port, port, sizeof(port)),
+		       int_or_dash(d[i].version, ver, sizeof(ver)));
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	struct xenib_device_info *infos;
+	bool json = false;
+	unsigned int i, nr;
+	int err;
+
+	for (i = 0; i < (unsigned int)argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			return usage_error(usage_list, "unknown argument",
+					   argv[i]);
+	}
+	if (open_xs())
+		return EXIT_FAIL;
+	err = xenib_list(x, &infos, &nr);
+	if (err) {
+		msg("reading the xenib devices from xenstore: %s",
+		    strerror(-err));
+		return EXIT_FAIL;
+	}
+	if (json) {
+		putchar('[');
+		for (i = 0; i < nr; i++) {
+			printf("%s\n  {\n", i ? "," : "");
+			json_info(&infos[i], "    ");
+			printf("\n  }");
+		}
+		printf("%s]\n", nr ? "\n" : "");
+	} else {
+		print_table(infos, nr);
+	}
+	free(infos);
+	return EXIT_OK;
+}
+
+/* Read one sysfs file of the device; a message and EXIT_FAIL if absent. */
+static int read_sysfs(const char *dir, const char *file,
+		      const struct xenib_device_info *d, struct xenib_kv **kvs,
+		      unsigned int *nr)
+{
+	char path[XENIB_PATH_MAX + 32];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	err = xenib_read_kv_file(path, kvs, nr);
+	if (err == -ENOENT && xenib_check_backend()) {
+		msg("the backend reports nothing for domain %s device %u: xen-ibback is not loaded (backend %s, frontend %s); run 'modprobe xen-ibback'",
+		    or_dash(d->domain), d->devid,
+		    xenib_state_name(d->backend_state),
+		    xenib_state_name(d->frontend_state));
+		return EXIT_FAIL;
+	}
+	if (err == -ENOENT) {
+		msg("the backend reports nothing for domain %s device %u: no %s (backend %s, frontend %s). The device is not bound to the backend (see dmesg; detach and attach it again) or xen-ibback is older than this xenibctl (install the current module)",
+		    or_dash(d->domain), d->devid, path,
+		    xenib_state_name(d->backend_state),
+		    xenib_state_name(d->frontend_state));
+		return EXIT_FAIL;
+	}
+	if (err) {
+		msg("reading %s: %s", path, strerror(-err));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static void show_plain(const struct xenib_device_info *d, const char *dir,
+		       const struct xenib_kv *res, unsigned int nr_res,
+		       const struct xenib_kv *st, unsigned int nr_st)
+{
+	char buf[16];
+	unsigned int i;
+
+	printf("domain:          %s\n", or_dash(d->domain));
+	printf("domid:           %u\n", d->domid);
+	printf("devid:           %u\n", d->devid);
+	printf("backend state:   %s\n", xenib_state_name(d->backend_state));
+	printf("frontend state:  %s\n", xenib_state_name(d->frontend_state));
+	printf("hca:             %s\n", or_dash(d->hca));
+	printf("port:            %s\n", int_or_dash(d->port, buf, sizeof(buf)));
+	printf("version:         %s\n",
+	       int_or_dash(d->version, buf, sizeof(buf)));
+	printf("sysfs:           %s\n", dir);
+
+	printf("\n%-14s %12s %12s\n", "RESOURCE", "IN USE", "QUOTA");
+	for (i = 0; i < nr_res; i++)
+		printf("%-14s %12s %12s\n", res[i].key, res[i].value[0],
+		       res[i].nr_values > 1 ? res[i].value[1] : "-");
+
+	printf("\n%-20s %12s\n", "COUNTER", "VALUE");
+	for (i = 0; i < nr_st; i++)
+		printf("%-20s %12s\n", st[i].key, st[i].value[0]);
+}
+
+static void show_json(const struct xenib_device_info *d, const char *dir,
+		      const struct xenib_kv *res, unsigned int nr_res,
+		      const struct xenib_kv *st, unsigned int nr_st)
+{
+	unsigned int i;
+
+	printf("{\n");
+	json_info(d, "  ");
+	printf(",\n  \"sysfs\": ");
+	json_str(dir, false);
+	printf(",\n  \"resources\": {");
+	for (i = 0; i < nr_res; i++) {
+		printf("%s\n    ", i ? "," : "");
+		json_str(res[i].key, false);
+		printf(": {\"in_use\": ");
+		json_value(res[i].value[0]);
+		printf(", \"quota\": ");
+		if (res[i].nr_values > 1)
+			json_value(res[i].value[1]);
+		else
+			fputs("null", stdout);
+		putchar('}');
+	}
+	printf("%s},\n  \"stats\": {", nr_res ? "\n  " : "");
+	for (i = 0; i < nr_st; i++) {
+		printf("%s\n    ", i ? "," : "");
+		json_str(st[i].key, false);
+		printf(": ");
+		json_value(st[i].value[0]);
+	}
+	printf("%s}\n}\n", nr_st ? "\n  " : "");
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	struct xenib_kv *res = NULL, *st = NULL;
+	unsigned int devid = 0, domid, nr_res, nr_st;
+	struct xenib_device_info info;
+	char dir[XENIB_PATH_MAX];
+	bool json = false, bad = false;
+	int i, err, rc;
+
+	if (argc < 1)
+		return usage_error(usage_show, NULL, NULL);
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (num_arg(argv[i], "devid", &devid, &bad)) {
+			if (bad)
+				return usage_error(usage_show,
+						   "devid must be a number:",
+						   argv[i]);
+		} else {
+			return usage_error(usage_show, "unknown argument",
+					   argv[i]);
+		}
+	}
+
+	rc = resolve(argv[0], false, &domid);
+	if (rc)
+		return rc;
+	err = xenib_get_device(x, domid, devid, &info);
+	if (err == -ENOENT) {
+		msg("domain %s has no xenib device %u (see 'xenibctl list')",
+		    argv[0], devid);
+		return EXIT_ATTACHED;
+	}
+	if (err) {
+		msg("reading xenib device %u of %s from xenstore: %s", devid,
+		    argv[0], strerror(-err));
+		return EXIT_FAIL;
+	}
+
+	snprintf(dir, sizeof(dir), XENIB_BACKEND_DEVICE_FMT, domid, devid);
+	rc = read_sysfs(dir, "resources", &info, &res, &nr_res);
+	if (!rc)
+		rc = read_sysfs(dir, "stats", &info, &st, &nr_st);
+	if (!rc) {
+		if (json)
+			show_json(&info, dir, res, nr_res, st, nr_st);
+		else
+			show_plain(&info, dir, res, nr_res, st, nr_st);
+	}
+	free(res);
+	free(st);
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+} commands[] = {
+	{ "attach", cmd_attach, usage_attach },
+	{ "detach", cmd_detach, usage_detach },
+	{ "list", cmd_list, usage_list },
+	{ "show", cmd_show, usage_show },
+};
+
+int main(int argc, char **argv)
+{
+	unsigned int c;
+	int i, rc;
+
+	if (argc < 2) {
+		fputs(usage_main, stderr);
+		fputs(usage_exit_codes, stderr);
+		return EXIT_USAGE;
+	}
+	if (is_help(argv[1])) {
+		fputs(usage_main, stdout);
+		fputs(usage_exit_codes, stdout);
+		return EXIT_OK;
+	}
+	for (c = 0; c < ARRAY_SIZE(commands); c++)
+		if (!strcmp(argv[1], commands[c].name))
+			break;
+	if (c == ARRAY_SIZE(commands)) {
+		fprintf(stderr, "xenibctl: unknown command '%s'\n", argv[1]);
+		fputs(usage_main, stderr);
+		fputs(usage_exit_codes, stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 2; i < argc; i++) {
+		if (is_help(argv[i])) {
+			fputs(commands[c].usage, stdout);
+			putchar('\n');
+			fputs(usage_exit_codes, stdout);
+			return EXIT_OK;
+		}
+	}
+
+	rc = commands[c].fn(argc - 2, argv + 2);
+	xenib_close(x);
+	return rc;
+}
