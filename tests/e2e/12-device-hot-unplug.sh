@@ -8,6 +8,8 @@
 
 ensure_connected guest1
 IBDEV=/sys/class/infiniband/xenib0
+# Whatever happens, no holder process outlives the test.
+trap 'kill_holders guest1' EXIT
 
 wait_for 60 "guest has xenib0" on guest1 "test -d $IBDEV"
 base=$(backend_pds)
@@ -19,7 +21,8 @@ on guest1 "(xenib-verbs-test -d xenib0 hold-objs 600 >/tmp/objs.log 2>&1 </dev/n
 	fail "starting a process that holds every kind of object"
 on guest1 "(xenib-verbs-test -d xenib0 hold-mr 8 600 >/tmp/mr.log 2>&1 </dev/null & echo \$! >/tmp/mr.pid)" ||
 	fail "starting a process that holds an MR"
-wait_for 60 "backend holds the processes' 5 PDs" pds_are $((base + 5))
+# 4 PDs, hold-objs' PD and hold-mr's PD.
+wait_for 60 "backend holds the processes' 6 PDs" pds_are $((base + 6))
 wait_for 60 "backend holds the MR" mrs_are $((mrs0 + 1))
 on dom0 "xenib-backend-unload" || fail "xenib-backend-unload with objects alive"
 ok "backend unloaded with a guest process holding objects"
@@ -43,7 +46,7 @@ on guest1 "(xenib-verbs-test -d xenib0 hold-objs 600 >/tmp/objs.log 2>&1 </dev/n
 	fail "starting a process that holds every kind of object"
 on guest1 "(xenib-verbs-test -d xenib0 hold-mr 8 600 >/tmp/mr.log 2>&1 </dev/null & echo \$! >/tmp/mr.pid)" ||
 	fail "starting a process that holds an MR"
-wait_for 60 "backend holds the processes' PDs" pds_are $((base + 5))
+wait_for 60 "backend holds the processes' 5 PDs" pds_are $((base + 5))
 wait_for 60 "backend holds the MR" mrs_are $((mrs + 1))
 on guest1 "echo xenib-0 > /sys/bus/xen/drivers/xenib/unbind && rmmod xen_ibfront" ||
 	fail "removing the frontend while processes hold the device"

@@ -9,6 +9,7 @@
 ensure_connected guest1
 wait_for 60 "guest1 has xenib0" on guest1 "test -d /sys/class/infiniband/xenib0"
 PARAMS=/sys/module/xen_ibback/parameters
+trap 'kill_holders guest1' EXIT
 
 base=$(backend_objs)
 echo "  backend objects before (pd cq qp): $base"

@@ -111,3 +111,7 @@ backend_objs() {
 # backend_mrs: MRs the backend holds for guests on the real devices.
 backend_mrs() { on dom0 "rdma resource show mr" | grep -c 'comm \[xen_ibback\]'; }
 mrs_are() { [ "$(backend_mrs)" = "$1" ]; }
+
+# kill_holders GUEST: end every test program still running in GUEST, so a
+# failed test leaves no objects behind for the tests after it.
+kill_holders() { on "$1" "killall -9 xenib-verbs-test 2>/dev/null; true" >/dev/null 2>&1; }
