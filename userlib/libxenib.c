@@ -486,6 +486,7 @@ int xenib_detach(struct xenib *x, unsigned int domid, unsigned int devid,
 		 unsigned int timeout_ms, char *why, size_t why_len)
 {
 	char be[XENIB_PATH_MAX], fe[XENIB_PATH_MAX];
+	bool closed = false;
 	xs_transaction_t t;
 	int tries, err;
 
@@ -499,7 +500,13 @@ int xenib_detach(struct xenib *x, unsigned int domid, unsigned int devid,
 		if (t == XBT_NULL)
 			return neg_errno();
 		err = write_str(x, t, be, "online", "0");
-		if (!err)
+		/*
+		 * A backend already Closed (its frontend went away first)
+		 * has nothing left to close: nobody would answer a Closing
+		 * request, so it is removed at once.
+		 */
+		closed = !err && xs_get_int(x, be, "state") == XS_CLOSED;
+		if (!err && !closed)
 			err = write_uint(x, t, be, "state", XS_CLOSING);
 		if (err) {
 			xs_transaction_end(x->xs, t, true);
@@ -513,7 +520,7 @@ int xenib_detach(struct xenib *x, unsigned int domid, unsigned int devid,
 	if (tries == XENIB_TX_RETRIES)
 		return -EAGAIN;
 
-	err = wait_state(x, be, timeout_ms, XS_CLOSED, XS_CLOSED);
+	err = closed ? 0 : wait_state(x, be, timeout_ms, XS_CLOSED, XS_CLOSED);
 	if (err && why)
 		snprintf(why, why_len, "backend %s, frontend %s",
 			 xenib_state_name(xs_get_int(x, be, "state")),

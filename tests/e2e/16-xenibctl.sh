@@ -163,6 +163,25 @@ on guest1 "kill -9 \$(cat /tmp/objs.pid)" || fail "killing it"
 wait_for 60 "show: back to nothing in use" objs_are "0 0 0 0 0 0"
 check "show: no queue pages in use" test "$(in_use queue_pages)" = 0
 
+# A device whose frontend went away first has a Closed backend: nothing
+# would answer a Closing request, so both tools remove it at once, without
+# waiting out their timeout and without a warning.
+for tool in "xenibctl detach" xenib-detach; do
+	on guest1 "echo xenib-0 > /sys/bus/xen/drivers/xenib/unbind" ||
+		fail "unbinding guest1's frontend"
+	wait_for 30 "backend Closed once the frontend went away" \
+		test "$(xs_state "$(be_path guest1)")" = 6
+	out=$(on dom0 "$tool guest1 --timeout=60 2>&1")
+	rc=$?
+	echo "$out" | sed 's/^/    /'
+	[ $rc = 0 ] || fail "$tool of a device with a Closed backend: exit $rc"
+	echo "$out" | grep -qi warning && fail "$tool warned about a Closed backend"
+	check "$tool: backend directory removed at once" gone "$(be_path guest1)"
+	on dom0 "xenibctl attach guest1 hca=rxe0 port=1 --wait-connected=120" ||
+		fail "reattaching guest1 after $tool"
+done
+ok "a Closed backend is detached at once by both tools"
+
 # Detach with xenibctl: both directories and the per-domain one go.
 on dom0 "xenibctl detach guest1" || fail "xenibctl detach guest1"
 check "backend directory removed" gone "$(be_path guest1)"
