@@ -41,7 +41,6 @@ struct xenib_fe_stats {
 
 /* Queue memory shared by a process and the backend; see queue.c. */
 struct xenib_fe_queue {
-	void *buf;			/* kernel mapping, rxe_queue_buf */
 	size_t size;			/* bytes the process maps */
 	u32 log2_elem_size;
 	u32 log2_slots;
@@ -211,7 +210,6 @@ void xenib_fe_put_indirect(struct page **ind, grant_ref_t *ind_refs,
 struct mminfo;
 int xenib_fe_queue_expose(struct ib_udata *udata, struct xenib_fe_queue *q,
 			  struct mminfo *mi);
-void xenib_fe_queue_hide(struct xenib_fe_queue *q);
 int xenib_fe_mmap(struct ib_ucontext *uctx, struct vm_area_struct *vma);
 void xenib_fe_mmap_free(struct rdma_user_mmap_entry *rdma);
 

@@ -62,7 +62,6 @@ int xenib_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 
 fail_destroy:
 	xenib_fe_release(ibcq->device, XENIB_OP_DESTROY_CQ, cq->handle);
-	xenib_fe_queue_hide(&cq->queue);
 fail_free:
 	xenib_fe_queue_free(&cq->queue);
 	return err;
@@ -76,7 +75,6 @@ int xenib_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 	err = xenib_fe_release(ibcq->device, XENIB_OP_DESTROY_CQ, cq->handle);
 	if (err)
 		return err;
-	xenib_fe_queue_hide(&cq->queue);
 	xenib_fe_queue_free(&cq->queue);
 	return 0;
 }
@@ -118,7 +116,6 @@ int xenib_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata)
 		goto fail_free;
 
 	/* The backend has let go of the old ring. */
-	xenib_fe_queue_hide(&cq->queue);
 	xenib_fe_queue_free(&cq->queue);
 	cq->queue = queue;
 	ibcq->cqe = nelem;
@@ -189,7 +186,6 @@ int xenib_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 
 fail_destroy:
 	xenib_fe_release(ibsrq->device, XENIB_OP_DESTROY_SRQ, srq->handle);
-	xenib_fe_queue_hide(&srq->queue);
 fail_free:
 	xenib_fe_queue_free(&srq->queue);
 	return err;
@@ -238,7 +234,6 @@ int xenib_destroy_srq(struct ib_srq *ibsrq, struct ib_udata *udata)
 			       srq->handle);
 	if (err)
 		return err;
-	xenib_fe_queue_hide(&srq->queue);
 	xenib_fe_queue_free(&srq->queue);
 	return 0;
 }

@@ -204,8 +204,6 @@ int xenib_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 
 fail_destroy:
 	xenib_fe_release(ibqp->device, XENIB_OP_DESTROY_QP, qp->handle);
-	xenib_fe_queue_hide(&qp->sq);
-	xenib_fe_queue_hide(&qp->rq);
 fail_free:
 	xenib_fe_queue_free(&qp->sq);
 	xenib_fe_queue_free(&qp->rq);
@@ -331,8 +329,6 @@ int xenib_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	err = xenib_fe_release(ibqp->device, XENIB_OP_DESTROY_QP, qp->handle);
 	if (err)
 		return err;
-	xenib_fe_queue_hide(&qp->sq);
-	xenib_fe_queue_hide(&qp->rq);
 	xenib_fe_queue_free(&qp->sq);
 	xenib_fe_queue_free(&qp->rq);
 	return 0;

@@ -4,18 +4,16 @@
  *
  * A queue is a set of pages in rxe's rxe_queue_buf layout: mapped into the
  * process through the device's mmap (the rxe provider maps what the create
- * response's mminfo names), granted to the backend, and mapped into the
- * kernel to initialise its header.  Each page is its own allocation, so
- * that ending a grant can hand it to gnttab_end_foreign_access(), which
- * frees it only once the backend has let go, and the process's mapping
- * holds its own references.
+ * response's mminfo names) and granted to the backend.  Each page is its
+ * own allocation, so that ending a grant can hand it to
+ * gnttab_end_foreign_access(), which frees it only once the backend has
+ * let go, and the process's mapping holds its own references.
  *
  * Copyright (c) 2026 The xenib authors
  */
 
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
 #include <xen/grant_table.h>
 #include <xen/page.h>
 #include <rdma/rdma_user_rxe.h>
@@ -72,10 +70,8 @@ int xenib_fe_queue_alloc(struct xenib_fe *fe, struct xenib_fe_queue *q,
 		if (!q->pages[i])
 			goto fail;
 	}
-	q->buf = vmap(q->pages, q->nr_pages, VM_MAP, PAGE_KERNEL);
-	if (!q->buf)
-		goto fail;
-	hdr = q->buf;
+	/* The header is all the kernel writes, and it is in the first page. */
+	hdr = page_address(q->pages[0]);
 	hdr->log2_elem_size = q->log2_elem_size;
 	hdr->index_mask = (1U << q->log2_slots) - 1;
 
@@ -101,15 +97,16 @@ fail:
 }
 
 /*
- * Release a queue the backend no longer uses.  A page whose grant the
+ * Release a queue the backend no longer uses.  The process can map it no
+ * more; mappings it has stay until it drops them.  A page whose grant the
  * backend still holds (it misbehaves or is gone) is freed once it lets go.
  */
 void xenib_fe_queue_free(struct xenib_fe_queue *q)
 {
 	unsigned int i;
 
-	if (q->buf)
-		vunmap(q->buf);
+	if (q->entry)
+		rdma_user_mmap_entry_remove(q->entry);
 	for (i = 0; q->pages && i < q->nr_pages; i++) {
 		if (i < q->nr_granted)
 			gnttab_end_foreign_access(q->refs[i], q->pages[i]);
@@ -239,15 +236,6 @@ int xenib_fe_queue_expose(struct ib_udata *udata, struct xenib_fe_queue *q,
 	mi->size = q->size;
 	mi->pad = 0;
 	return 0;
-}
-
-/* No new mappings of @q; existing ones stay until the process drops them. */
-void xenib_fe_queue_hide(struct xenib_fe_queue *q)
-{
-	if (q->entry) {
-		rdma_user_mmap_entry_remove(q->entry);
-		q->entry = NULL;
-	}
 }
 
 int xenib_fe_mmap(struct ib_ucontext *uctx, struct vm_area_struct *vma)
