@@ -36,6 +36,17 @@ struct xenib_be_stats {
 	u64 event_overflows;
 	u64 interrupts;
 	u64 spurious_interrupts;
+	/* The engine; see engine.c. */
+	u64 kicks;
+	u64 spurious_kicks;
+	u64 engine_wakeups;
+	u64 engine_busy_ns;
+	u64 sends_posted;
+	u64 recvs_posted;
+	u64 completions;
+	u64 cq_events;
+	u64 async_events;
+	u64 bad_wqes;
 };
 
 /* A queue in frontend memory, mapped into the backend; see queue.c. */
@@ -81,6 +92,19 @@ struct xenib_be {
 	bool irq_pending;
 	bool ring_broken;
 
+	/* The data path; see engine.c. */
+	unsigned int data_irq;
+	struct task_struct *engine;
+	wait_queue_head_t engine_wq;
+	bool kick_pending;		/* data_irq fired */
+	bool engine_wake;		/* a real CQ fired, or new work */
+	struct xarray wqs;		/* struct xenib_be_wq by id */
+	u32 next_wq_id;
+	void *wqe_buf;			/* one ring element, copied out */
+	struct ib_event_handler event_handler;
+	bool event_handler_registered;
+	spinlock_t evt_lock;		/* the event ring, from any context */
+
 	/* Objects on the real device, by handle; see resource.c. */
 	struct xarray pds;
 	struct xarray cqs;
@@ -88,6 +112,7 @@ struct xenib_be {
 	struct xarray srqs;
 	struct xarray ahs;
 	struct xarray mrs;
+	struct xarray mr_keys;		/* MRs by lkey, for the engine */
 	unsigned int queue_pages;	/* mapped for queues, see queue.c */
 	unsigned int mr_pages;		/* mapped for MRs, see mr.c */
 
@@ -119,27 +144,61 @@ struct xenib_be_pd {
 	struct ib_qp *reg_qp;
 };
 
+/*
+ * A guest work queue (SQ, RQ or SRQ) as the engine feeds it to the real
+ * device.  Guest indices in [tail, head) are posted to the real queue and
+ * not yet retired; [head, guest producer) are still to be posted.
+ */
+struct xenib_be_wq {
+	struct xenib_be_queue *queue;
+	u32 id;				/* in be->wqs: wr_id bits 63..32 */
+	bool send;
+	u32 head;
+	u32 tail;			/* the consumer index the guest sees */
+	u32 max_posted;			/* what the real queue holds */
+	u32 max_sge;
+	bool broken;			/* the guest's indices made no sense */
+	u64 *wr_id;			/* the guest's, per slot */
+	unsigned long *done;		/* receive queues: retired slots */
+	struct ib_sge *sge;		/* max_sge, for posting */
+};
+
 struct xenib_be_cq {
 	struct ib_cq *cq;
+	struct xenib_be *be;
+	u32 handle;
 	struct xenib_be_queue *queue;
 	unsigned int users;		/* QPs using it */
+	bool fired;			/* the real CQ's completion handler ran */
+	bool armed;			/* the real CQ is armed */
+	bool solicited;			/* the guest last armed for solicited */
 };
 
 struct xenib_be_srq {
 	struct ib_srq *srq;
+	struct xenib_be *be;
+	u32 handle;
 	struct xenib_be_pd *pd;
 	struct xenib_be_queue *queue;
+	struct xenib_be_wq wq;
 	unsigned int users;		/* QPs using it */
 };
 
 struct xenib_be_qp {
 	struct ib_qp *qp;
+	struct xenib_be *be;
+	u32 handle;
+	enum ib_qp_type type;
+	enum ib_qp_state state;		/* as last set by the guest */
+	u32 max_inline;
 	struct xenib_be_pd *pd;
 	struct xenib_be_cq *send_cq;
 	struct xenib_be_cq *recv_cq;
 	struct xenib_be_srq *srq;
 	struct xenib_be_queue *sq;
 	struct xenib_be_queue *rq;
+	struct xenib_be_wq swq;
+	struct xenib_be_wq rwq;		/* unused with an SRQ */
 };
 
 struct xenib_be_ah {
@@ -150,6 +209,9 @@ struct xenib_be_ah {
 struct xenib_be_mr {
 	struct ib_mr *mr;
 	struct xenib_be_pd *pd;
+	u64 iova;
+	u64 length;
+	u32 access;
 	unsigned int nr_pages;
 	struct page **pages;
 	struct gnttab_unmap_grant_ref *unmap;	/* prepared when mapped */
@@ -214,7 +276,8 @@ int xenib_be_query_qp(struct xenib_be *be,
 		      struct xenib_qp_attr *resp);
 int xenib_be_destroy_qp(struct xenib_be *be,
 			const struct xenib_handle_req *req);
-void xenib_be_release_qp(struct xenib_be *be, struct xenib_be_qp *qp);
+void xenib_be_release_qp(struct xenib_be *be, struct xenib_be_qp *qp,
+			 bool drain);
 
 /* queue.c */
 extern unsigned int xenib_max_queue_pages;
@@ -237,6 +300,22 @@ void xenib_be_queue_read(struct xenib_be_queue *q, u32 idx, void *dst,
 void xenib_be_queue_write(struct xenib_be_queue *q, u32 idx, const void *src,
 			  size_t len);
 u32 *xenib_be_queue_index(struct xenib_be_queue *q, unsigned int offset);
+
+/* engine.c */
+int xenib_be_engine_start(struct xenib_be *be, unsigned int evtchn);
+void xenib_be_engine_stop(struct xenib_be *be);
+void xenib_be_engine_wake(struct xenib_be *be);
+int xenib_be_wq_init(struct xenib_be *be, struct xenib_be_wq *wq,
+		     struct xenib_be_queue *queue, bool send, u32 max_posted,
+		     u32 max_sge);
+void xenib_be_wq_destroy(struct xenib_be *be, struct xenib_be_wq *wq);
+void xenib_be_wq_reset(struct xenib_be_wq *wq);
+void xenib_be_cq_handler(struct ib_cq *cq, void *context);
+void xenib_be_cq_event(struct ib_event *event, void *context);
+void xenib_be_qp_event(struct ib_event *event, void *context);
+void xenib_be_srq_event(struct ib_event *event, void *context);
+void xenib_be_drain_cq(struct xenib_be *be, struct xenib_be_cq *cq,
+		       struct ib_qp *gone);
 
 /* ctrl.c */
 int xenib_ctrl_thread(void *arg);

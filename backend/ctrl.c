@@ -29,15 +29,22 @@ irqreturn_t xenib_be_interrupt(int irq, void *dev_id)
  */
 void xenib_be_post_event(struct xenib_be *be, u16 type, u32 handle, u64 data)
 {
-	struct xenib_event_sring *sring = be->evt;
+	struct xenib_event_sring *sring;
 	struct xenib_event *ev;
-	u32 cons = READ_ONCE(sring->cons);
+	unsigned long flags;
+	u32 cons;
 
+	/* From the request thread, the engine and the real device's events. */
+	spin_lock_irqsave(&be->evt_lock, flags);
+	sring = be->evt;
+	if (!sring || !be->irq)
+		goto out;
+	cons = READ_ONCE(sring->cons);
 	if (be->evt_prod - cons >= XENIB_EVENT_RING_SIZE) {
 		be->stats.event_overflows++;
 		WRITE_ONCE(sring->overflows, (u32)be->stats.event_overflows);
 		notify_remote_via_irq(be->irq);
-		return;
+		goto out;
 	}
 
 	ev = &sring->ring[XENIB_EVENT_RING_IDX(be->evt_prod)];
@@ -49,7 +56,11 @@ void xenib_be_post_event(struct xenib_be *be, u16 type, u32 handle, u64 data)
 	be->evt_prod++;
 	WRITE_ONCE(sring->prod, be->evt_prod);
 	be->stats.events++;
+	if (type != XENIB_EVT_CQ && type != XENIB_EVT_NOP)
+		be->stats.async_events++;
 	notify_remote_via_irq(be->irq);
+out:
+	spin_unlock_irqrestore(&be->evt_lock, flags);
 }
 
 static int xenib_do_nop(struct xenib_be *be,

@@ -261,6 +261,8 @@ static void xenib_be_free_mr(struct xenib_be *be, struct xenib_be_mr *mr)
 
 void xenib_be_release_mr(struct xenib_be *be, struct xenib_be_mr *mr)
 {
+	/* No new work may name it; the device retires what is in flight. */
+	xa_erase(&be->mr_keys, mr->mr->lkey);
 	mr->pd->users--;
 	xenib_be_free_mr(be, mr);
 }
@@ -367,6 +369,12 @@ int xenib_be_reg_mr(struct xenib_be *be, const struct xenib_reg_mr_req *req,
 	if (err)
 		goto fail;
 
+	mr->iova = req->iova;
+	mr->length = req->length;
+	mr->access = req->access;
+	err = xa_err(xa_store(&be->mr_keys, mr->mr->lkey, mr, GFP_KERNEL));
+	if (err)
+		goto fail;
 	mr->pd = pd;
 	pd->users++;
 	resp->handle = handle;

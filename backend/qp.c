@@ -115,10 +115,23 @@ static void xenib_be_cap_to_wire(const struct ib_qp_cap *c,
 	w->rsvd = 0;
 }
 
-/* Tear down @qp, which is no longer in the table. */
-void xenib_be_release_qp(struct xenib_be *be, struct xenib_be_qp *qp)
+/*
+ * Tear down @qp, which is no longer in the table.  With @drain, its
+ * completions still in the real CQs are dropped now (the CQs live on).
+ */
+void xenib_be_release_qp(struct xenib_be *be, struct xenib_be_qp *qp,
+			 bool drain)
 {
+	struct ib_qp *gone = qp->qp;
+
+	xenib_be_wq_destroy(be, &qp->swq);
+	xenib_be_wq_destroy(be, &qp->rwq);
 	ib_destroy_qp(qp->qp);
+	if (drain) {
+		xenib_be_drain_cq(be, qp->send_cq, gone);
+		if (qp->recv_cq != qp->send_cq)
+			xenib_be_drain_cq(be, qp->recv_cq, gone);
+	}
 	xenib_be_queue_unmap(be, qp->sq);
 	xenib_be_queue_unmap(be, qp->rq);
 	qp->pd->users--;
@@ -209,6 +222,10 @@ int xenib_be_create_qp(struct xenib_be *be,
 		}
 	}
 
+	qp->be = be;
+	qp->handle = handle;
+	init.event_handler = xenib_be_qp_event;
+	init.qp_context = qp;
 	init.qp_type = req->qp_type;
 	init.send_cq = scq->cq;
 	init.recv_cq = rcq->cq;
@@ -223,6 +240,20 @@ int xenib_be_create_qp(struct xenib_be *be,
 	qp->qp = ib_create_qp(pd->pd, &init);
 	if (IS_ERR(qp->qp)) {
 		err = PTR_ERR(qp->qp);
+		goto fail_unmap;
+	}
+	qp->type = req->qp_type;
+	qp->state = IB_QPS_RESET;
+	qp->max_inline = init.cap.max_inline_data;
+	err = xenib_be_wq_init(be, &qp->swq, qp->sq, true,
+			       init.cap.max_send_wr, init.cap.max_send_sge);
+	if (!err && !srq)
+		err = xenib_be_wq_init(be, &qp->rwq, qp->rq, false,
+				       init.cap.max_recv_wr,
+				       init.cap.max_recv_sge);
+	if (err) {
+		xenib_be_wq_destroy(be, &qp->swq);
+		ib_destroy_qp(qp->qp);
 		goto fail_unmap;
 	}
 
@@ -303,6 +334,16 @@ int xenib_be_modify_qp(struct xenib_be *be,
 			goto out;
 	}
 	err = ib_modify_qp(qp->qp, &attr, mask);
+	if (!err && mask & IB_QP_STATE) {
+		qp->state = attr.qp_state;
+		if (qp->state == IB_QPS_RESET) {
+			/* The real QP dropped its work without completions. */
+			xenib_be_wq_reset(&qp->swq);
+			xenib_be_wq_reset(&qp->rwq);
+		}
+		/* Work the guest queued early may go now. */
+		xenib_be_engine_wake(be);
+	}
 out:
 	if (mask & IB_QP_AV)
 		rdma_destroy_ah_attr(&attr.ah_attr);
@@ -364,6 +405,6 @@ int xenib_be_destroy_qp(struct xenib_be *be, const struct xenib_handle_req *req)
 	if (IS_ERR(qp))
 		return PTR_ERR(qp);
 	xa_erase(&be->qps, req->handle);
-	xenib_be_release_qp(be, qp);
+	xenib_be_release_qp(be, qp, true);
 	return 0;
 }

@@ -46,6 +46,8 @@ void xenib_be_resources_init(struct xenib_be *be)
 	xa_init_flags(&be->srqs, XA_FLAGS_ALLOC1);
 	xa_init_flags(&be->ahs, XA_FLAGS_ALLOC1);
 	xa_init_flags(&be->mrs, XA_FLAGS_ALLOC1);
+	xa_init(&be->mr_keys);
+	xa_init_flags(&be->wqs, XA_FLAGS_ALLOC1);
 }
 
 /*
@@ -94,6 +96,7 @@ static void xenib_be_free_ah(struct xenib_be *be, struct xenib_be_ah *ah)
 
 static void xenib_be_free_srq(struct xenib_be *be, struct xenib_be_srq *srq)
 {
+	xenib_be_wq_destroy(be, &srq->wq);
 	ib_destroy_srq(srq->srq);
 	xenib_be_queue_unmap(be, srq->queue);
 	srq->pd->users--;
@@ -128,7 +131,7 @@ void xenib_be_resources_release(struct xenib_be *be)
 	}
 	xa_for_each(&be->qps, handle, qp) {
 		xa_erase(&be->qps, handle);
-		xenib_be_release_qp(be, qp);
+		xenib_be_release_qp(be, qp, false);
 	}
 	xa_for_each(&be->mrs, handle, mr) {
 		xa_erase(&be->mrs, handle);
@@ -238,8 +241,11 @@ int xenib_be_create_cq(struct xenib_be *be,
 		err = PTR_ERR(cq->queue);
 		goto fail_erase;
 	}
-	/* Completions are moved to the guest ring by the engine (issue 4). */
-	cq->cq = ib_create_cq(be->hca->ibdev, NULL, NULL, cq, &attr);
+	cq->be = be;
+	cq->handle = handle;
+	/* The engine moves completions to the guest's ring; see engine.c. */
+	cq->cq = ib_create_cq(be->hca->ibdev, xenib_be_cq_handler,
+			      xenib_be_cq_event, cq, &attr);
 	if (IS_ERR(cq->cq)) {
 		err = PTR_ERR(cq->cq);
 		goto fail_unmap;
@@ -280,10 +286,11 @@ static int xenib_be_cq_move(struct xenib_be_queue *old,
 {
 	u32 cons = READ_ONCE(*xenib_be_queue_index(old,
 						   XENIB_QUEUE_CONS_OFFSET));
-	u32 count = old->prod - cons, i;
+	u32 count = (old->prod - cons) & old->index_mask, i;
 	struct ib_uverbs_wc wc;
 
-	if (count > old->index_mask || count > new->index_mask)
+	/* Indices in the ring are masked, as rxe keeps them. */
+	if (count > new->index_mask)
 		return -EINVAL;
 	for (i = 0; i < count; i++) {
 		xenib_be_queue_read(old, cons + i, &wc, sizeof(wc));
@@ -315,6 +322,8 @@ int xenib_be_resize_cq(struct xenib_be *be,
 				   sizeof(struct ib_uverbs_wc), req->cqe);
 	if (IS_ERR(queue))
 		return PTR_ERR(queue);
+	/* What the real CQ holds first, so nothing is left behind. */
+	xenib_be_drain_cq(be, cq, NULL);
 	err = xenib_be_cq_move(cq->queue, queue);
 	if (!err)
 		err = ib_resize_cq(cq->cq, req->cqe);
@@ -341,6 +350,7 @@ int xenib_be_create_srq(struct xenib_be *be,
 			struct xenib_create_srq_resp *resp)
 {
 	struct ib_srq_init_attr init = {
+		.event_handler = xenib_be_srq_event,
 		.srq_type = IB_SRQT_BASIC,
 		.attr = {
 			.max_wr = req->attr.max_wr,
@@ -378,9 +388,18 @@ int xenib_be_create_srq(struct xenib_be *be,
 		err = PTR_ERR(srq->queue);
 		goto fail_erase;
 	}
+	srq->be = be;
+	srq->handle = handle;
+	init.srq_context = srq;
 	srq->srq = ib_create_srq(pd->pd, &init);
 	if (IS_ERR(srq->srq)) {
 		err = PTR_ERR(srq->srq);
+		goto fail_unmap;
+	}
+	err = xenib_be_wq_init(be, &srq->wq, srq->queue, false,
+			       init.attr.max_wr, init.attr.max_sge);
+	if (err) {
+		ib_destroy_srq(srq->srq);
 		goto fail_unmap;
 	}
 	srq->pd = pd;

@@ -54,6 +54,17 @@ static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
 	EMIT(event_overflows);
 	EMIT(interrupts);
 	EMIT(spurious_interrupts);
+	EMIT(kicks);
+	EMIT(spurious_kicks);
+	EMIT(engine_wakeups);
+	EMIT(sends_posted);
+	EMIT(recvs_posted);
+	EMIT(completions);
+	EMIT(cq_events);
+	EMIT(async_events);
+	EMIT(bad_wqes);
+	len += sysfs_emit_at(buf, len, "engine_busy_us %llu\n",
+			     (unsigned long long)st.engine_busy_ns / 1000);
 #undef EMIT
 	return len;
 }

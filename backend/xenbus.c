@@ -29,22 +29,28 @@ void xenib_be_fail(struct xenib_be *be, int err, const char *why)
 
 static void xenib_be_disconnect(struct xenib_be *be)
 {
+	void *evt;
+
 	/* The thread takes be->lock, so stop it before taking the lock. */
 	if (be->thread) {
 		kthread_stop(be->thread);
 		be->thread = NULL;
 	}
 
+	xenib_be_engine_stop(be);
+
 	mutex_lock(&be->lock);
 	xenib_be_resources_release(be);
+	spin_lock_irq(&be->evt_lock);
+	evt = be->evt;
+	be->evt = NULL;
+	spin_unlock_irq(&be->evt_lock);
 	if (be->irq) {
 		unbind_from_irqhandler(be->irq, be);
 		be->irq = 0;
 	}
-	if (be->evt) {
-		xenbus_unmap_ring_vfree(be->dev, be->evt);
-		be->evt = NULL;
-	}
+	if (evt)
+		xenbus_unmap_ring_vfree(be->dev, evt);
 	if (be->ctrl_addr) {
 		xenbus_unmap_ring_vfree(be->dev, be->ctrl_addr);
 		be->ctrl_addr = NULL;
@@ -78,7 +84,7 @@ static int xenib_be_map_rings(struct xenib_be *be)
 {
 	struct xenbus_device *dev = be->dev;
 	grant_ref_t refs[XENIB_MAX_RING_PAGES];
-	unsigned int order, i, evtchn, evt_ref;
+	unsigned int order, i, evtchn, evt_ref, data_evtchn;
 	char node[32];
 	void *addr;
 	int err;
@@ -103,9 +109,10 @@ static int xenib_be_map_rings(struct xenib_be *be)
 	}
 	err = xenbus_gather(XBT_NIL, dev->otherend,
 			    "event-ring-ref", "%u", &evt_ref,
-			    "event-channel", "%u", &evtchn, NULL);
+			    "event-channel", "%u", &evtchn,
+			    "data-event-channel", "%u", &data_evtchn, NULL);
 	if (err) {
-		xenbus_dev_fatal(dev, err, "reading %s/event-ring-ref and event-channel",
+		xenbus_dev_fatal(dev, err, "reading %s/event-ring-ref, event-channel and data-event-channel",
 				 dev->otherend);
 		return err;
 	}
@@ -120,18 +127,21 @@ static int xenib_be_map_rings(struct xenib_be *be)
 	err = xenbus_map_ring_valloc(dev, &evt_ref, 1, &addr);
 	if (err)
 		return err;
-	be->evt = addr;
 	be->evt_prod = 0;	/* the frontend hands over a zeroed page */
 
 	err = bind_interdomain_evtchn_to_irqhandler_lateeoi(dev, evtchn,
 							    xenib_be_interrupt,
 							    0, DRV_NAME, be);
 	if (err < 0) {
+		xenbus_unmap_ring_vfree(dev, addr);
 		xenbus_dev_fatal(dev, err, "binding event channel %u", evtchn);
 		return err;
 	}
+	spin_lock_irq(&be->evt_lock);
+	be->evt = addr;
 	be->irq = err;
-	return 0;
+	spin_unlock_irq(&be->evt_lock);
+	return xenib_be_engine_start(be, data_evtchn);
 }
 
 static int xenib_be_connect(struct xenib_be *be)
@@ -321,6 +331,8 @@ static int xenib_be_probe(struct xenbus_device *dev,
 	be->domid = dev->otherend_id;
 	mutex_init(&be->lock);
 	init_waitqueue_head(&be->wq);
+	init_waitqueue_head(&be->engine_wq);
+	spin_lock_init(&be->evt_lock);
 	INIT_LIST_HEAD(&be->hca_entry);
 	xenib_be_resources_init(be);
 	dev_set_drvdata(&dev->dev, be);

@@ -37,6 +37,8 @@ struct xenib_fe_stats {
 	u64 timeouts;
 	u64 bad_responses;
 	u64 bad_events;
+	u64 kicks;
+	u64 doorbells;
 };
 
 /* Queue memory shared by a process and the backend; see queue.c. */
@@ -82,6 +84,12 @@ struct xenib_fe {
 	u32 evt_overflows;
 	evtchn_port_t evtchn;
 	int irq;
+	evtchn_port_t data_evtchn;	/* doorbells; see xenib_fe_kick() */
+
+	/* Objects events may name, by backend handle; irq-safe xarrays. */
+	struct xarray cqs;
+	struct xarray qps;
+	struct xarray srqs;
 
 	/* At most one call per ring slot in flight: the ring never overflows. */
 	unsigned int nr_calls;
@@ -112,6 +120,7 @@ int xenib_fe_call_simple(struct xenib_fe *fe, u16 op, const void *in,
 int xenib_fe_call_release(struct xenib_fe *fe, u16 op, u32 handle);
 int xenib_fe_call_raw(struct xenib_fe *fe, struct xenib_ctrl_request *req,
 		      struct xenib_ctrl_response *resp);
+void xenib_fe_kick(struct xenib_fe *fe);
 
 /* Verbs objects; the handles are the backend's. */
 struct xenib_pd {

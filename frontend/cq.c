@@ -56,11 +56,15 @@ int xenib_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 	err = xenib_fe_queue_expose(udata, &cq->queue, &uresp.mi);
 	if (!err)
 		err = ib_copy_to_udata(udata, &uresp, sizeof(uresp));
+	if (!err)
+		err = xa_err(xa_store_irq(&fe->cqs, cq->handle, ibcq,
+					  GFP_KERNEL));
 	if (err)
 		goto fail_destroy;
 	return 0;
 
 fail_destroy:
+	xa_erase_irq(&fe->cqs, cq->handle);
 	xenib_fe_release(ibcq->device, XENIB_OP_DESTROY_CQ, cq->handle);
 fail_free:
 	xenib_fe_queue_free(&cq->queue);
@@ -75,6 +79,8 @@ int xenib_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 	err = xenib_fe_release(ibcq->device, XENIB_OP_DESTROY_CQ, cq->handle);
 	if (err)
 		return err;
+	/* No event handler runs for it once it is out of the table. */
+	xa_erase_irq(&ibdev_to_fe(ibcq->device)->cqs, cq->handle);
 	xenib_fe_queue_free(&cq->queue);
 	return 0;
 }
@@ -180,11 +186,15 @@ int xenib_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 	err = xenib_fe_queue_expose(udata, &srq->queue, &uresp.mi);
 	if (!err)
 		err = ib_copy_to_udata(udata, &uresp, sizeof(uresp));
+	if (!err)
+		err = xa_err(xa_store_irq(&fe->srqs, srq->handle, ibsrq,
+					  GFP_KERNEL));
 	if (err)
 		goto fail_destroy;
 	return 0;
 
 fail_destroy:
+	xa_erase_irq(&fe->srqs, srq->handle);
 	xenib_fe_release(ibsrq->device, XENIB_OP_DESTROY_SRQ, srq->handle);
 fail_free:
 	xenib_fe_queue_free(&srq->queue);
@@ -234,6 +244,7 @@ int xenib_destroy_srq(struct ib_srq *ibsrq, struct ib_udata *udata)
 			       srq->handle);
 	if (err)
 		return err;
+	xa_erase_irq(&ibdev_to_fe(ibsrq->device)->srqs, srq->handle);
 	xenib_fe_queue_free(&srq->queue);
 	return 0;
 }

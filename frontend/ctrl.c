@@ -320,6 +320,109 @@ static void xenib_fe_handle_responses(struct xenib_fe *fe)
 	} while (more);
 }
 
+/*
+ * Ring the backend's doorbell: the guest produced work.  Only if the engine
+ * is not polling anyway; the barrier orders the producer index the
+ * process wrote before this syscall against our read of backend_polling
+ * (the other half is in the backend's engine; see "Data path").
+ */
+void xenib_fe_kick(struct xenib_fe *fe)
+{
+	struct xenib_event_sring *sring = READ_ONCE(fe->evt);
+
+	fe->stats.doorbells++;
+	/* Pairs with the engine's barrier after it clears backend_polling. */
+	virt_mb();
+	if (!sring || !fe->data_evtchn || READ_ONCE(sring->backend_polling))
+		return;
+	fe->stats.kicks++;
+	notify_remote_via_evtchn(fe->data_evtchn);
+}
+
+/* A completion on a CQ the guest armed. */
+static void xenib_fe_cq_event(struct xenib_fe *fe, u32 handle)
+{
+	struct ib_cq *ibcq;
+
+	xa_lock(&fe->cqs);
+	ibcq = xa_load(&fe->cqs, handle);
+	if (ibcq && ibcq->comp_handler)
+		ibcq->comp_handler(ibcq, ibcq->cq_context);
+	xa_unlock(&fe->cqs);
+}
+
+/* Every CQ: events were lost, so each armed CQ may have fired. */
+static void xenib_fe_all_cq_events(struct xenib_fe *fe)
+{
+	struct ib_cq *ibcq;
+	unsigned long handle;
+
+	xa_lock(&fe->cqs);
+	xa_for_each(&fe->cqs, handle, ibcq)
+		if (ibcq->comp_handler)
+			ibcq->comp_handler(ibcq, ibcq->cq_context);
+	xa_unlock(&fe->cqs);
+}
+
+/* An asynchronous event of the real device, passed on as ib_core's. */
+static void xenib_fe_async_event(struct xenib_fe *fe,
+				 const struct xenib_event *ev)
+{
+	struct ib_event event = { .event = ev->data };
+	struct xarray *xa;
+	void *obj;
+
+	if (ev->data > IB_EVENT_WQ_FATAL) {
+		fe->stats.bad_events++;
+		return;
+	}
+	if (ev->type == XENIB_EVT_PORT_ASYNC) {
+		if (!fe->ib)
+			return;
+		event.device = &fe->ib->ibdev;
+		event.element.port_num = 1;
+		ib_dispatch_event(&event);
+		return;
+	}
+	xa = ev->type == XENIB_EVT_CQ_ASYNC ? &fe->cqs :
+	     ev->type == XENIB_EVT_QP_ASYNC ? &fe->qps : &fe->srqs;
+	xa_lock(xa);
+	obj = xa_load(xa, ev->handle);
+	if (obj) {
+		switch (ev->type) {
+		case XENIB_EVT_CQ_ASYNC: {
+			struct ib_cq *ibcq = obj;
+
+			event.device = ibcq->device;
+			event.element.cq = ibcq;
+			if (ibcq->event_handler)
+				ibcq->event_handler(&event, ibcq->cq_context);
+			break;
+		}
+		case XENIB_EVT_QP_ASYNC: {
+			struct ib_qp *ibqp = obj;
+
+			event.device = ibqp->device;
+			event.element.qp = ibqp;
+			if (ibqp->event_handler)
+				ibqp->event_handler(&event, ibqp->qp_context);
+			break;
+		}
+		default: {
+			struct ib_srq *ibsrq = obj;
+
+			event.device = ibsrq->device;
+			event.element.srq = ibsrq;
+			if (ibsrq->event_handler)
+				ibsrq->event_handler(&event,
+						     ibsrq->srq_context);
+			break;
+		}
+		}
+	}
+	xa_unlock(xa);
+}
+
 /* Called with fe->lock held. */
 static void xenib_fe_handle_events(struct xenib_fe *fe)
 {
@@ -347,6 +450,15 @@ static void xenib_fe_handle_events(struct xenib_fe *fe)
 		case XENIB_EVT_NOP:
 			fe->nop_event_cookie = ev.data;
 			break;
+		case XENIB_EVT_CQ:
+			xenib_fe_cq_event(fe, ev.handle);
+			break;
+		case XENIB_EVT_CQ_ASYNC:
+		case XENIB_EVT_QP_ASYNC:
+		case XENIB_EVT_SRQ_ASYNC:
+		case XENIB_EVT_PORT_ASYNC:
+			xenib_fe_async_event(fe, &ev);
+			break;
 		default:
 			fe->stats.bad_events++;
 			break;
@@ -359,6 +471,7 @@ static void xenib_fe_handle_events(struct xenib_fe *fe)
 	if (overflows != fe->evt_overflows) {
 		dev_warn_ratelimited(&fe->dev->dev, "event ring overflowed\n");
 		fe->evt_overflows = overflows;
+		xenib_fe_all_cq_events(fe);
 	}
 	wake_up_all(&fe->event_wq);
 }

@@ -197,12 +197,16 @@ int xenib_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 					    &uresp.rq_mi);
 	if (!err)
 		err = ib_copy_to_udata(udata, &uresp, sizeof(uresp));
+	if (!err)
+		err = xa_err(xa_store_irq(&fe->qps, qp->handle, ibqp,
+					  GFP_KERNEL));
 	if (err)
 		goto fail_destroy;
 	kfree(req);
 	return 0;
 
 fail_destroy:
+	xa_erase_irq(&fe->qps, qp->handle);
 	xenib_fe_release(ibqp->device, XENIB_OP_DESTROY_QP, qp->handle);
 fail_free:
 	xenib_fe_queue_free(&qp->sq);
@@ -329,6 +333,7 @@ int xenib_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	err = xenib_fe_release(ibqp->device, XENIB_OP_DESTROY_QP, qp->handle);
 	if (err)
 		return err;
+	xa_erase_irq(&ibdev_to_fe(ibqp->device)->qps, qp->handle);
 	xenib_fe_queue_free(&qp->sq);
 	xenib_fe_queue_free(&qp->rq);
 	return 0;

@@ -246,16 +246,46 @@ static int xenib_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc)
 	return -EOPNOTSUPP;
 }
 
+/*
+ * Arm the CQ through its ring's arm word (see "Data path" in xenibif.h):
+ * the backend clears it when it posts the event.  Arming for any
+ * completion is never lowered to solicited ones.
+ */
 static int xenib_req_notify_cq(struct ib_cq *ibcq, enum ib_cq_notify_flags f)
 {
-	return -EOPNOTSUPP;
+	struct xenib_cq *cq = to_xcq(ibcq);
+	u32 *word = page_address(cq->queue.pages[0]) +
+		    XENIB_QUEUE_CQ_ARM_OFFSET;
+	u32 arm = (f & IB_CQ_SOLICITED_MASK) == IB_CQ_SOLICITED ?
+		  XENIB_CQ_ARM_SOLICITED : XENIB_CQ_ARM_NEXT;
+	u32 old = READ_ONCE(*word);
+
+	while (old < arm) {
+		u32 prev = cmpxchg(word, old, arm);
+
+		if (prev == old)
+			break;
+		old = prev;
+	}
+	/* A sleeping engine arms the real CQ for what was asked. */
+	xenib_fe_kick(ibdev_to_fe(ibcq->device));
+	return 0;
 }
 
+/*
+ * The doorbell of a user process: the rxe provider produces send work
+ * requests into the mapped ring and posts zero of them here.  Kernel
+ * consumers (non-empty lists) need issue 7.
+ */
 static int xenib_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 			   const struct ib_send_wr **bad_wr)
 {
-	*bad_wr = wr;
-	return -EOPNOTSUPP;
+	if (wr) {
+		*bad_wr = wr;
+		return -EOPNOTSUPP;
+	}
+	xenib_fe_kick(ibdev_to_fe(ibqp->device));
+	return 0;
 }
 
 static int xenib_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
@@ -361,6 +391,9 @@ int xenib_fe_ib_register(struct xenib_fe *fe)
 	ibdev->num_comp_vectors = 1;
 	ibdev->node_guid = (__force __be64)xdev->attr.node_guid;
 	ibdev->dev.parent = parent;
+	/* The rxe provider's doorbell and CQ arming, as rxe enables them. */
+	ibdev->uverbs_cmd_mask |= BIT_ULL(IB_USER_VERBS_CMD_POST_SEND) |
+				  BIT_ULL(IB_USER_VERBS_CMD_REQ_NOTIFY_CQ);
 	ib_set_device_ops(ibdev, &xenib_dev_ops);
 
 	ndev = xenib_netdev_create(parent, port.mac);

@@ -51,6 +51,10 @@ static void xenib_fe_teardown(struct xenib_fe *fe)
 		xenbus_free_evtchn(fe->dev, fe->evtchn);
 		fe->evtchn = 0;
 	}
+	if (fe->data_evtchn) {
+		xenbus_free_evtchn(fe->dev, fe->data_evtchn);
+		fe->data_evtchn = 0;
+	}
 	if (fe->ctrl_addr)
 		xenbus_teardown_ring(&fe->ctrl_addr, fe->ring_pages,
 				     fe->ctrl_refs);
@@ -98,6 +102,10 @@ again:
 		goto abort;
 	what = "event-channel";
 	err = xenbus_printf(xbt, dev->nodename, what, "%u", fe->evtchn);
+	if (err)
+		goto abort;
+	what = "data-event-channel";
+	err = xenbus_printf(xbt, dev->nodename, what, "%u", fe->data_evtchn);
 	if (err)
 		goto abort;
 
@@ -162,6 +170,11 @@ static int xenib_fe_connect(struct xenib_fe *fe)
 		return err;
 	}
 	fe->irq = err;
+
+	/* Only ever notified, never bound here: the backend sends nothing. */
+	err = xenbus_alloc_evtchn(dev, &fe->data_evtchn);
+	if (err)
+		return err;
 
 	err = xenib_fe_publish(fe, order);
 	if (err)
@@ -253,6 +266,9 @@ static int xenib_fe_probe(struct xenbus_device *dev,
 	}
 	fe->dev = dev;
 	spin_lock_init(&fe->lock);
+	xa_init_flags(&fe->cqs, XA_FLAGS_LOCK_IRQ);
+	xa_init_flags(&fe->qps, XA_FLAGS_LOCK_IRQ);
+	xa_init_flags(&fe->srqs, XA_FLAGS_LOCK_IRQ);
 	mutex_init(&fe->raw_lock);
 	for (i = 0; i < XENIB_MAX_RING_PAGES; i++)
 		fe->ctrl_refs[i] = INVALID_GRANT_REF;

@@ -79,6 +79,9 @@
  *                              N in [0, 2^ring-page-order)
  *   event-ring-ref             grant reference of the single event ring page
  *   event-channel              the event channel shared by both rings
+ *   data-event-channel         the event channel of the data path: the
+ *                              frontend kicks the backend's engine through
+ *                              it (see "Data path"); nothing is sent back
  *
  * State machine
  * =============
@@ -130,7 +133,10 @@
  * "overflows" as a lost event (for a CQ: report to the consumer as if every
  * armed CQ fired).
  *
- * One event channel serves both directions and both rings.
+ * One event channel ("event-channel") serves both directions and both
+ * rings; the data path has its own ("data-event-channel") so that doorbells
+ * neither wait behind control requests nor count as spurious interrupts of
+ * the control ring.
  *
  * Byte order and layout: the native little-endian order of x86 and Arm; all
  * fields are naturally aligned with explicit padding so 32- and 64-bit
@@ -357,7 +363,7 @@ struct xenib_handle_resp {
  *   byte 256  consumer index
  *   byte 384  slot 0; slot i at 384 + (i << log2 element size)
  *
- * Indices run freely and are masked on use.  The frontend grants every page
+ * Indices are kept masked, in [0, slots), as rxe keeps them.  The frontend grants every page
  * of the buffer to the backend and lists the grant references in "indirect"
  * pages: each indirect page holds up to XENIB_REFS_PER_INDIRECT references,
  * in order, and is granted read-only.  The backend maps the indirect pages,
@@ -367,10 +373,47 @@ struct xenib_handle_resp {
  * The backend never takes geometry from the shared header: it uses
  * log2_elem_size and log2_slots from the request, checks that the buffer is
  * exactly large enough for them, and masks every index it reads.
+ *
+ * Data path
+ * =========
+ *
+ * The guest produces work requests into the send queue (struct
+ * rxe_send_wqe elements), receive queue and shared receive queue (struct
+ * rxe_recv_wqe); the backend consumes them, checks them (opcode for the QP
+ * type, SGE count, every local key one of this frontend's MRs, inline length)
+ * and posts them to the real QP or SRQ.  The backend advances a work
+ * queue's consumer index only when the real device has retired the work
+ * request, so a full guest queue means a full real one, as on hardware.
+ * Completions are written by the backend into the CQ rings as struct
+ * ib_uverbs_wc, with the guest's wr_id; the guest owns the CQ consumer
+ * index.  A work request that fails the checks completes with an error
+ * (IB_WC_LOC_QP_OP_ERR, IB_WC_LOC_LEN_ERR or IB_WC_LOC_PROT_ERR) after
+ * the work requests before it, and the QP goes to the error state, as a
+ * real device does with a malformed work request.
+ *
+ * Doorbells: the backend's engine polls the rings while there is work and
+ * for a short time after; while it does, the event ring's
+ * "backend_polling" is nonzero.  After producing send work requests the
+ * frontend makes its stores visible (full barrier) and, only if
+ * backend_polling is zero, notifies "data-event-channel".  An engine that
+ * goes idle clears backend_polling, issues a full barrier and looks at
+ * every ring once more before it waits, so no doorbell is lost.  Receive
+ * queues are polled: an idle engine also looks at them periodically.
+ *
+ * Completion notification: a CQ ring's header holds an arm word at
+ * XENIB_QUEUE_CQ_ARM_OFFSET, set by the frontend (XENIB_CQ_ARM_*; never
+ * lowered from NEXT to SOLICITED) and cleared by the backend with an atomic
+ * exchange when it posts XENIB_EVT_CQ for that CQ.  An event is posted
+ * after the completion that caused it is in the ring.
  */
 #define XENIB_QUEUE_HDR_SIZE		384
+#define XENIB_QUEUE_CQ_ARM_OFFSET	64
 #define XENIB_QUEUE_PROD_OFFSET		128
 #define XENIB_QUEUE_CONS_OFFSET		256
+
+#define XENIB_CQ_ARM_NONE		0
+#define XENIB_CQ_ARM_SOLICITED		1 /* next solicited or error completion */
+#define XENIB_CQ_ARM_NEXT		2 /* next completion */
 #define XENIB_QUEUE_MAX_INDIRECT	8
 #define XENIB_REFS_PER_INDIRECT		(XENIB_PAGE_SIZE / 4)
 #define XENIB_QUEUE_MAX_PAGES \
@@ -651,7 +694,16 @@ DEFINE_RING_TYPES(xenib_ctrl, struct xenib_ctrl_request,
 
 /* Events, backend to frontend. */
 #define XENIB_EVT_NOP			0 /* answer to XENIB_NOP_F_EVENT */
-#define XENIB_EVT_MAX			1
+#define XENIB_EVT_CQ			1 /* completion on armed CQ "handle" */
+/*
+ * Asynchronous events: "data" is the enum ib_event_type of Linux (the
+ * numbering of the verbs API, IBV_EVENT_* in libibverbs).
+ */
+#define XENIB_EVT_CQ_ASYNC		2 /* about CQ "handle" */
+#define XENIB_EVT_QP_ASYNC		3 /* about QP "handle" */
+#define XENIB_EVT_SRQ_ASYNC		4 /* about SRQ "handle" */
+#define XENIB_EVT_PORT_ASYNC		5 /* about the port; handle 0 */
+#define XENIB_EVT_MAX			6
 
 struct xenib_event {
 	uint16_t type;		/* XENIB_EVT_* */
@@ -666,7 +718,8 @@ struct xenib_event_sring {
 	uint32_t prod;		/* written by the backend only */
 	uint32_t cons;		/* written by the frontend only */
 	uint32_t overflows;	/* written by the backend only */
-	uint8_t pad[52];
+	uint32_t backend_polling; /* written by the backend; see "Data path" */
+	uint8_t pad[48];
 	struct xenib_event ring[XENIB_EVENT_RING_SIZE];
 };
 

@@ -115,3 +115,37 @@ mrs_are() { [ "$(backend_mrs)" = "$1" ]; }
 # kill_holders GUEST: end every test program still running in GUEST, so a
 # failed test leaves no objects behind for the tests after it.
 kill_holders() { on "$1" "killall -9 xenib-verbs-test 2>/dev/null; true" >/dev/null 2>&1; }
+objs_are() { [ "$(backend_objs)" = "$1" ]; }
+
+# pingpong DESC SERVER SDEV SERVER_IP CLIENT CDEV TOOL: run TOOL (an
+# rdma-core or perftest program and its options, GID index included) as a
+# server on SERVER's
+# device SDEV and as a client on CLIENT's CDEV; both must exit 0.  The
+# client's output is printed; the server's is printed on failure.
+PP_PORT=${PP_PORT:-18515}
+pingpong() {
+	local desc=$1 srv=$2 sdev=$3 ip=$4 cli=$5 cdev=$6 tool=$7
+	local port=$((PP_PORT++)) i out rc srv_rc
+
+	on "$srv" "rm -f /tmp/pp.log; ($tool -d $sdev -p $port >/tmp/pp.srv 2>&1 </dev/null; echo rc=\$? >/tmp/pp.log) >/dev/null 2>&1 &" ||
+		fail "$desc: starting the server"
+	# The client gives up if the server is not listening yet.
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		sleep 2
+		out=$(on "$cli" "$tool -d $cdev -p $port $ip" 2>&1)
+		rc=$?
+		echo "$out" | grep -q "Couldn't connect" || break
+	done
+	echo "$out" | sed 's/^/    /' | tail -4
+	for i in $(seq 1 60); do
+		srv_rc=$(on "$srv" "sed -n 's/^rc=//p' /tmp/pp.log 2>/dev/null" | tr -d '\r')
+		[ -n "$srv_rc" ] && break
+		sleep 2
+	done
+	if [ "$rc" != 0 ] || [ "$srv_rc" != 0 ]; then
+		echo "    server ($srv, exit ${srv_rc:-still running}):"
+		on "$srv" "cat /tmp/pp.srv; pkill -f -- '-p $port' 2>/dev/null" | sed 's/^/    /' | tail -8
+		fail "$desc (client exit $rc)"
+	fi
+	ok "$desc"
+}

@@ -57,6 +57,7 @@ int main(void)
 	OFF(xenib_handle_req, rsvd, 4);
 	OFF(xenib_event, data, 8);
 	OFF(xenib_event_sring, overflows, 8);
+	OFF(xenib_event_sring, backend_polling, 12);
 
 	/* Queues and the objects that carry them. */
 	CHECK_EQ("sizeof queue", sizeof(struct xenib_queue), 40);

@@ -1,0 +1,880 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-ibback: the engine, which moves work between a guest's rings and the
+ * real device.
+ *
+ * Kernel QPs and CQs cannot use rings in foreign memory, so every guest QP,
+ * SRQ and CQ is a real kernel object plus rings in guest memory, and one
+ * thread per guest device moves work between them:
+ *
+ *  - send queues: work requests the guest produced are copied out of the
+ *    ring, checked (opcode for the QP type, SGE count, inline length, every
+ *    local key one of this guest's MRs) and posted to the real QP;
+ *  - receive queues and SRQs: the same, posted to the real QP or SRQ;
+ *  - completion queues: completions are polled from the real CQ and written
+ *    into the guest's ring in rxe's format with the guest's wr_id, and the
+ *    work queue's consumer index moves as the real device retires work.
+ *
+ * Real work requests carry the work queue's id and the guest's ring index
+ * in their wr_id, never a pointer, so a completion of a work queue that is
+ * gone is recognised and dropped.
+ *
+ * The engine polls while there is work and for poll_us after, with
+ * backend_polling set in the event ring so the guest does not kick it;
+ * then it clears the flag, looks once more and sleeps until a kick on the
+ * data event channel, a completion on a real CQ, or idle_ms (receive
+ * queues are only ever polled: the guest posts receives without a
+ * syscall).
+ *
+ * Everything runs under be->lock, like the control requests.
+ *
+ * Copyright (c) 2026 The xenib authors
+ */
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/sched.h>
+#include <xen/events.h>
+#include <rdma/rdma_user_rxe.h>
+#include "common.h"
+
+#define XENIB_ENGINE_ADAPTIVE	0
+#define XENIB_ENGINE_POLL	1
+#define XENIB_ENGINE_EVENT	2
+
+static unsigned int engine_mode = XENIB_ENGINE_ADAPTIVE;
+module_param(engine_mode, uint, 0644);
+MODULE_PARM_DESC(engine_mode,
+		 "Data path engine: 0 adaptive (poll while busy, then sleep), 1 always poll, 2 never poll (events only)");
+
+static unsigned int poll_us = 200;
+module_param(poll_us, uint, 0644);
+MODULE_PARM_DESC(poll_us,
+		 "Adaptive engine: how long to keep polling after the last work (us)");
+
+static unsigned int idle_ms = 1;
+module_param(idle_ms, uint, 0644);
+MODULE_PARM_DESC(idle_ms,
+		 "How often a sleeping engine looks at receive queues (ms)");
+
+#define XENIB_POLL_BATCH	16
+
+/* ib_wc flags that mean the same in struct ib_uverbs_wc. */
+#define XENIB_WC_FLAGS		(IB_WC_GRH | IB_WC_WITH_IMM |		\
+				 IB_WC_WITH_INVALIDATE | IB_WC_IP_CSUM_OK)
+
+/* Send flags a guest may use. */
+#define XENIB_SEND_FLAGS	(IB_SEND_FENCE | IB_SEND_SIGNALED |	\
+				 IB_SEND_SOLICITED | IB_SEND_INLINE)
+
+void xenib_be_engine_wake(struct xenib_be *be)
+{
+	WRITE_ONCE(be->engine_wake, true);
+	wake_up(&be->engine_wq);
+}
+
+/* The real CQ's completion handler: any context. */
+void xenib_be_cq_handler(struct ib_cq *ibcq, void *context)
+{
+	struct xenib_be_cq *cq = context;
+
+	WRITE_ONCE(cq->fired, true);
+	xenib_be_engine_wake(cq->be);
+}
+
+void xenib_be_cq_event(struct ib_event *event, void *context)
+{
+	struct xenib_be_cq *cq = context;
+
+	xenib_be_post_event(cq->be, XENIB_EVT_CQ_ASYNC, cq->handle,
+			    event->event);
+}
+
+void xenib_be_qp_event(struct ib_event *event, void *context)
+{
+	struct xenib_be_qp *qp = context;
+
+	xenib_be_post_event(qp->be, XENIB_EVT_QP_ASYNC, qp->handle,
+			    event->event);
+}
+
+void xenib_be_srq_event(struct ib_event *event, void *context)
+{
+	struct xenib_be_srq *srq = context;
+
+	xenib_be_post_event(srq->be, XENIB_EVT_SRQ_ASYNC, srq->handle,
+			    event->event);
+}
+
+static void xenib_be_port_event(struct ib_event_handler *handler,
+				struct ib_event *event)
+{
+	struct xenib_be *be = container_of(handler, struct xenib_be,
+					   event_handler);
+
+	if (event->element.port_num != be->port)
+		return;
+	switch (event->event) {
+	case IB_EVENT_PORT_ACTIVE:
+	case IB_EVENT_PORT_ERR:
+	case IB_EVENT_LID_CHANGE:
+	case IB_EVENT_PKEY_CHANGE:
+	case IB_EVENT_SM_CHANGE:
+	case IB_EVENT_CLIENT_REREGISTER:
+		xenib_be_post_event(be, XENIB_EVT_PORT_ASYNC, 0, event->event);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Work queues */
+
+int xenib_be_wq_init(struct xenib_be *be, struct xenib_be_wq *wq,
+		     struct xenib_be_queue *queue, bool send, u32 max_posted,
+		     u32 max_sge)
+{
+	u32 slots = queue->index_mask + 1;
+	int err;
+
+	wq->queue = queue;
+	wq->send = send;
+	wq->max_posted = min(max_posted, queue->index_mask);
+	wq->max_sge = max_sge;
+	/* The guest's indices run on from wherever its ring starts. */
+	wq->head = READ_ONCE(*xenib_be_queue_index(queue,
+						   XENIB_QUEUE_CONS_OFFSET));
+	wq->tail = wq->head;
+	wq->wr_id = kvcalloc(slots, sizeof(*wq->wr_id), GFP_KERNEL);
+	wq->done = send ? NULL : bitmap_zalloc(slots, GFP_KERNEL);
+	wq->sge = kcalloc(max(max_sge, 1U), sizeof(*wq->sge), GFP_KERNEL);
+	if (!wq->wr_id || (!send && !wq->done) || !wq->sge) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = xa_alloc_cyclic(&be->wqs, &wq->id, wq, xa_limit_32b,
+			      &be->next_wq_id, GFP_KERNEL);
+	if (err < 0)
+		goto fail;
+	return 0;
+fail:
+	kvfree(wq->wr_id);
+	bitmap_free(wq->done);
+	kfree(wq->sge);
+	wq->wr_id = NULL;
+	wq->done = NULL;
+	wq->sge = NULL;
+	return err;
+}
+
+void xenib_be_wq_destroy(struct xenib_be *be, struct xenib_be_wq *wq)
+{
+	if (!wq->wr_id)
+		return;
+	xa_erase(&be->wqs, wq->id);
+	kvfree(wq->wr_id);
+	bitmap_free(wq->done);
+	kfree(wq->sge);
+	wq->wr_id = NULL;
+}
+
+static void xenib_be_wq_publish(struct xenib_be_wq *wq)
+{
+	/* The guest may reuse the slots once it sees them retired. */
+	smp_store_release(xenib_be_queue_index(wq->queue,
+					       XENIB_QUEUE_CONS_OFFSET),
+			  wq->tail & wq->queue->index_mask);
+}
+
+/* The real queue dropped everything posted (QP reset). */
+void xenib_be_wq_reset(struct xenib_be_wq *wq)
+{
+	if (!wq->wr_id)
+		return;
+	wq->tail = wq->head;
+	if (wq->done)
+		bitmap_zero(wq->done, wq->queue->index_mask + 1);
+	wq->broken = false;
+	xenib_be_wq_publish(wq);
+}
+
+/*
+ * How many elements the guest has produced and we have not posted, or -1
+ * if its producer index is impossible.  Ring indices are kept masked (as
+ * rxe does); ours run freely and are masked when compared or published.
+ */
+static int xenib_be_wq_pending(struct xenib_be_wq *wq)
+{
+	/* The elements before the index that publishes them. */
+	u32 prod = smp_load_acquire(xenib_be_queue_index(wq->queue,
+						XENIB_QUEUE_PROD_OFFSET));
+	u32 produced = (prod - wq->tail) & wq->queue->index_mask;
+
+	/* Fewer than we took: the guest moved its index back. */
+	if (prod > wq->queue->index_mask || produced < wq->head - wq->tail)
+		return -1;
+	return produced - (wq->head - wq->tail);
+}
+
+/* Retire guest index @idx of @wq; false if it is not posted. */
+static bool xenib_be_wq_retire(struct xenib_be_wq *wq, u32 idx)
+{
+	u32 mask = wq->queue->index_mask;
+
+	if (idx - wq->tail >= wq->head - wq->tail)
+		return false;
+	if (wq->send) {
+		/* Unsignaled work before a completion is retired with it. */
+		wq->tail = idx + 1;
+	} else {
+		set_bit(idx & mask, wq->done);
+		while (wq->tail != wq->head && test_bit(wq->tail & mask,
+							 wq->done)) {
+			clear_bit(wq->tail & mask, wq->done);
+			wq->tail++;
+		}
+	}
+	xenib_be_wq_publish(wq);
+	return true;
+}
+
+static inline u64 xenib_be_wr_id(struct xenib_be_wq *wq, u32 idx)
+{
+	return (u64)wq->id << 32 | idx;
+}
+
+/*
+ * Check the @num_sge SGEs at @sge (from the guest) against this guest's
+ * MRs in @pd and copy them to @wq->sge.  Returns the IB_WC_* status a
+ * real device gives a work request with such SGEs.
+ */
+static int xenib_be_check_sges(struct xenib_be *be, struct xenib_be_wq *wq,
+			       struct xenib_be_pd *pd,
+			       const struct rxe_sge *sge, u32 num_sge,
+			       bool write)
+{
+	u32 i;
+
+	if (num_sge > wq->max_sge)
+		return IB_WC_LOC_LEN_ERR;
+	for (i = 0; i < num_sge; i++) {
+		struct xenib_be_mr *mr;
+		u64 end;
+
+		/*
+		 * Only keys of the guest's own MRs: the real PD also holds
+		 * keys of the backend's (the all-memory DMA MR of kernel PDs
+		 * on devices without a local DMA lkey).
+		 */
+		mr = xa_load(&be->mr_keys, sge[i].lkey);
+		if (!mr || mr->pd != pd)
+			return IB_WC_LOC_PROT_ERR;
+		if (check_add_overflow(sge[i].addr, (u64)sge[i].length, &end) ||
+		    sge[i].addr < mr->iova || end > mr->iova + mr->length)
+			return IB_WC_LOC_PROT_ERR;
+		if (write && !(mr->access & IB_ACCESS_LOCAL_WRITE))
+			return IB_WC_LOC_PROT_ERR;
+		wq->sge[i].addr = sge[i].addr;
+		wq->sge[i].length = sge[i].length;
+		wq->sge[i].lkey = sge[i].lkey;
+	}
+	return IB_WC_SUCCESS;
+}
+
+/* Write one completion into @cq's guest ring, if there is room. */
+static bool xenib_be_cq_push(struct xenib_be_cq *cq,
+			     const struct ib_uverbs_wc *uwc)
+{
+	struct xenib_be_queue *q = cq->queue;
+	u32 cons = READ_ONCE(*xenib_be_queue_index(q, XENIB_QUEUE_CONS_OFFSET));
+
+	/* A full ring: wait for the guest. */
+	if (((q->prod - cons) & q->index_mask) == q->index_mask)
+		return false;
+	xenib_be_queue_write(q, q->prod, uwc, sizeof(*uwc));
+	q->prod++;
+	return true;
+}
+
+static void xenib_be_cq_publish(struct xenib_be_cq *cq)
+{
+	/* Completions written before the index that publishes them. */
+	smp_store_release(xenib_be_queue_index(cq->queue,
+					       XENIB_QUEUE_PROD_OFFSET),
+			  cq->queue->prod & cq->queue->index_mask);
+}
+
+/*
+ * Complete @idx of @wq with @status in the engine: a work request the real
+ * device never saw.  Only once everything before it has retired, so the
+ * guest sees completions in order.
+ */
+static bool xenib_be_fail_wqe(struct xenib_be *be, struct xenib_be_qp *qp,
+			      struct xenib_be_wq *wq, u64 wr_id, int status,
+			      enum ib_wc_opcode opcode)
+{
+	struct xenib_be_cq *cq = wq->send ? qp->send_cq : qp->recv_cq;
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
+	struct ib_uverbs_wc uwc = {
+		.wr_id = wr_id,
+		.status = status,
+		.opcode = opcode,
+		.qp_num = qp->qp->qp_num,
+		.port_num = 1,
+	};
+
+	if (wq->tail != wq->head || !xenib_be_cq_push(cq, &uwc))
+		return false;
+	xenib_be_cq_publish(cq);
+	WRITE_ONCE(cq->fired, true);	/* errors notify solicited arms too */
+	wq->head++;
+	wq->tail++;
+	xenib_be_wq_publish(wq);
+	be->stats.bad_wqes++;
+	/* As a real device does with a malformed work request. */
+	if (qp->state != IB_QPS_ERR && !ib_modify_qp(qp->qp, &attr,
+						      IB_QP_STATE))
+		qp->state = IB_QPS_ERR;
+	return true;
+}
+
+static bool xenib_be_opcode_ok(struct xenib_be *be, struct xenib_be_qp *qp,
+			       u32 opcode)
+{
+	switch (opcode) {
+	case IB_WR_SEND:
+	case IB_WR_SEND_WITH_IMM:
+		return true;
+	case IB_WR_RDMA_WRITE:
+	case IB_WR_RDMA_WRITE_WITH_IMM:
+		return qp->type != IB_QPT_UD;
+	case IB_WR_RDMA_READ:
+		return qp->type == IB_QPT_RC;
+	case IB_WR_ATOMIC_CMP_AND_SWP:
+	case IB_WR_ATOMIC_FETCH_AND_ADD:
+		return qp->type == IB_QPT_RC &&
+		       be->hca->ibdev->attrs.atomic_cap != IB_ATOMIC_NONE;
+	default:
+		return false;
+	}
+}
+
+static enum ib_wc_opcode xenib_be_wc_opcode(u32 wr_opcode)
+{
+	switch (wr_opcode) {
+	case IB_WR_RDMA_WRITE:
+	case IB_WR_RDMA_WRITE_WITH_IMM:
+		return IB_WC_RDMA_WRITE;
+	case IB_WR_RDMA_READ:
+		return IB_WC_RDMA_READ;
+	case IB_WR_ATOMIC_CMP_AND_SWP:
+		return IB_WC_COMP_SWAP;
+	case IB_WR_ATOMIC_FETCH_AND_ADD:
+		return IB_WC_FETCH_ADD;
+	default:
+		return IB_WC_SEND;
+	}
+}
+
+/*
+ * Build the real work request for the guest's @wqe (a copy of one ring
+ * element of @elem_size bytes) in @u.  Returns an IB_WC_* status.
+ */
+union xenib_be_send_wr {
+	struct ib_send_wr send;
+	struct ib_rdma_wr rdma;
+	struct ib_atomic_wr atomic;
+	struct ib_ud_wr ud;
+};
+
+static int xenib_be_build_send(struct xenib_be *be, struct xenib_be_qp *qp,
+			       struct rxe_send_wqe *wqe, size_t elem_size,
+			       union xenib_be_send_wr *u)
+{
+	struct xenib_be_wq *wq = &qp->swq;
+	const struct rxe_send_wr *g = &wqe->wr;
+	struct ib_send_wr *wr = &u->send;
+	size_t room = elem_size - sizeof(*wqe);
+	u32 num_sge = wqe->dma.num_sge;
+	int status;
+
+	memset(u, 0, sizeof(*u));
+	if (!xenib_be_opcode_ok(be, qp, g->opcode) ||
+	    g->send_flags & ~XENIB_SEND_FLAGS)
+		return IB_WC_LOC_QP_OP_ERR;
+	wr->opcode = g->opcode;
+	wr->send_flags = g->send_flags;
+	wr->ex.imm_data = g->ex.imm_data;
+
+	if (g->send_flags & IB_SEND_INLINE) {
+		if (wqe->dma.length > qp->max_inline || wqe->dma.length > room)
+			return IB_WC_LOC_LEN_ERR;
+		/* Devices copy inline data when it is posted. */
+		wq->sge[0].addr = (uintptr_t)wqe->dma.inline_data;
+		wq->sge[0].length = wqe->dma.length;
+		wq->sge[0].lkey = 0;
+		wr->sg_list = wq->sge;
+		wr->num_sge = wqe->dma.length ? 1 : 0;
+	} else {
+		if (num_sge > room / sizeof(struct rxe_sge))
+			return IB_WC_LOC_LEN_ERR;
+		status = xenib_be_check_sges(be, wq, qp->pd, wqe->dma.sge,
+					     num_sge,
+					     g->opcode == IB_WR_RDMA_READ ||
+					     g->opcode >= IB_WR_ATOMIC_CMP_AND_SWP);
+		if (status)
+			return status;
+		wr->sg_list = wq->sge;
+		wr->num_sge = num_sge;
+	}
+
+	switch (g->opcode) {
+	case IB_WR_RDMA_WRITE:
+	case IB_WR_RDMA_WRITE_WITH_IMM:
+	case IB_WR_RDMA_READ:
+		u->rdma.remote_addr = g->wr.rdma.remote_addr;
+		u->rdma.rkey = g->wr.rdma.rkey;
+		break;
+	case IB_WR_ATOMIC_CMP_AND_SWP:
+	case IB_WR_ATOMIC_FETCH_AND_ADD:
+		if (wr->num_sge != 1 || wq->sge[0].length != 8)
+			return IB_WC_LOC_LEN_ERR;
+		u->atomic.remote_addr = g->wr.atomic.remote_addr;
+		u->atomic.compare_add = g->wr.atomic.compare_add;
+		u->atomic.swap = g->wr.atomic.swap;
+		u->atomic.rkey = g->wr.atomic.rkey;
+		break;
+	default:
+		if (qp->type == IB_QPT_UD) {
+			struct xenib_be_ah *ah;
+
+			/* The guest was told AH handles as ah_num. */
+			ah = xa_load(&be->ahs, g->wr.ud.ah_num);
+			if (!ah || ah->pd != qp->pd)
+				return IB_WC_LOC_QP_OP_ERR;
+			u->ud.ah = ah->ah;
+			u->ud.remote_qpn = g->wr.ud.remote_qpn;
+			u->ud.remote_qkey = g->wr.ud.remote_qkey;
+			u->ud.pkey_index = g->wr.ud.pkey_index;
+		}
+		break;
+	}
+	return IB_WC_SUCCESS;
+}
+
+static bool xenib_be_feed_sq(struct xenib_be *be, struct xenib_be_qp *qp)
+{
+	struct xenib_be_wq *wq = &qp->swq;
+	size_t elem_size = 1U << wq->queue->log2_elem_size;
+	struct rxe_send_wqe *wqe = be->wqe_buf;
+	union xenib_be_send_wr u;
+	bool work = false;
+	int pending;
+
+	/* As rxe: work is taken from RTS on, and flushed in ERR. */
+	if (qp->state < IB_QPS_RTS)
+		return false;
+	pending = xenib_be_wq_pending(wq);
+	if (pending < 0) {
+		/* Its own ring broken: the QP cannot go on. */
+		if (wq->broken)
+			return false;
+		wq->broken = xenib_be_fail_wqe(be, qp, wq, 0,
+					       IB_WC_LOC_QP_OP_ERR,
+					       IB_WC_SEND);
+		return wq->broken;
+	}
+	while (pending-- > 0 && wq->head - wq->tail < wq->max_posted) {
+		u32 idx = wq->head;
+		int status;
+
+		xenib_be_queue_read(wq->queue, idx, wqe, elem_size);
+		status = xenib_be_build_send(be, qp, wqe, elem_size, &u);
+		if (status) {
+			if (!xenib_be_fail_wqe(be, qp, wq, wqe->wr.wr_id,
+					       status,
+					       xenib_be_wc_opcode(wqe->wr.opcode)))
+				break;
+			work = true;
+			continue;
+		}
+		u.send.wr_id = xenib_be_wr_id(wq, idx);
+		/* Busy (a full real queue): leave it in the ring for later. */
+		if (ib_post_send(qp->qp, &u.send, NULL))
+			break;
+		wq->wr_id[idx & wq->queue->index_mask] = wqe->wr.wr_id;
+		wq->head++;
+		be->stats.sends_posted++;
+		work = true;
+	}
+	return work;
+}
+
+/* Post the receives the guest produced in @wq to @qp's RQ or @srq. */
+static bool xenib_be_feed_recv(struct xenib_be *be, struct xenib_be_wq *wq,
+			       struct xenib_be_pd *pd, struct xenib_be_qp *qp,
+			       struct xenib_be_srq *srq)
+{
+	size_t elem_size = 1U << wq->queue->log2_elem_size;
+	struct rxe_recv_wqe *wqe = be->wqe_buf;
+	bool work = false;
+	int pending;
+
+	/* A receive queue takes work from INIT on. */
+	if (qp && qp->state == IB_QPS_RESET)
+		return false;
+	pending = xenib_be_wq_pending(wq);
+	if (pending < 0) {
+		/* An SRQ's owner only starves itself. */
+		if (!qp || wq->broken)
+			return false;
+		wq->broken = xenib_be_fail_wqe(be, qp, wq, 0,
+					       IB_WC_LOC_QP_OP_ERR,
+					       IB_WC_RECV);
+		return wq->broken;
+	}
+	while (pending-- > 0 && wq->head - wq->tail < wq->max_posted) {
+		u32 idx = wq->head;
+		struct ib_recv_wr wr = {};
+		u32 num_sge;
+		int status, err;
+
+		xenib_be_queue_read(wq->queue, idx, wqe, elem_size);
+		num_sge = wqe->dma.num_sge;
+		status = num_sge > (elem_size - sizeof(*wqe)) /
+				   sizeof(struct rxe_sge) ? IB_WC_LOC_LEN_ERR :
+			 xenib_be_check_sges(be, wq, pd, wqe->dma.sge, num_sge,
+					     true);
+		if (status) {
+			if (qp) {
+				if (!xenib_be_fail_wqe(be, qp, wq, wqe->wr_id,
+						       status, IB_WC_RECV))
+					break;
+			} else {
+				/* No QP to fail: drop it, as it fails. */
+				if (wq->tail != wq->head)
+					break;
+				wq->head++;
+				wq->tail++;
+				xenib_be_wq_publish(wq);
+				be->stats.bad_wqes++;
+			}
+			work = true;
+			continue;
+		}
+		wr.wr_id = xenib_be_wr_id(wq, idx);
+		wr.sg_list = wq->sge;
+		wr.num_sge = num_sge;
+		err = srq ? ib_post_srq_recv(srq->srq, &wr, NULL) :
+			    ib_post_recv(qp->qp, &wr, NULL);
+		if (err)
+			break;
+		wq->wr_id[idx & wq->queue->index_mask] = wqe->wr_id;
+		wq->head++;
+		be->stats.recvs_posted++;
+		work = true;
+	}
+	return work;
+}
+
+/*
+ * Turn the real @wc into the guest's completion; false to drop it.  A
+ * completion of the destroyed QP @gone still retires its SRQ element, but
+ * the QP is only compared with, never dereferenced.
+ */
+static bool xenib_be_translate_wc(struct xenib_be *be, const struct ib_wc *wc,
+				  struct ib_uverbs_wc *uwc, struct ib_qp *gone)
+{
+	struct xenib_be_wq *wq;
+	u32 idx = (u32)wc->wr_id;
+
+	wq = xa_load(&be->wqs, wc->wr_id >> 32);
+	if (!wq)
+		return false;	/* its QP or SRQ is gone */
+	memset(uwc, 0, sizeof(*uwc));
+	uwc->wr_id = wq->wr_id[idx & wq->queue->index_mask];
+	if (!xenib_be_wq_retire(wq, idx))
+		return false;	/* posted before a reset */
+	if (wc->qp == gone)
+		return false;
+	uwc->status = wc->status;
+	uwc->opcode = wc->opcode;
+	uwc->vendor_err = wc->vendor_err;
+	uwc->byte_len = wc->byte_len;
+	uwc->ex.imm_data = wc->ex.imm_data;
+	uwc->qp_num = wc->qp->qp_num;
+	uwc->src_qp = wc->src_qp;
+	uwc->wc_flags = wc->wc_flags & XENIB_WC_FLAGS;
+	uwc->pkey_index = wc->pkey_index;
+	uwc->slid = wc->slid;
+	uwc->sl = wc->sl;
+	uwc->dlid_path_bits = wc->dlid_path_bits;
+	uwc->port_num = 1;	/* the guest's only port */
+	return true;
+}
+
+/* Clear the guest's arm word if it is still @arm and tell the guest. */
+static void xenib_be_cq_notify(struct xenib_be *be, struct xenib_be_cq *cq,
+			       u32 arm)
+{
+	u32 *word = xenib_be_queue_index(cq->queue, XENIB_QUEUE_CQ_ARM_OFFSET);
+
+	if (cmpxchg(word, arm, XENIB_CQ_ARM_NONE) != arm)
+		return;
+	be->stats.cq_events++;
+	xenib_be_post_event(be, XENIB_EVT_CQ, cq->handle, 0);
+}
+
+/*
+ * Move completions from the real CQ to the guest's ring, tell the guest
+ * if it armed the CQ, and keep the real CQ armed so the engine hears of
+ * completions while it sleeps.  With @gone (a QP just destroyed) the real
+ * CQ is emptied whatever room the guest has: nothing of @gone may stay.
+ */
+static bool xenib_be_poll_cq(struct xenib_be *be, struct xenib_be_cq *cq,
+			     struct ib_qp *gone)
+{
+	u32 *word = xenib_be_queue_index(cq->queue, XENIB_QUEUE_CQ_ARM_OFFSET);
+	struct ib_wc wc[XENIB_POLL_BATCH];
+	struct ib_uverbs_wc uwc;
+	unsigned int written = 0, lost = 0;
+	bool work = false;
+	u32 arm;
+	int n, i;
+
+	for (;;) {
+		struct xenib_be_queue *q = cq->queue;
+		u32 cons = READ_ONCE(*xenib_be_queue_index(q,
+						XENIB_QUEUE_CONS_OFFSET));
+		u32 room = q->index_mask - ((q->prod - cons) & q->index_mask);
+
+		/* Take no more than the guest's ring can hold. */
+		if (!gone)
+			room = min_t(u32, room, XENIB_POLL_BATCH);
+		else
+			room = XENIB_POLL_BATCH;
+		n = room ? ib_poll_cq(cq->cq, room, wc) : 0;
+		if (n <= 0)
+			break;
+		work = true;
+		for (i = 0; i < n; i++) {
+			if (!xenib_be_translate_wc(be, &wc[i], &uwc, gone))
+				continue;
+			if (xenib_be_cq_push(cq, &uwc))
+				written++;
+			else
+				lost++;
+		}
+	}
+	if (written) {
+		be->stats.completions += written;
+		xenib_be_cq_publish(cq);
+	}
+	if (lost)	/* as a real CQ that overruns */
+		xenib_be_post_event(be, XENIB_EVT_CQ_ASYNC, cq->handle,
+				    IB_EVENT_CQ_ERR);
+
+	/* Completions in the ring before the arm word is looked at. */
+	smp_mb();
+	arm = READ_ONCE(*word);
+	if (arm != XENIB_CQ_ARM_NONE)
+		cq->solicited = arm == XENIB_CQ_ARM_SOLICITED;
+	if (xchg(&cq->fired, false)) {
+		cq->armed = false;
+		/*
+		 * Armed for solicited completions, the real CQ fires for
+		 * those (and errors) only.  Armed for any, it cannot say
+		 * which it was: then the guest may get an extra event.
+		 */
+		if (arm != XENIB_CQ_ARM_NONE)
+			xenib_be_cq_notify(be, cq, arm);
+	} else if (written && arm == XENIB_CQ_ARM_NEXT) {
+		xenib_be_cq_notify(be, cq, arm);
+	}
+	if (!cq->armed && !gone) {
+		/*
+		 * Arm for what the guest last asked for, expecting it to ask
+		 * again: unsolicited completions then only wait for the
+		 * engine's next look.
+		 */
+		cq->armed = true;
+		if (ib_req_notify_cq(cq->cq, (cq->solicited ? IB_CQ_SOLICITED :
+						IB_CQ_NEXT_COMP) |
+				     IB_CQ_REPORT_MISSED_EVENTS) > 0) {
+			/* Completions came meanwhile: look again. */
+			WRITE_ONCE(cq->fired, true);
+			work = true;
+		}
+	}
+	return work;
+}
+
+/*
+ * A QP was destroyed: its completions still in @cq must not be looked at
+ * later (the real QP is gone), so empty the CQ now, dropping them.
+ */
+void xenib_be_drain_cq(struct xenib_be *be, struct xenib_be_cq *cq,
+		       struct ib_qp *gone)
+{
+	xenib_be_poll_cq(be, cq, gone);
+}
+
+/* One look at everything of @be.  Returns whether there was work. */
+static bool xenib_be_engine_pass(struct xenib_be *be)
+{
+	struct xenib_be_srq *srq;
+	struct xenib_be_qp *qp;
+	struct xenib_be_cq *cq;
+	unsigned long handle;
+	bool work = false;
+
+	if (!be->hca)
+		return false;
+	xa_for_each(&be->qps, handle, qp) {
+		work |= xenib_be_feed_sq(be, qp);
+		if (!qp->srq)
+			work |= xenib_be_feed_recv(be, &qp->rwq, qp->pd, qp,
+						   NULL);
+	}
+	xa_for_each(&be->srqs, handle, srq)
+		work |= xenib_be_feed_recv(be, &srq->wq, srq->pd, NULL, srq);
+	xa_for_each(&be->cqs, handle, cq)
+		work |= xenib_be_poll_cq(be, cq, NULL);
+	return work;
+}
+
+static irqreturn_t xenib_be_data_interrupt(int irq, void *dev_id)
+{
+	struct xenib_be *be = dev_id;
+
+	WRITE_ONCE(be->kick_pending, true);
+	wake_up(&be->engine_wq);
+	return IRQ_HANDLED;
+}
+
+static bool xenib_be_engine_run(struct xenib_be *be)
+{
+	bool work;
+
+	mutex_lock(&be->lock);
+	work = xenib_be_engine_pass(be);
+	mutex_unlock(&be->lock);
+	return work;
+}
+
+static void xenib_be_set_polling(struct xenib_be *be, bool on)
+{
+	WRITE_ONCE(be->evt->backend_polling, on);
+	/* Pairs with the frontend's barrier between producing and reading. */
+	smp_mb();
+}
+
+static int xenib_be_engine_thread(void *arg)
+{
+	struct xenib_be *be = arg;
+	u64 last_work = ktime_get_ns(), awake = last_work;
+
+	xenib_be_set_polling(be, true);
+	while (!kthread_should_stop()) {
+		bool kicked = xchg(&be->kick_pending, false);
+		bool work;
+		u64 now;
+
+		WRITE_ONCE(be->engine_wake, false);
+		work = xenib_be_engine_run(be);
+		if (kicked) {
+			be->stats.kicks++;
+			if (!work)
+				be->stats.spurious_kicks++;
+			/* Tell Xen about storms of empty kicks. */
+			xen_irq_lateeoi(be->data_irq,
+					work ? 0 : XEN_EOI_FLAG_SPURIOUS);
+		}
+		now = ktime_get_ns();
+		if (work)
+			last_work = now;
+		if (engine_mode == XENIB_ENGINE_POLL ||
+		    (engine_mode == XENIB_ENGINE_ADAPTIVE &&
+		     now - last_work < (u64)poll_us * NSEC_PER_USEC)) {
+			cond_resched();
+			continue;
+		}
+
+		/* Going to sleep: no doorbell may be lost (xenibif.h). */
+		xenib_be_set_polling(be, false);
+		if (xenib_be_engine_run(be) || READ_ONCE(be->engine_wake)) {
+			xenib_be_set_polling(be, true);
+			last_work = ktime_get_ns();
+			continue;
+		}
+		be->stats.engine_busy_ns += ktime_get_ns() - awake;
+		wait_event_interruptible_timeout(be->engine_wq,
+						 READ_ONCE(be->kick_pending) ||
+						 READ_ONCE(be->engine_wake) ||
+						 kthread_should_stop(),
+						 msecs_to_jiffies(idle_ms));
+		awake = ktime_get_ns();
+		be->stats.engine_wakeups++;
+		xenib_be_set_polling(be, true);
+	}
+	be->stats.engine_busy_ns += ktime_get_ns() - awake;
+	xenib_be_set_polling(be, false);
+	return 0;
+}
+
+/* Start the engine of a connecting @be; the rings are mapped. */
+int xenib_be_engine_start(struct xenib_be *be, unsigned int evtchn)
+{
+	int err;
+
+	be->wqe_buf = kmalloc(1U << XENIB_QUEUE_MAX_ELEM_LOG2, GFP_KERNEL);
+	if (!be->wqe_buf)
+		return -ENOMEM;
+	err = bind_interdomain_evtchn_to_irqhandler_lateeoi(be->dev, evtchn,
+							    xenib_be_data_interrupt,
+							    0, DRV_NAME "-data",
+							    be);
+	if (err < 0) {
+		xenbus_dev_fatal(be->dev, err, "binding data event channel %u",
+				 evtchn);
+		return err;
+	}
+	be->data_irq = err;
+
+	INIT_IB_EVENT_HANDLER(&be->event_handler, be->hca->ibdev,
+			      xenib_be_port_event);
+	ib_register_event_handler(&be->event_handler);
+	be->event_handler_registered = true;
+
+	be->engine = kthread_run(xenib_be_engine_thread, be, "xenib-eng/%u.%s",
+				 be->domid,
+				 strrchr(be->dev->nodename, '/') + 1);
+	if (IS_ERR(be->engine)) {
+		err = PTR_ERR(be->engine);
+		be->engine = NULL;
+		xenbus_dev_fatal(be->dev, err, "starting the engine");
+		return err;
+	}
+	return 0;
+}
+
+/* Stop the engine; the caller then releases the objects and the rings. */
+void xenib_be_engine_stop(struct xenib_be *be)
+{
+	if (be->engine) {
+		kthread_stop(be->engine);
+		be->engine = NULL;
+	}
+	mutex_lock(&be->lock);
+	if (be->event_handler_registered) {
+		ib_unregister_event_handler(&be->event_handler);
+		be->event_handler_registered = false;
+	}
+	mutex_unlock(&be->lock);
+	if (be->data_irq) {
+		unbind_from_irqhandler(be->data_irq, be);
+		be->data_irq = 0;
+	}
+	kfree(be->wqe_buf);
+	be->wqe_buf = NULL;
+}
