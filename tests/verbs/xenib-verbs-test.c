@@ -38,12 +38,31 @@
  *                                             4 KiB each): the (MAX+1)th
  *                                             fails with ENOMEM, and one
  *                                             freed is available again
+ *
+ * The data path, two RC QPs of the process connected to each other:
+ *
+ *   xenib-verbs-test [-d DEV] ops             RDMA WRITE, SEND (inline,
+ *                                             with immediate), WRITE with
+ *                                             immediate, READ, unsignaled
+ *                                             work, atomics: order, data,
+ *                                             completion fields
+ *   xenib-verbs-test [-d DEV] flush           receives flushed in order by
+ *                                             ERR; sends posted in ERR
+ *   xenib-verbs-test [-d DEV] sqfull          a send queue that fills fails
+ *                                             with ENOMEM, drains in order
+ *   xenib-verbs-test [-d DEV] badkey          a bad lkey: LOC_PROT_ERR, ERR
+ *   xenib-verbs-test [-d DEV] events          completion channel events,
+ *                                             any and solicited-only
+ *   xenib-verbs-test [-d DEV] stream SECS     traffic for SECS seconds (0:
+ *                                             until killed)
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <infiniband/verbs.h>
@@ -1336,13 +1355,547 @@ static int cmd_quota(struct ibv_context *ctx, const char *type, int max)
 	return 0;
 }
 
+/*
+ * The data path: work requests posted and completions polled through the
+ * provider's rings, two RC QPs of one process connected to each other.
+ */
+
+#define DP_N		64		/* work requests per batch */
+#define DP_MSG		256		/* bytes per message */
+#define DP_WR		(2 * DP_N)
+#define DP_TIMEOUT	60		/* seconds; emulated machines are slow */
+
+struct dp {
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_comp_channel *channel;
+	struct ibv_cq *cq;
+	struct ibv_qp *a, *b;		/* a sends to b, b to a */
+	char *buf;			/* src | dst | recv | scratch */
+	size_t len;
+	struct ibv_mr *mr;
+};
+
+#define DP_SRC(d, i)	((d)->buf + (size_t)(i) * DP_MSG)
+#define DP_DST(d, i)	((d)->buf + (size_t)(DP_N + (i)) * DP_MSG)
+#define DP_RECV(d, i)	((d)->buf + (size_t)(2 * DP_N + (i)) * DP_MSG)
+#define DP_SCRATCH(d)	((d)->buf + (size_t)3 * DP_N * DP_MSG)
+
+static struct ibv_qp *dp_qp(struct dp *d, int send_wr, int sig_all)
+{
+	struct ibv_qp_init_attr ia = {
+		.send_cq = d->cq,
+		.recv_cq = d->cq,
+		.qp_type = IBV_QPT_RC,
+		.sq_sig_all = sig_all,
+		.cap = {
+			.max_send_wr = send_wr,
+			.max_recv_wr = DP_WR,
+			.max_send_sge = 1,
+			.max_recv_sge = 1,
+			.max_inline_data = QP_INLINE,
+		},
+	};
+	struct ibv_qp *qp = ibv_create_qp(d->pd, &ia);
+
+	if (!qp)
+		fail(errno, "ibv_create_qp RC with %d send WRs", send_wr);
+	return qp;
+}
+
+/* RESET -> INIT -> RTR -> RTS, connected to the QP numbered @dest */
+static void dp_connect(struct ibv_qp *qp, uint32_t dest)
+{
+	struct ibv_qp_attr a;
+	int mask;
+
+	init_attr(qp, &a, &mask);
+	check(ibv_modify_qp(qp, &a, mask), "RC QP to INIT");
+	rtr_attr(qp, &a, &mask);
+	a.dest_qp_num = dest;
+	a.rq_psn = QP_SQ_PSN;	/* the peer starts sending there */
+	check(ibv_modify_qp(qp, &a, mask), "RC QP to RTR");
+	rts_attr(qp, &a, &mask);
+	check(ibv_modify_qp(qp, &a, mask), "RC QP to RTS");
+}
+
+static void dp_open(struct dp *d, struct ibv_context *ctx, int a_send_wr,
+		    int sig_all, int channel)
+{
+	memset(d, 0, sizeof(*d));
+	d->ctx = ctx;
+	d->pd = new_pd(ctx);
+	if (channel) {
+		d->channel = ibv_create_comp_channel(ctx);
+		if (!d->channel)
+			fail(errno, "ibv_create_comp_channel");
+	}
+	d->cq = new_cq(ctx, 4 * DP_WR, d->channel);
+	d->len = (size_t)4 * DP_N * DP_MSG;
+	d->buf = map_buf(d->len, PROT_READ | PROT_WRITE);
+	d->mr = new_mr(d->pd, d->buf, d->len, MR_ALL, "the data path buffer");
+	d->a = dp_qp(d, a_send_wr, sig_all);
+	d->b = dp_qp(d, DP_WR, sig_all);
+	dp_connect(d->a, d->b->qp_num);
+	dp_connect(d->b, d->a->qp_num);
+}
+
+static void dp_close(struct dp *d)
+{
+	check(ibv_destroy_qp(d->a), "ibv_destroy_qp");
+	check(ibv_destroy_qp(d->b), "ibv_destroy_qp");
+	check(ibv_dereg_mr(d->mr), "ibv_dereg_mr");
+	unmap_buf(d->buf, d->len);
+	check(ibv_destroy_cq(d->cq), "ibv_destroy_cq");
+	if (d->channel)
+		check(ibv_destroy_comp_channel(d->channel),
+		      "ibv_destroy_comp_channel");
+	check(ibv_dealloc_pd(d->pd), "ibv_dealloc_pd");
+}
+
+/* Poll exactly @n completions into @wc within DP_TIMEOUT seconds. */
+static void dp_poll(struct dp *d, struct ibv_wc *wc, int n, const char *what)
+{
+	time_t end = time(NULL) + DP_TIMEOUT;
+	int got = 0, r;
+
+	while (got < n) {
+		r = ibv_poll_cq(d->cq, n - got, wc + got);
+		if (r < 0)
+			fail(0, "%s: ibv_poll_cq returned %d", what, r);
+		got += r;
+		if (!r && time(NULL) > end)
+			fail(0, "%s: %d of %d completions within %d s", what,
+			     got, n, DP_TIMEOUT);
+	}
+}
+
+/* No completion within @ms milliseconds. */
+static void dp_poll_none(struct dp *d, int ms, const char *what)
+{
+	struct ibv_wc wc;
+	int i;
+
+	for (i = 0; i < ms; i++) {
+		if (ibv_poll_cq(d->cq, 1, &wc))
+			fail(0, "%s: unexpected completion wr_id %llu status %s",
+			     what, (unsigned long long)wc.wr_id,
+			     ibv_wc_status_str(wc.status));
+		usleep(1000);
+	}
+}
+
+static void dp_post_recv(struct dp *d, struct ibv_qp *qp, uint64_t wr_id,
+			 void *addr, uint32_t len)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)addr, .length = len, .lkey = d->mr->lkey,
+	};
+	struct ibv_recv_wr wr = { .wr_id = wr_id, .sg_list = &sge,
+				  .num_sge = 1 };
+	struct ibv_recv_wr *bad;
+
+	check(ibv_post_recv(qp, &wr, &bad), "ibv_post_recv");
+}
+
+/* Post one send-queue work request of @opcode; returns the errno. */
+static int dp_post(struct dp *d, struct ibv_qp *qp, uint64_t wr_id,
+		   enum ibv_wr_opcode opcode, int flags, void *addr,
+		   uint32_t len, void *remote, uint32_t imm)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)addr, .length = len, .lkey = d->mr->lkey,
+	};
+	struct ibv_send_wr wr = {
+		.wr_id = wr_id, .sg_list = &sge, .num_sge = 1,
+		.opcode = opcode, .send_flags = flags,
+		.imm_data = htobe32(imm),
+	};
+	struct ibv_send_wr *bad;
+
+	if (opcode == IBV_WR_ATOMIC_FETCH_AND_ADD ||
+	    opcode == IBV_WR_ATOMIC_CMP_AND_SWP) {
+		/* @imm is what to add, or to compare with (swap in 42). */
+		wr.wr.atomic.remote_addr = (uintptr_t)remote;
+		wr.wr.atomic.rkey = d->mr->rkey;
+		wr.wr.atomic.compare_add = imm;
+		wr.wr.atomic.swap = 42;
+	} else {
+		wr.wr.rdma.remote_addr = (uintptr_t)remote;
+		wr.wr.rdma.rkey = d->mr->rkey;
+	}
+	return ibv_post_send(qp, &wr, &bad);
+}
+
+static void dp_expect(const struct ibv_wc *wc, uint64_t wr_id,
+		      enum ibv_wc_status status, int opcode, const char *what)
+{
+	if (wc->wr_id != wr_id || wc->status != status ||
+	    (opcode >= 0 && wc->status == IBV_WC_SUCCESS &&
+	     (int)wc->opcode != opcode))
+		fail(0, "%s: completion wr_id %llu status %s opcode %d, expected wr_id %llu status %s opcode %d",
+		     what, (unsigned long long)wc->wr_id,
+		     ibv_wc_status_str(wc->status), wc->opcode,
+		     (unsigned long long)wr_id, ibv_wc_status_str(status),
+		     opcode);
+}
+
+static void dp_fill(char *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (char)(seed * 131 + i * 7 + 1);
+}
+
+static int cmd_ops(struct ibv_context *ctx)
+{
+	struct ibv_wc wc[2 * DP_N];
+	uint64_t *counter;
+	struct dp d;
+	int i, r, s;
+
+	dp_open(&d, ctx, DP_WR, 0, 0);
+	for (i = 0; i < DP_N; i++)
+		dp_fill(DP_SRC(&d, i), DP_MSG, i);
+
+	/* RDMA WRITE: in order, data where it was written. */
+	for (i = 0; i < DP_N; i++)
+		check(dp_post(&d, d.a, i, IBV_WR_RDMA_WRITE, IBV_SEND_SIGNALED,
+			      DP_SRC(&d, i), DP_MSG, DP_DST(&d, i), 0),
+		      "posting RDMA WRITE");
+	dp_poll(&d, wc, DP_N, "RDMA WRITE");
+	for (i = 0; i < DP_N; i++)
+		dp_expect(&wc[i], i, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE,
+			  "RDMA WRITE");
+	if (memcmp(DP_SRC(&d, 0), DP_DST(&d, 0), (size_t)DP_N * DP_MSG))
+		fail(0, "RDMA WRITE: the data written differs");
+	okf("%d RDMA WRITEs of %d bytes complete in order, data intact",
+	    DP_N, DP_MSG);
+
+	/* SEND, inline and not, with immediate data: receives in order. */
+	for (i = 0; i < DP_N; i++)
+		dp_post_recv(&d, d.b, 1000 + i, DP_RECV(&d, i), DP_MSG);
+	for (i = 0; i < DP_N; i++) {
+		int inl = i % 2 == 0;
+
+		check(dp_post(&d, d.a, i,
+			      i % 4 == 3 ? IBV_WR_SEND_WITH_IMM : IBV_WR_SEND,
+			      IBV_SEND_SIGNALED | (inl ? IBV_SEND_INLINE : 0),
+			      DP_SRC(&d, i), inl ? QP_INLINE : DP_MSG - i, NULL,
+			      0xabc000 + i),
+		      "posting SEND");
+	}
+	dp_poll(&d, wc, 2 * DP_N, "SEND");
+	for (i = 0, r = 0, s = 0; i < 2 * DP_N; i++) {
+		uint32_t len;
+
+		if (wc[i].qp_num == d.a->qp_num) {
+			dp_expect(&wc[i], s, IBV_WC_SUCCESS, IBV_WC_SEND,
+				  "SEND");
+			s++;
+			continue;
+		}
+		dp_expect(&wc[i], 1000 + r, IBV_WC_SUCCESS, IBV_WC_RECV,
+			  "receive");
+		len = r % 2 == 0 ? QP_INLINE : DP_MSG - r;
+		if (wc[i].byte_len != len)
+			fail(0, "receive %d: byte_len %u, sent %u", r,
+			     wc[i].byte_len, len);
+		if (memcmp(DP_RECV(&d, r), DP_SRC(&d, r), len))
+			fail(0, "receive %d: the data differs", r);
+		if ((r % 4 == 3) != !!(wc[i].wc_flags & IBV_WC_WITH_IMM) ||
+		    (r % 4 == 3 && be32toh(wc[i].imm_data) != 0xabc000u + r))
+			fail(0, "receive %d: immediate data flag %d value 0x%x",
+			     r, !!(wc[i].wc_flags & IBV_WC_WITH_IMM),
+			     be32toh(wc[i].imm_data));
+		r++;
+	}
+	okf("%d SENDs (half inline, some with immediate data) received in order, data intact",
+	    DP_N);
+
+	/* RDMA WRITE with immediate data consumes a receive. */
+	dp_post_recv(&d, d.b, 2000, DP_RECV(&d, 0), DP_MSG);
+	check(dp_post(&d, d.a, 7, IBV_WR_RDMA_WRITE_WITH_IMM, IBV_SEND_SIGNALED,
+		      DP_SRC(&d, 5), DP_MSG, DP_DST(&d, 1), 0x5eed),
+	      "posting RDMA WRITE with immediate");
+	dp_poll(&d, wc, 2, "RDMA WRITE with immediate");
+	for (i = 0; i < 2; i++) {
+		if (wc[i].qp_num == d.a->qp_num) {
+			dp_expect(&wc[i], 7, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE,
+				  "RDMA WRITE with immediate");
+		} else {
+			dp_expect(&wc[i], 2000, IBV_WC_SUCCESS,
+				  IBV_WC_RECV_RDMA_WITH_IMM,
+				  "receive of RDMA WRITE with immediate");
+			if (be32toh(wc[i].imm_data) != 0x5eed)
+				fail(0, "RDMA WRITE with immediate: got 0x%x",
+				     be32toh(wc[i].imm_data));
+		}
+	}
+	if (memcmp(DP_DST(&d, 1), DP_SRC(&d, 5), DP_MSG))
+		fail(0, "RDMA WRITE with immediate: the data differs");
+	ok("RDMA WRITE with immediate data: written, receive consumed, immediate delivered");
+
+	/* RDMA READ back what b's memory holds. */
+	memset(DP_SCRATCH(&d), 0, DP_MSG);
+	check(dp_post(&d, d.a, 8, IBV_WR_RDMA_READ, IBV_SEND_SIGNALED,
+		      DP_SCRATCH(&d), DP_MSG, DP_DST(&d, 3), 0),
+	      "posting RDMA READ");
+	dp_poll(&d, wc, 1, "RDMA READ");
+	dp_expect(&wc[0], 8, IBV_WC_SUCCESS, IBV_WC_RDMA_READ, "RDMA READ");
+	if (memcmp(DP_SCRATCH(&d), DP_DST(&d, 3), DP_MSG))
+		fail(0, "RDMA READ: the data read differs");
+	ok("RDMA READ: the data read back");
+
+	/* Unsignaled work requests complete with the next signaled one. */
+	for (i = 0; i < 7; i++)
+		check(dp_post(&d, d.a, 100 + i, IBV_WR_RDMA_WRITE, 0,
+			      DP_SRC(&d, i), DP_MSG, DP_DST(&d, i), 0),
+		      "posting unsignaled RDMA WRITE");
+	check(dp_post(&d, d.a, 107, IBV_WR_RDMA_WRITE, IBV_SEND_SIGNALED,
+		      DP_SRC(&d, 7), DP_MSG, DP_DST(&d, 7), 0),
+	      "posting RDMA WRITE");
+	dp_poll(&d, wc, 1, "unsignaled");
+	dp_expect(&wc[0], 107, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE,
+		  "7 unsignaled, then a signaled RDMA WRITE");
+	dp_poll_none(&d, 300, "after the signaled RDMA WRITE");
+	ok("unsignaled work requests give no completion; the signaled one after them does");
+
+	/* Atomics, where the device has them. */
+	if (dattr.atomic_cap == IBV_ATOMIC_NONE) {
+		ok("atomics: the device has none");
+	} else {
+		counter = (uint64_t *)DP_DST(&d, 10);
+		*counter = 5;
+		check(dp_post(&d, d.a, 9, IBV_WR_ATOMIC_FETCH_AND_ADD,
+			      IBV_SEND_SIGNALED, DP_SCRATCH(&d), 8, counter, 3),
+		      "posting FETCH_AND_ADD");
+		dp_poll(&d, wc, 1, "FETCH_AND_ADD");
+		dp_expect(&wc[0], 9, IBV_WC_SUCCESS, IBV_WC_FETCH_ADD,
+			  "FETCH_AND_ADD");
+		if (*(uint64_t *)DP_SCRATCH(&d) != 5 || *counter != 8)
+			fail(0, "FETCH_AND_ADD 3 to 5 returned %llu and left %llu",
+			     (unsigned long long)*(uint64_t *)DP_SCRATCH(&d),
+			     (unsigned long long)*counter);
+		check(dp_post(&d, d.a, 10, IBV_WR_ATOMIC_CMP_AND_SWP,
+			      IBV_SEND_SIGNALED, DP_SCRATCH(&d), 8, counter, 8),
+		      "posting CMP_AND_SWP");
+		dp_poll(&d, wc, 1, "CMP_AND_SWP");
+		dp_expect(&wc[0], 10, IBV_WC_SUCCESS, IBV_WC_COMP_SWAP,
+			  "CMP_AND_SWP");
+		if (*(uint64_t *)DP_SCRATCH(&d) != 8 || *counter != 42)
+			fail(0, "CMP_AND_SWP 8 -> 42 on 8 returned %llu and left %llu",
+			     (unsigned long long)*(uint64_t *)DP_SCRATCH(&d),
+			     (unsigned long long)*counter);
+		ok("FETCH_AND_ADD and CMP_AND_SWP return the old value and change it");
+	}
+
+	dp_close(&d);
+	return 0;
+}
+
+/* Receives flushed in order when the QP goes to the error state. */
+static int cmd_flush(struct ibv_context *ctx)
+{
+	struct ibv_qp_attr attr = { .qp_state = IBV_QPS_ERR };
+	struct ibv_wc wc[DP_N];
+	struct dp d;
+	int i;
+
+	dp_open(&d, ctx, DP_WR, 0, 0);
+	for (i = 0; i < DP_N; i++)
+		dp_post_recv(&d, d.b, 500 + i, DP_RECV(&d, i), DP_MSG);
+	/* The receives must have reached the device before the flush. */
+	dp_poll_none(&d, 500, "receives posted");
+	check(ibv_modify_qp(d.b, &attr, IBV_QP_STATE), "QP to ERR");
+	dp_poll(&d, wc, DP_N, "flush of the receives");
+	for (i = 0; i < DP_N; i++)
+		dp_expect(&wc[i], 500 + i, IBV_WC_WR_FLUSH_ERR, -1,
+			  "flushed receive");
+	okf("%d receives flushed in order with IBV_WC_WR_FLUSH_ERR", DP_N);
+
+	for (i = 0; i < 3; i++)
+		check(dp_post(&d, d.b, 600 + i, IBV_WR_SEND, IBV_SEND_SIGNALED,
+			      DP_SRC(&d, i), DP_MSG, NULL, 0),
+		      "posting SEND on a QP in ERR");
+	dp_poll(&d, wc, 3, "flush of sends posted in ERR");
+	for (i = 0; i < 3; i++)
+		dp_expect(&wc[i], 600 + i, IBV_WC_WR_FLUSH_ERR, -1,
+			  "SEND posted in ERR");
+	ok("SENDs posted in ERR complete with IBV_WC_WR_FLUSH_ERR");
+	dp_close(&d);
+	return 0;
+}
+
+/*
+ * A send queue that fills: b has no receives, so a's SENDs wait (RNR
+ * retries); posting fails with ENOMEM when the ring is full, as on a
+ * real device.  Receives then let every SEND complete, in order.
+ */
+static int cmd_sqfull(struct ibv_context *ctx)
+{
+	struct ibv_wc wc[2 * DP_WR];
+	struct dp d;
+	int n, i, err, s = 0;
+
+	dp_open(&d, ctx, QP_WR, 0, 0);
+	for (n = 0; n < DP_WR; n++) {
+		err = dp_post(&d, d.a, n, IBV_WR_SEND, IBV_SEND_SIGNALED,
+			      DP_SRC(&d, n % DP_N), 16, NULL, 0);
+		if (err)
+			break;
+	}
+	if (n == DP_WR || err != ENOMEM)
+		fail(err, "posting SENDs to a QP without receives: %d posted before the error, expected ENOMEM",
+		     n);
+	if (n < QP_WR)
+		fail(0, "the send queue took %d SENDs, fewer than its %d",
+		     n, QP_WR);
+	dp_poll_none(&d, 500, "SENDs without receives");
+	okf("send queue of %d full after %d SENDs: ENOMEM", QP_WR, n);
+
+	for (i = 0; i < n; i++)
+		dp_post_recv(&d, d.b, 3000 + i, DP_RECV(&d, i % DP_N), DP_MSG);
+	dp_poll(&d, wc, 2 * n, "SENDs after receives were posted");
+	for (i = 0; i < 2 * n; i++)
+		if (wc[i].qp_num == d.a->qp_num)
+			dp_expect(&wc[i], s++, IBV_WC_SUCCESS, IBV_WC_SEND,
+				  "SEND");
+	if (s != n)
+		fail(0, "%d SENDs completed, %d posted", s, n);
+	check(dp_post(&d, d.a, 9999, IBV_WR_RDMA_WRITE, IBV_SEND_SIGNALED,
+		      DP_SRC(&d, 0), 16, DP_DST(&d, 0), 0),
+	      "posting once the queue drained");
+	dp_poll(&d, wc, 1, "RDMA WRITE after the queue drained");
+	okf("all %d SENDs completed in order once receives came; the queue takes work again",
+	    n);
+	printf("sq_depth %d\n", n);
+	dp_close(&d);
+	return 0;
+}
+
+/* A local key that is not the process's: a protection error, QP in ERR. */
+static int cmd_badkey(struct ibv_context *ctx)
+{
+	struct ibv_sge sge;
+	struct ibv_send_wr wr = { 0 }, *bad;
+	struct ibv_qp_attr attr;
+	struct ibv_qp_init_attr ia;
+	struct ibv_wc wc;
+	struct dp d;
+
+	dp_open(&d, ctx, DP_WR, 0, 0);
+	dp_post_recv(&d, d.b, 1, DP_RECV(&d, 0), DP_MSG);
+	sge.addr = (uintptr_t)DP_SRC(&d, 0);
+	sge.length = DP_MSG;
+	sge.lkey = d.mr->lkey + 0x1000;
+	wr.wr_id = 77;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	wr.opcode = IBV_WR_SEND;
+	wr.send_flags = IBV_SEND_SIGNALED;
+	check(ibv_post_send(d.a, &wr, &bad), "posting a SEND with a bad lkey");
+	dp_poll(&d, &wc, 1, "SEND with a bad lkey");
+	/* rxe (Linux 6.1) says LOC_QP_OP_ERR, hardware LOC_PROT_ERR. */
+	if (wc.status == IBV_WC_LOC_QP_OP_ERR)
+		wc.status = IBV_WC_LOC_PROT_ERR;
+	dp_expect(&wc, 77, IBV_WC_LOC_PROT_ERR, -1, "SEND with a bad lkey");
+	check(ibv_query_qp(d.a, &attr, IBV_QP_STATE, &ia), "ibv_query_qp");
+	if (attr.qp_state != IBV_QPS_ERR)
+		fail(0, "after a bad lkey the QP is in state %d, not ERR",
+		     attr.qp_state);
+	ok("a SEND with a bad lkey completes with a local error and the QP goes to ERR");
+	dp_close(&d);
+	return 0;
+}
+
+/* Completion events through a channel, for any and solicited completions. */
+static int cmd_events(struct ibv_context *ctx)
+{
+	struct ibv_cq *ev_cq;
+	void *ev_ctx;
+	struct ibv_wc wc[2];
+	struct dp d;
+	int i, solicited;
+
+	dp_open(&d, ctx, DP_WR, 0, 1);
+	for (i = 0; i < 4; i++) {
+		solicited = i % 2;
+		dp_post_recv(&d, d.b, 40 + i, DP_RECV(&d, i), DP_MSG);
+		check(ibv_req_notify_cq(d.cq, solicited), "ibv_req_notify_cq");
+		check(dp_post(&d, d.a, 50 + i, IBV_WR_SEND,
+			      IBV_SEND_SIGNALED | IBV_SEND_SOLICITED,
+			      DP_SRC(&d, i), DP_MSG, NULL, 0),
+		      "posting SEND");
+		alarm(DP_TIMEOUT);
+		check(ibv_get_cq_event(d.channel, &ev_cq, &ev_ctx),
+		      "ibv_get_cq_event");
+		alarm(0);
+		if (ev_cq != d.cq)
+			fail(0, "the event is for another CQ");
+		ibv_ack_cq_events(ev_cq, 1);
+		dp_poll(&d, wc, 2, "completions after the event");
+		okf("completion event (%s) delivered, then the completions polled",
+		    solicited ? "solicited only" : "any completion");
+	}
+	dp_close(&d);
+	return 0;
+}
+
+/*
+ * Traffic for @secs seconds (0: until killed): a writes to b and sends to
+ * it, b sends back, all signaled.  For tests that kill the process or
+ * destroy the guest mid-transfer.
+ */
+static int cmd_stream(struct ibv_context *ctx, int secs)
+{
+	time_t end = time(NULL) + secs, next = time(NULL) + 2;
+	struct ibv_wc wc[DP_N];
+	unsigned long long msgs = 0;
+	struct dp d;
+	int i;
+
+	dp_open(&d, ctx, DP_WR, 1, 0);
+	for (i = 0; i < DP_N; i++)
+		dp_post_recv(&d, d.b, 1, DP_RECV(&d, i), DP_MSG);
+	printf("streaming\n");
+	fflush(stdout);
+	while (!secs || time(NULL) < end) {
+		for (i = 0; i < DP_N / 2; i++)
+			check(dp_post(&d, d.a, 0, i % 2 ? IBV_WR_SEND :
+				      IBV_WR_RDMA_WRITE, 0, DP_SRC(&d, i),
+				      DP_MSG, DP_DST(&d, i), 0), "posting");
+		dp_poll(&d, wc, DP_N / 2 + DP_N / 4, "streaming");
+		for (i = 0; i < DP_N / 2 + DP_N / 4; i++) {
+			if (wc[i].status != IBV_WC_SUCCESS)
+				fail(0, "streaming: completion status %s",
+				     ibv_wc_status_str(wc[i].status));
+			if (wc[i].qp_num == d.b->qp_num)
+				dp_post_recv(&d, d.b, 1, DP_RECV(&d, 0),
+					     DP_MSG);
+		}
+		msgs += DP_N / 2;
+		if (time(NULL) >= next) {
+			printf("streamed %llu messages\n", msgs);
+			fflush(stdout);
+			next = time(NULL) + 2;
+		}
+	}
+	printf("streamed %llu messages\n", msgs);
+	dp_close(&d);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: xenib-verbs-test [-d DEV] query | pd [N] | pd-quota MAX | hold-pd N SECS\n"
 		"                        | cq | qp | srq | ah | hold-objs SECS\n"
 		"                        | mr | hold-mr MB SECS\n"
-		"                        | quota cq|qp|srq|ah|mr MAX\n");
+		"                        | quota cq|qp|srq|ah|mr MAX\n"
+		"                        | ops | flush | sqfull | badkey | events\n"
+		"                        | stream SECS\n");
 	exit(2);
 }
 
@@ -1350,7 +1903,8 @@ static void usage(void)
 static int needs_env(const char *cmd)
 {
 	static const char *const cmds[] = {
-		"cq", "qp", "srq", "ah", "hold-objs", "quota",
+		"cq", "qp", "srq", "ah", "hold-objs", "quota", "ops", "flush",
+		"sqfull", "badkey", "events", "stream",
 	};
 	unsigned int i;
 
@@ -1405,6 +1959,18 @@ int main(int argc, char **argv)
 				  atoi(argv[optind + 2]));
 	else if (!strcmp(cmd, "quota") && nargs > 1)
 		ret = cmd_quota(ctx, argv[optind + 1], atoi(argv[optind + 2]));
+	else if (!strcmp(cmd, "ops"))
+		ret = cmd_ops(ctx);
+	else if (!strcmp(cmd, "flush"))
+		ret = cmd_flush(ctx);
+	else if (!strcmp(cmd, "sqfull"))
+		ret = cmd_sqfull(ctx);
+	else if (!strcmp(cmd, "badkey"))
+		ret = cmd_badkey(ctx);
+	else if (!strcmp(cmd, "events"))
+		ret = cmd_events(ctx);
+	else if (!strcmp(cmd, "stream") && nargs > 0)
+		ret = cmd_stream(ctx, atoi(argv[optind + 1]));
 	else
 		usage();
 	if (ret < 0)

@@ -1,0 +1,50 @@
+#!/bin/bash
+# The data path where rdma-core's tools do not look: the same program runs
+# on rxe0 in Dom0 and on xenib0 in a guest and must pass on both (order,
+# data, completion fields, flush on error, a full send queue, a bad lkey,
+# completion events); then a guest process killed mid-transfer and a guest
+# destroyed mid-transfer leave Dom0 as it was.
+. "$(dirname "$0")/lib.sh"
+
+ensure_connected guest1
+wait_for 60 "guest1 has xenib0" on guest1 "test -d /sys/class/infiniband/xenib0"
+
+for t in ops flush sqfull badkey events; do
+	on dom0 "xenib-verbs-test -d rxe0 $t" > /tmp/xenib-dp-native.$t 2>&1 ||
+		{ cat /tmp/xenib-dp-native.$t; fail "$t natively on rxe0"; }
+	out=$(on guest1 "xenib-verbs-test -d xenib0 $t" 2>&1) ||
+		{ echo "$out"; fail "$t in the guest"; }
+	echo "$out" | sed 's/^/    /'
+	ok "$t: as on native rxe0"
+done
+native_depth=$(sed -n 's/^sq_depth //p' /tmp/xenib-dp-native.sqfull | tr -d '\r')
+guest_depth=$(on guest1 "xenib-verbs-test -d xenib0 sqfull" | sed -n 's/^sq_depth //p' | tr -d '\r')
+[ -n "$guest_depth" ] && [ "$guest_depth" = "$native_depth" ] ||
+	fail "a full send queue takes $guest_depth SENDs in the guest, $native_depth natively"
+ok "a full send queue takes $guest_depth SENDs, as natively"
+
+base=$(backend_objs)
+base_mrs=$(backend_mrs)
+echo "  backend objects before: $base, MRs $base_mrs"
+
+# A process killed mid-transfer.
+on guest1 "(xenib-verbs-test -d xenib0 stream 0 >/tmp/stream.log 2>&1 </dev/null & echo \$! >/tmp/stream.pid)" ||
+	fail "starting a stream in guest1"
+wait_for 120 "guest1 streaming" on guest1 "grep -q 'streamed [1-9]' /tmp/stream.log"
+on guest1 "kill -9 \$(cat /tmp/stream.pid)" || fail "killing the stream"
+wait_for 60 "killed mid-transfer: backend objects back to $base" objs_are "$base"
+wait_for 60 "killed mid-transfer: backend MRs back to $base_mrs" mrs_are "$base_mrs"
+on guest1 "xenib-verbs-test -d xenib0 ops" >/dev/null || fail "guest1's data path after the kill"
+ok "guest1's data path works after the kill"
+
+# A guest destroyed mid-transfer.
+ensure_connected guest2
+wait_for 60 "guest2 has xenib0" on guest2 "test -d /sys/class/infiniband/xenib0"
+on guest2 "(xenib-verbs-test -d xenib0 stream 0 >/tmp/stream.log 2>&1 </dev/null &)" ||
+	fail "starting a stream in guest2"
+wait_for 120 "guest2 streaming" on guest2 "grep -q 'streamed [1-9]' /tmp/stream.log"
+on dom0 "xl destroy guest2" || fail "xl destroy guest2"
+wait_for 60 "destroyed mid-transfer: backend objects back to $base" objs_are "$base"
+wait_for 60 "destroyed mid-transfer: backend MRs back to $base_mrs" mrs_are "$base_mrs"
+on guest1 "xenib-verbs-test -d xenib0 ops" >/dev/null || fail "guest1's data path after guest2 was destroyed"
+ok "guest1's data path works after guest2 was destroyed"
