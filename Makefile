@@ -11,6 +11,7 @@
 #   make stage            collect what the testbed installs into Dom0/DomU
 #   make userlib          libxenib and xenibctl (needs libxen-dev)
 #   make bench-reg        memory registration in a guest vs. native
+#   make bench-data       data path latency/bandwidth, guest vs. native
 
 KVER ?= $(shell uname -r)
 # The kernel the testbed boots: Debian's current linux-image-amd64 target.
@@ -26,7 +27,7 @@ STAGE ?= build/stage
 MODULES := backend/xen-ibback.ko frontend/xen-ibfront.ko
 
 .PHONY: all modules clean install stage check unit-tests kdir-check print-kdir \
-	test-progs bench-reg userlib userlib-skip
+	test-progs bench-reg bench-data userlib userlib-skip
 
 # xenibctl needs Xen's libxenstore headers; without them "make" builds the
 # modules only.
@@ -63,6 +64,7 @@ install: modules
 # Test programs that run in the testbed's domains, against the system
 # libibverbs (libibverbs-dev on the build host).
 TEST_PROGS := build/tests/xenib-verbs-test build/tests/xenib-reg-bench \
+	build/tests/xenib-dp-bench \
 	build/tests/xenib-raw
 USER_CFLAGS ?= -O2 -g -Wall -Wextra -Werror
 
@@ -109,3 +111,6 @@ unit-tests:
 # Benchmarks on the testbed: numbers and guest/native ratios, no verdict.
 bench-reg:
 	tests/bench/reg-mr.sh
+
+bench-data:
+	tests/bench/datapath.sh

@@ -304,6 +304,7 @@ u32 *xenib_be_queue_index(struct xenib_be_queue *q, unsigned int offset);
 /* engine.c */
 int xenib_be_engine_start(struct xenib_be *be, unsigned int evtchn);
 void xenib_be_engine_stop(struct xenib_be *be);
+void xenib_be_engine_unhook(struct xenib_be *be);
 void xenib_be_engine_wake(struct xenib_be *be);
 int xenib_be_wq_init(struct xenib_be *be, struct xenib_be_wq *wq,
 		     struct xenib_be_queue *queue, bool send, u32 max_posted,

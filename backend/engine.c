@@ -773,6 +773,7 @@ static int xenib_be_engine_thread(void *arg)
 {
 	struct xenib_be *be = arg;
 	u64 last_work = ktime_get_ns(), awake = last_work;
+	long timeout;
 
 	xenib_be_set_polling(be, true);
 	while (!kthread_should_stop()) {
@@ -808,11 +809,14 @@ static int xenib_be_engine_thread(void *arg)
 			continue;
 		}
 		be->stats.engine_busy_ns += ktime_get_ns() - awake;
+		/* Receive queues to look at, or nothing until woken. */
+		timeout = xa_empty(&be->qps) && xa_empty(&be->srqs) ?
+			  MAX_SCHEDULE_TIMEOUT : msecs_to_jiffies(idle_ms);
 		wait_event_interruptible_timeout(be->engine_wq,
 						 READ_ONCE(be->kick_pending) ||
 						 READ_ONCE(be->engine_wake) ||
 						 kthread_should_stop(),
-						 msecs_to_jiffies(idle_ms));
+						 timeout);
 		awake = ktime_get_ns();
 		be->stats.engine_wakeups++;
 		xenib_be_set_polling(be, true);
@@ -858,6 +862,15 @@ int xenib_be_engine_start(struct xenib_be *be, unsigned int evtchn)
 	return 0;
 }
 
+/* No more port events: the device goes away.  Called with be->lock held. */
+void xenib_be_engine_unhook(struct xenib_be *be)
+{
+	if (be->event_handler_registered) {
+		ib_unregister_event_handler(&be->event_handler);
+		be->event_handler_registered = false;
+	}
+}
+
 /* Stop the engine; the caller then releases the objects and the rings. */
 void xenib_be_engine_stop(struct xenib_be *be)
 {
@@ -866,10 +879,7 @@ void xenib_be_engine_stop(struct xenib_be *be)
 		be->engine = NULL;
 	}
 	mutex_lock(&be->lock);
-	if (be->event_handler_registered) {
-		ib_unregister_event_handler(&be->event_handler);
-		be->event_handler_registered = false;
-	}
+	xenib_be_engine_unhook(be);
 	mutex_unlock(&be->lock);
 	if (be->data_irq) {
 		unbind_from_irqhandler(be->data_irq, be);

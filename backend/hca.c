@@ -69,10 +69,7 @@ static void xenib_hca_remove(struct ib_device *ibdev, void *client_data)
 		mutex_lock(&be->lock);
 		/* Nothing of ours may outlive the device on it. */
 		xenib_be_resources_release(be);
-		if (be->event_handler_registered) {
-			ib_unregister_event_handler(&be->event_handler);
-			be->event_handler_registered = false;
-		}
+		xenib_be_engine_unhook(be);
 		be->hca = NULL;
 		list_del_init(&be->hca_entry);
 		mutex_unlock(&be->lock);

@@ -268,6 +268,7 @@ int xenib_be_create_qp(struct xenib_be *be,
 		srq->users++;
 	resp->handle = handle;
 	resp->qp_num = qp->qp->qp_num;
+	xenib_be_engine_wake(be);	/* a receive queue to look at */
 	xenib_be_cap_to_wire(&init.cap, &resp->cap);
 	return 0;
 

@@ -405,6 +405,7 @@ int xenib_be_create_srq(struct xenib_be *be,
 	srq->pd = pd;
 	pd->users++;
 	resp->handle = handle;
+	xenib_be_engine_wake(be);	/* a receive queue to look at */
 	xenib_be_srq_attr_to_wire(&init.attr, &resp->attr);
 	return 0;
 

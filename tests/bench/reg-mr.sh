@@ -9,20 +9,8 @@
 set -u
 . "$(dirname "$0")/../e2e/lib.sh"
 iters=${1:-20}
-tmp=$(mktemp -d)
-started=0
-cleanup() {
-	rm -rf "$tmp"
-	[ "$started" = 0 ] || "$TB" stop >/dev/null 2>&1
-}
-trap cleanup EXIT
-
-if ! "$TB" status >/dev/null 2>&1; then
-	echo "== building and booting the testbed"
-	make -s -C "$ROOT" stage || { echo "build failed: run make W=1"; exit 1; }
-	"$TB" start --stage "$ROOT/build/stage" || exit 1
-	started=1
-fi
+bench_boot
+tmp=$BENCH_TMP
 ensure_connected guest1
 wait_for 60 "guest1 has xenib0" on guest1 "test -d /sys/class/infiniband/xenib0"
 

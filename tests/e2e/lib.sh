@@ -121,7 +121,8 @@ objs_are() { [ "$(backend_objs)" = "$1" ]; }
 # rdma-core or perftest program and its options, GID index included) as a
 # server on SERVER's
 # device SDEV and as a client on CLIENT's CDEV; both must exit 0.  The
-# client's output is printed; the server's is printed on failure.
+# client's output is printed (all of it into the file $PP_SAVE if set); the
+# server's is printed on failure.
 PP_PORT=${PP_PORT:-18515}
 pingpong() {
 	local desc=$1 srv=$2 sdev=$3 ip=$4 cli=$5 cdev=$6 tool=$7
@@ -134,9 +135,10 @@ pingpong() {
 		sleep 2
 		out=$(on "$cli" "$tool -d $cdev -p $port $ip" 2>&1)
 		rc=$?
-		echo "$out" | grep -q "Couldn't connect" || break
+		echo "$out" | grep -qE "Couldn't connect|Unable to init the socket" || break
 	done
 	echo "$out" | sed 's/^/    /' | tail -4
+	[ -z "${PP_SAVE:-}" ] || echo "$out" | tr -d '\r' > "$PP_SAVE"
 	for i in $(seq 1 60); do
 		srv_rc=$(on "$srv" "sed -n 's/^rc=//p' /tmp/pp.log 2>/dev/null" | tr -d '\r')
 		[ -n "$srv_rc" ] && break
@@ -148,4 +150,19 @@ pingpong() {
 		fail "$desc (client exit $rc)"
 	fi
 	ok "$desc"
+}
+
+# bench_boot: for a benchmark, boot the testbed if none is running and stop
+# it again when the script exits; BENCH_TMP is a scratch directory removed
+# then.
+bench_boot() {
+	BENCH_TMP=$(mktemp -d)
+	BENCH_STARTED=0
+	trap 'rm -rf "$BENCH_TMP"; [ "$BENCH_STARTED" = 0 ] || "$TB" stop >/dev/null 2>&1' EXIT
+	if ! "$TB" status >/dev/null 2>&1; then
+		echo "== building and booting the testbed"
+		make -s -C "$ROOT" stage || { echo "build failed: run make W=1"; exit 1; }
+		"$TB" start --stage "$ROOT/build/stage" || exit 1
+		BENCH_STARTED=1
+	fi
 }

@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/bench/datapath.sh [ITERS]: latency and bandwidth of one RC
+# connection, 1 B .. 4 MiB, guest<->Dom0 and guest<->guest next to native
+# Dom0<->Dom0, measured in the same boot of the testbed with
+# tests/verbs/xenib-dp-bench.c (wall-clock timing; see docs/decisions.md
+# for why not perftest).  Prints a table with the ratios guest/native and
+# writes build/bench/datapath.{tsv,png}.  Boots the testbed if none is
+# running (and stops it again afterwards).
+set -u
+. "$(dirname "$0")/../e2e/lib.sh"
+iters=${1:-50}
+out=$ROOT/build/bench
+mkdir -p "$out"
+bench_boot
+tmp=$BENCH_TMP
+ensure_connected guest1
+ensure_connected guest2
+wait_for 60 "guest1 has xenib0" on guest1 "test -d /sys/class/infiniband/xenib0"
+wait_for 60 "guest2 has xenib0" on guest2 "test -d /sys/class/infiniband/xenib0"
+
+engine_us() { # GUEST: the engine CPU time of its device so far
+	on dom0 "cat /sys/bus/xen-backend/devices/xenib-$(domid "$1")-0/stats" |
+		sed -n 's/^engine_busy_us //p' | tr -d '\r'
+}
+
+bench="xenib-dp-bench -x 0 -n $iters"
+echo "== native: Dom0 <-> Dom0 on rxe0 ($iters round trips per size)"
+PP_SAVE=$tmp/native pingpong "native Dom0 <-> Dom0" dom0 rxe0 10.77.0.1 \
+	dom0 rxe0 "$bench" >/dev/null || exit 1
+echo "== guest1 <-> Dom0"
+e0=$(engine_us guest1)
+t0=$(date +%s)
+PP_SAVE=$tmp/gd pingpong "guest1 <-> Dom0" dom0 rxe0 10.77.0.1 guest1 \
+	xenib0 "$bench" >/dev/null || exit 1
+gd_cpu="$(( ($(engine_us guest1) - e0) / 1000 )) ms engine CPU in $(( $(date +%s) - t0 )) s"
+echo "== guest1 <-> guest2"
+e1=$(engine_us guest1)
+e2=$(engine_us guest2)
+t0=$(date +%s)
+PP_SAVE=$tmp/gg pingpong "guest1 <-> guest2" guest2 xenib0 10.77.0.12 \
+	guest1 xenib0 "$bench" >/dev/null || exit 1
+gg_cpu="$(( ($(engine_us guest1) - e1 + $(engine_us guest2) - e2) / 1000 )) ms engine CPU (both) in $(( $(date +%s) - t0 )) s"
+
+# size native_lat gd_lat gg_lat native_bw gd_bw gg_bw
+for f in native gd gg; do
+	sed -n 's/^size=\([0-9]*\) lat_us=\([0-9.]*\) bw_mbps=\([0-9.]*\).*/\1 \2 \3/p' \
+		"$tmp/$f" > "$tmp/$f.t"
+done
+join "$tmp/native.t" "$tmp/gd.t" | join - "$tmp/gg.t" |
+	awk '{ print $1, $2, $4, $6, $3, $5, $7 }' > "$tmp/all"
+[ -s "$tmp/all" ] || { echo "no results"; exit 1; }
+{
+	echo "# size_bytes native_lat_us guest_dom0_lat_us guest_guest_lat_us native_bw_MBps guest_dom0_bw_MBps guest_guest_bw_MBps"
+	cat "$tmp/all"
+} > "$out/datapath.tsv"
+
+echo
+echo "One RC connection, QEMU TCG testbed (2 emulated CPUs): compare ratios only."
+echo "Latency: half the median SEND round trip (us); bandwidth: RDMA WRITE, 32 in flight (MB/s)."
+awk '
+function human(b) {
+	return b >= 1048576 ? b / 1048576 " MiB" : b >= 1024 ? b / 1024 " KiB" : b " B"
+}
+function ratio(g, n) { return n > 0 ? sprintf("%.2fx", g / n) : "-" }
+BEGIN {
+	printf "| size | native lat | guest-Dom0 lat | ratio | guest-guest lat | ratio | native BW | guest-Dom0 BW | ratio | guest-guest BW | ratio |\n"
+	printf "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+}
+{
+	printf "| %s | %.1f | %.1f | %s | %.1f | %s | %.2f | %.2f | %s | %.2f | %s |\n", human($1),
+		$2, $3, ratio($3, $2), $4, ratio($4, $2), $5, $6, ratio($6, $5), $7, ratio($7, $5)
+}' "$tmp/all" | tee "$out/datapath.md"
+echo
+echo "Dom0 engine CPU: guest1 <-> Dom0: $gd_cpu; guest1 <-> guest2: $gg_cpu"
+
+if ! command -v gnuplot >/dev/null; then
+	echo "(gnuplot not installed: apt-get install gnuplot-nox for the plot)"
+	exit 0
+fi
+gnuplot <<GP
+set terminal png size 1200,500
+set output "$out/datapath.png"
+set multiplot layout 1,2 title "xenib data path vs native rxe (QEMU TCG testbed, same boot)"
+set logscale x 2
+set format x "2^{%L}"
+set xlabel "message size (bytes)"
+set key left top
+set grid
+set logscale y
+set ylabel "latency (us, half round trip)"
+plot "$out/datapath.tsv" using 1:2 with linespoints title "native Dom0-Dom0", \
+     "" using 1:3 with linespoints title "guest-Dom0", \
+     "" using 1:4 with linespoints title "guest-guest"
+unset logscale y
+set ylabel "bandwidth (MB/s)"
+plot "$out/datapath.tsv" using 1:5 with linespoints title "native Dom0-Dom0", \
+     "" using 1:6 with linespoints title "guest-Dom0", \
+     "" using 1:7 with linespoints title "guest-guest"
+unset multiplot
+GP
+echo "plot: $out/datapath.png; table: $out/datapath.tsv"

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xenib-dp-bench: latency and bandwidth of one RC connection, 1 B .. 4 MiB,
+ * timed with the wall clock.
+ *
+ *   server:  xenib-dp-bench -d DEV [-x GID_INDEX] [-p PORT] [-n ITERS]
+ *   client:  xenib-dp-bench -d DEV [-x GID_INDEX] [-p PORT] [-n ITERS] HOST
+ *
+ * For each size the client prints one line
+ *   size=BYTES lat_us=L bw_mbps=B
+ * L is half the median round trip of a SEND ping-pong (ITERS round trips, a
+ * quarter of them from 256 KiB), B the rate of RDMA WRITEs with up to
+ * DEPTH in flight (64 MiB worth, 32 to 1024 of them), in MB/s (10^6 bytes)
+ * from the first post to the last completion.
+ *
+ * perftest measures time in CPU cycles and converts with a CPU frequency it
+ * estimates; on an emulated machine (the testbed's QEMU TCG) the estimate
+ * often fails and it reports inf or 0.  This program is what the benchmark
+ * uses instead; perftest itself is run by the tests to show it works.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <infiniband/verbs.h>
+
+#define MAX_SIZE	(4u << 20)
+#define DEPTH		32
+#define PSN		0x4242
+
+struct peer {
+	uint32_t qpn;
+	uint64_t addr;
+	uint32_t rkey;
+	union ibv_gid gid;
+};
+
+static struct ibv_context *ctx;
+static struct ibv_pd *pd;
+static struct ibv_cq *cq;
+static struct ibv_qp *qp;
+static struct ibv_mr *send_mr, *recv_mr;
+static char *send_buf, *recv_buf;
+static struct peer remote;
+static int sock = -1;
+static int gid_index;
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "xenib-dp-bench: %s%s%s\n", what, err ? ": " : "",
+		err ? strerror(err) : "");
+	exit(1);
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static void xfer(void *buf, size_t len, int out)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = out ? write(sock, p, len) : read(sock, p, len);
+
+		if (n <= 0)
+			die("the TCP connection to the peer broke", n ? errno : 0);
+		p += n;
+		len -= n;
+	}
+}
+
+static void tcp_connect(const char *host, const char *port)
+{
+	struct addrinfo hints = { .ai_family = AF_INET,
+				  .ai_socktype = SOCK_STREAM,
+				  .ai_flags = host ? 0 : AI_PASSIVE };
+	struct addrinfo *ai;
+	int one = 1, fd, i;
+
+	if (getaddrinfo(host, port, &hints, &ai))
+		die("getaddrinfo", 0);
+	fd = socket(ai->ai_family, ai->ai_socktype, 0);
+	if (fd < 0)
+		die("socket", errno);
+	if (host) {
+		/* The server may not be listening yet. */
+		for (i = 0; connect(fd, ai->ai_addr, ai->ai_addrlen); i++) {
+			if (i == 50)
+				die("Couldn't connect to the server", errno);
+			usleep(200000);
+		}
+		sock = fd;
+	} else {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 1))
+			die("bind/listen", errno);
+		sock = accept(fd, NULL, NULL);
+		if (sock < 0)
+			die("accept", errno);
+		close(fd);
+	}
+	freeaddrinfo(ai);
+}
+
+static void open_dev(const char *name)
+{
+	struct ibv_device **list = ibv_get_device_list(NULL);
+	int i;
+
+	for (i = 0; list && list[i]; i++)
+		if (!name || !strcmp(ibv_get_device_name(list[i]), name))
+			break;
+	if (!list || !list[i])
+		die("no such RDMA device", 0);
+	ctx = ibv_open_device(list[i]);
+	if (!ctx)
+		die("ibv_open_device", errno);
+	ibv_free_device_list(list);
+}
+
+static void setup(void)
+{
+	struct ibv_qp_init_attr ia = {
+		.qp_type = IBV_QPT_RC,
+		.cap = { .max_send_wr = DEPTH, .max_recv_wr = DEPTH,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+	};
+	int access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE;
+
+	pd = ibv_alloc_pd(ctx);
+	cq = ibv_create_cq(ctx, 4 * DEPTH, NULL, NULL, 0);
+	if (!pd || !cq)
+		die("ibv_alloc_pd/ibv_create_cq", errno);
+	ia.send_cq = cq;
+	ia.recv_cq = cq;
+	qp = ibv_create_qp(pd, &ia);
+	if (!qp)
+		die("ibv_create_qp", errno);
+	send_buf = aligned_alloc(4096, MAX_SIZE);
+	recv_buf = aligned_alloc(4096, MAX_SIZE);
+	if (!send_buf || !recv_buf)
+		die("out of memory", 0);
+	memset(send_buf, 0x5a, MAX_SIZE);
+	memset(recv_buf, 0, MAX_SIZE);
+	send_mr = ibv_reg_mr(pd, send_buf, MAX_SIZE, access);
+	recv_mr = ibv_reg_mr(pd, recv_buf, MAX_SIZE, access);
+	if (!send_mr || !recv_mr)
+		die("ibv_reg_mr", errno);
+}
+
+static void connect_qp(void)
+{
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_INIT,
+		.port_num = 1,
+		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE,
+	};
+	struct peer local = { .qpn = qp->qp_num,
+			      .addr = (uintptr_t)recv_buf,
+			      .rkey = recv_mr->rkey };
+
+	if (ibv_query_gid(ctx, 1, gid_index, &local.gid))
+		die("ibv_query_gid", errno);
+	xfer(&local, sizeof(local), 1);
+	xfer(&remote, sizeof(remote), 0);
+
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
+		die("QP to INIT", errno);
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTR;
+	a.path_mtu = IBV_MTU_1024;
+	a.dest_qp_num = remote.qpn;
+	a.rq_psn = PSN;
+	a.max_dest_rd_atomic = 1;
+	a.min_rnr_timer = 12;
+	a.ah_attr.is_global = 1;
+	a.ah_attr.grh.dgid = remote.gid;
+	a.ah_attr.grh.sgid_index = gid_index;
+	a.ah_attr.grh.hop_limit = 1;
+	a.ah_attr.port_num = 1;
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
+			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
+			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
+		die("QP to RTR", errno);
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.sq_psn = PSN;
+	a.timeout = 14;
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.max_rd_atomic = 1;
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN |
+			  IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
+			  IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC))
+		die("QP to RTS", errno);
+}
+
+static void post_recv(void);
+
+/* Both sides have receives posted before either sends. */
+static void start(void)
+{
+	char sync = 0;
+	int i;
+
+	for (i = 0; i < DEPTH / 2; i++)
+		post_recv();
+	xfer(&sync, 1, 1);
+	xfer(&sync, 1, 0);
+}
+
+/* Receives take the largest message, so any receive fits any size. */
+static void post_recv(void)
+{
+	struct ibv_sge sge = { (uintptr_t)recv_buf, MAX_SIZE, recv_mr->lkey };
+	struct ibv_recv_wr wr = { .wr_id = 1, .sg_list = &sge, .num_sge = 1 };
+	struct ibv_recv_wr *bad;
+
+	if (ibv_post_recv(qp, &wr, &bad))
+		die("ibv_post_recv", errno);
+}
+
+static void post_send(enum ibv_wr_opcode op, uint32_t size)
+{
+	struct ibv_sge sge = { (uintptr_t)send_buf, size, send_mr->lkey };
+	struct ibv_send_wr wr = {
+		.wr_id = 2, .sg_list = &sge, .num_sge = 1, .opcode = op,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.rdma = { remote.addr, remote.rkey },
+	};
+	struct ibv_send_wr *bad;
+
+	if (ibv_post_send(qp, &wr, &bad))
+		die("ibv_post_send", errno);
+}
+
+/* Wait for one completion; returns its wr_id (1 receive, 2 send). */
+static uint64_t wait_wc(void)
+{
+	struct ibv_wc wc;
+	int n;
+
+	while (!(n = ibv_poll_cq(cq, 1, &wc)))
+		;
+	if (n < 0 || wc.status != IBV_WC_SUCCESS) {
+		fprintf(stderr, "xenib-dp-bench: completion %s\n",
+			n < 0 ? "poll failed" : ibv_wc_status_str(wc.status));
+		exit(1);
+	}
+	return wc.wr_id;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * SEND ping-pong: half the median round trip, in microseconds.  A send's
+ * completion may come after the peer's answer, so sends and receives are
+ * counted apart.
+ */
+static double latency(uint32_t size, int iters, int client, double *rtt)
+{
+	int i, recvs = 0, sends = 0;
+
+	for (i = 0; i < iters; i++) {
+		double t0 = now_us();
+
+		if (client)
+			post_send(IBV_WR_SEND, size);
+		while (recvs <= i) {
+			if (wait_wc() == 1) {
+				recvs++;
+				post_recv();
+			} else {
+				sends++;
+			}
+		}
+		if (!client)
+			post_send(IBV_WR_SEND, size);
+		rtt[i] = now_us() - t0;
+	}
+	while (sends < iters)
+		if (wait_wc() == 2)
+			sends++;
+	qsort(rtt, iters, sizeof(*rtt), cmp_double);
+	return rtt[iters / 2] / 2;
+}
+
+/* ITERS RDMA WRITEs, DEPTH in flight: MB/s. */
+static double bandwidth(uint32_t size, int iters, int client)
+{
+	int posted = 0, done = 0;
+	char sync = 0;
+	double t0;
+
+	if (!client) {
+		xfer(&sync, 1, 0);	/* the client is done */
+		xfer(&sync, 1, 1);
+		return 0;
+	}
+	t0 = now_us();
+	while (done < iters) {
+		while (posted < iters && posted - done < DEPTH) {
+			post_send(IBV_WR_RDMA_WRITE, size);
+			posted++;
+		}
+		wait_wc();
+		done++;
+	}
+	t0 = now_us() - t0;
+	xfer(&sync, 1, 1);
+	xfer(&sync, 1, 0);
+	/* A coarse clock can make a short run take no time at all. */
+	return t0 > 0 ? (double)size * iters / t0 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *dev = NULL, *port = "18600";
+	int iters = 100, opt, client;
+	double *rtt;
+	uint32_t size;
+
+	while ((opt = getopt(argc, argv, "d:x:p:n:")) != -1) {
+		switch (opt) {
+		case 'd':
+			dev = optarg;
+			break;
+		case 'x':
+			gid_index = atoi(optarg);
+			break;
+		case 'p':
+			port = optarg;
+			break;
+		case 'n':
+			iters = atoi(optarg);
+			break;
+		default:
+			fprintf(stderr, "usage: xenib-dp-bench [-d DEV] [-x GID_INDEX] [-p PORT] [-n ITERS] [HOST]\n");
+			return 2;
+		}
+	}
+	if (iters < 1)
+		die("-n wants at least 1", 0);
+	client = optind < argc;
+	rtt = calloc(iters, sizeof(*rtt));
+	if (!rtt)
+		die("out of memory", 0);
+	open_dev(dev);
+	setup();
+	tcp_connect(client ? argv[optind] : NULL, port);
+	connect_qp();
+	start();
+	for (size = 1; size <= MAX_SIZE; size *= 2) {
+		/* Fewer round trips for large messages: emulation is slow. */
+		int n = size >= (256u << 10) ? (iters + 3) / 4 : iters;
+		double lat = latency(size, n, client, rtt);
+		int writes = (64u << 20) / size;
+		double bw;
+
+		writes = writes < 32 ? 32 : writes > 1024 ? 1024 : writes;
+		bw = bandwidth(size, writes, client);
+
+		if (client) {
+			printf("size=%u lat_us=%.1f bw_mbps=%.2f\n", size, lat,
+			       bw);
+			fflush(stdout);
+		}
+	}
+	return 0;
+}
