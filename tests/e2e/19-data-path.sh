@@ -48,3 +48,21 @@ wait_for 60 "destroyed mid-transfer: backend objects back to $base" objs_are "$b
 wait_for 60 "destroyed mid-transfer: backend MRs back to $base_mrs" mrs_are "$base_mrs"
 on guest1 "xenib-verbs-test -d xenib0 ops" >/dev/null || fail "guest1's data path after guest2 was destroyed"
 ok "guest1's data path works after guest2 was destroyed"
+
+# Port events reach the guest's uverbs as natively: the real port goes
+# down and up (its netdev in Dom0) while a process in each listens.
+on dom0 "(xenib-verbs-test -d rxe0 async 60 >/tmp/async.log 2>&1 </dev/null &)" ||
+	fail "starting the native listener"
+on guest1 "(xenib-verbs-test -d xenib0 async 60 >/tmp/async.log 2>&1 </dev/null &)" ||
+	fail "starting the guest's listener"
+wait_for 60 "both listening" on guest1 "grep -q listening /tmp/async.log"
+on dom0 "ip link set dummy0 down; sleep 3; ip link set dummy0 up" ||
+	fail "taking dummy0 down and up"
+wait_for 60 "Dom0 port active again" on dom0 "ibv_devinfo -d rxe0 | grep -q PORT_ACTIVE"
+for d in dom0 guest1; do
+	wait_for 60 "$d: port error and port active events" \
+		on "$d" "grep -q 'port error' /tmp/async.log && grep -q 'port active' /tmp/async.log"
+done
+on guest1 "cat /tmp/async.log" | sed 's/^/    /'
+on guest1 "xenib-verbs-test -d xenib0 ops" >/dev/null || fail "guest1's data path after the port came back"
+ok "guest1's data path works after the port came back"

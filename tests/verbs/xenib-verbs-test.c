@@ -55,6 +55,12 @@
  *                                             any and solicited-only
  *   xenib-verbs-test [-d DEV] stream SECS     traffic for SECS seconds (0:
  *                                             until killed)
+ *   xenib-verbs-test [-d DEV] async SECS      print the asynchronous events
+ *                                             of SECS seconds
+ *   xenib-verbs-test [-d DEV] hostile         xenib only: garbage in the
+ *                                             process's own send queue
+ *                                             ring, a producer index off
+ *                                             the ring, a doorbell storm
  */
 #include <endian.h>
 #include <errno.h>
@@ -64,8 +70,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <infiniband/verbs.h>
+#include <rdma/ib_user_verbs.h>
 
 static const char *dev_name;
 
@@ -1887,6 +1895,160 @@ static int cmd_stream(struct ibv_context *ctx, int secs)
 	return 0;
 }
 
+/* Print the device's asynchronous events for @secs seconds. */
+static int cmd_async(struct ibv_context *ctx, int secs)
+{
+	struct pollfd pfd = { .fd = ctx->async_fd, .events = POLLIN };
+	time_t end = time(NULL) + secs;
+	struct ibv_async_event ev;
+
+	printf("listening\n");
+	fflush(stdout);
+	while (time(NULL) < end) {
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue;
+		check(ibv_get_async_event(ctx, &ev), "ibv_get_async_event");
+		printf("async event: %s\n", ibv_event_type_str(ev.event_type));
+		fflush(stdout);
+		ibv_ack_async_event(&ev);
+	}
+	return 0;
+}
+
+/*
+ * A hostile process on its own mapped rings (xenib only: what native rxe
+ * does with such rings is not the point).  Finds the send queue ring of a
+ * QP with 8 slots among the device's mappings in /proc/self/maps.
+ */
+#define HOSTILE_SLOTS	8
+
+static uint32_t *find_ring(uint32_t index_mask, void *not)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	uint32_t *found = NULL;
+
+	if (!f)
+		fail(errno, "opening /proc/self/maps");
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long start;
+		uint32_t *hdr;
+
+		if (!strstr(line, "/dev/infiniband/uverbs") ||
+		    sscanf(line, "%lx-", &start) != 1)
+			continue;
+		hdr = (uint32_t *)start;
+		if (hdr != not && hdr[1] == index_mask)
+			found = hdr;
+	}
+	fclose(f);
+	if (!found)
+		fail(0, "no ring with index mask %u is mapped", index_mask);
+	return found;
+}
+
+#define RING_PROD(r)	((r)[128 / 4])
+#define RING_CONS(r)	((r)[256 / 4])
+#define RING_SLOT(r, i)	((char *)(r) + 384 + ((size_t)(i) << (r)[0]))
+
+/* The rxe provider's doorbell, alone: a POST_SEND command of no WRs. */
+static void doorbell(struct ibv_qp *qp)
+{
+	struct {
+		struct ib_uverbs_cmd_hdr hdr;
+		struct ib_uverbs_post_send cmd;
+	} req;
+	struct ib_uverbs_post_send_resp resp;
+
+	memset(&req, 0, sizeof(req));
+	req.hdr.command = IB_USER_VERBS_CMD_POST_SEND;
+	req.hdr.in_words = sizeof(req) / 4;
+	req.hdr.out_words = sizeof(resp) / 4;
+	req.cmd.response = (uintptr_t)&resp;
+	req.cmd.qp_handle = qp->handle;
+	req.cmd.wqe_size = sizeof(struct ib_uverbs_send_wr);
+	if (write(qp->context->cmd_fd, &req, sizeof(req)) != sizeof(req))
+		fail(errno, "the POST_SEND doorbell");
+}
+
+/* A self-connected RC QP with an 8-slot send queue on @d's CQ. */
+static struct ibv_qp *hostile_qp(struct dp *d)
+{
+	struct ibv_qp *qp = dp_qp(d, HOSTILE_SLOTS - 3, 0);
+
+	dp_connect(qp, qp->qp_num);
+	return qp;
+}
+
+static void expect_qp_err(struct ibv_qp *qp, const char *what)
+{
+	struct ibv_qp_attr attr;
+	struct ibv_qp_init_attr ia;
+
+	check(ibv_query_qp(qp, &attr, IBV_QP_STATE, &ia), "ibv_query_qp");
+	if (attr.qp_state != IBV_QPS_ERR)
+		fail(0, "%s: the QP is in state %d, not ERR", what,
+		     attr.qp_state);
+}
+
+static int cmd_hostile(struct ibv_context *ctx)
+{
+	struct ibv_wc wc;
+	struct dp d;
+	struct ibv_qp *qp;
+	uint32_t *ring, prod;
+	int i;
+
+	dp_open(&d, ctx, DP_WR, 0, 0);
+
+	/* An element of garbage: the QP fails, with the element's wr_id. */
+	qp = hostile_qp(&d);
+	ring = find_ring(HOSTILE_SLOTS - 1, NULL);
+	prod = RING_PROD(ring);
+	memset(RING_SLOT(ring, prod), 0xff, 1u << ring[0]);
+	*(uint64_t *)RING_SLOT(ring, prod) = 0xbad;
+	__atomic_store_n(&RING_PROD(ring), (prod + 1) & (HOSTILE_SLOTS - 1),
+			 __ATOMIC_RELEASE);
+	doorbell(qp);
+	dp_poll(&d, &wc, 1, "a send queue element of 0xff bytes");
+	if (wc.wr_id != 0xbad || (wc.status != IBV_WC_LOC_QP_OP_ERR &&
+				  wc.status != IBV_WC_LOC_LEN_ERR))
+		fail(0, "garbage element: completion wr_id 0x%llx status %s",
+		     (unsigned long long)wc.wr_id,
+		     ibv_wc_status_str(wc.status));
+	expect_qp_err(qp, "garbage element");
+	okf("an element of garbage completes with %s and the QP goes to ERR",
+	    ibv_wc_status_str(wc.status));
+	check(ibv_destroy_qp(qp), "ibv_destroy_qp");
+
+	/* A producer index beyond the ring: the QP fails. */
+	qp = hostile_qp(&d);
+	ring = find_ring(HOSTILE_SLOTS - 1, NULL);
+	__atomic_store_n(&RING_PROD(ring), 1000, __ATOMIC_RELEASE);
+	doorbell(qp);
+	dp_poll(&d, &wc, 1, "a producer index beyond the ring");
+	if (wc.status != IBV_WC_LOC_QP_OP_ERR)
+		fail(0, "producer index 1000: completion status %s",
+		     ibv_wc_status_str(wc.status));
+	expect_qp_err(qp, "producer index 1000");
+	ok("a producer index beyond the ring fails the QP with LOC_QP_OP_ERR");
+	check(ibv_destroy_qp(qp), "ibv_destroy_qp");
+
+	/* A storm of doorbells with nothing behind them. */
+	for (i = 0; i < 20000; i++)
+		doorbell(d.a);
+	check(dp_post(&d, d.a, 5, IBV_WR_RDMA_WRITE, IBV_SEND_SIGNALED,
+		      DP_SRC(&d, 0), DP_MSG, DP_DST(&d, 0), 0),
+	      "posting after the storm");
+	dp_poll(&d, &wc, 1, "RDMA WRITE after 20000 empty doorbells");
+	dp_expect(&wc, 5, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE,
+		  "RDMA WRITE after 20000 empty doorbells");
+	ok("20000 empty doorbells, then the QP still works");
+
+	dp_close(&d);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -1895,7 +2057,7 @@ static void usage(void)
 		"                        | mr | hold-mr MB SECS\n"
 		"                        | quota cq|qp|srq|ah|mr MAX\n"
 		"                        | ops | flush | sqfull | badkey | events\n"
-		"                        | stream SECS\n");
+		"                        | stream SECS | async SECS | hostile\n");
 	exit(2);
 }
 
@@ -1904,7 +2066,7 @@ static int needs_env(const char *cmd)
 {
 	static const char *const cmds[] = {
 		"cq", "qp", "srq", "ah", "hold-objs", "quota", "ops", "flush",
-		"sqfull", "badkey", "events", "stream",
+		"sqfull", "badkey", "events", "stream", "hostile",
 	};
 	unsigned int i;
 
@@ -1971,6 +2133,10 @@ int main(int argc, char **argv)
 		ret = cmd_events(ctx);
 	else if (!strcmp(cmd, "stream") && nargs > 0)
 		ret = cmd_stream(ctx, atoi(argv[optind + 1]));
+	else if (!strcmp(cmd, "hostile"))
+		ret = cmd_hostile(ctx);
+	else if (!strcmp(cmd, "async") && nargs > 0)
+		ret = cmd_async(ctx, atoi(argv[optind + 1]));
 	else
 		usage();
 	if (ret < 0)

@@ -1,0 +1,23 @@
+#!/bin/bash
+# A guest process that breaks its own mapped rings: garbage in a send queue
+# element, a producer index off the ring, a storm of empty doorbells.  Its
+# QPs fail with error completions as a real device fails malformed work;
+# the backend counts the bad work, Dom0 keeps nothing and the guest's
+# device keeps working.
+. "$(dirname "$0")/lib.sh"
+
+ensure_connected guest1
+wait_for 60 "guest1 has xenib0" on guest1 "test -d /sys/class/infiniband/xenib0"
+stats=/sys/bus/xen-backend/devices/xenib-$(domid guest1)-0/stats
+stat() { on dom0 "sed -n 's/^$1 //p' $stats" | tr -d '\r'; }
+
+base=$(backend_objs)
+bad0=$(stat bad_wqes)
+on guest1 "xenib-verbs-test -d xenib0 hostile" | sed 's/^/    /'
+[ "${PIPESTATUS[0]}" = 0 ] || fail "the hostile process did not get the errors expected"
+bad1=$(stat bad_wqes)
+[ "$bad1" -ge $((bad0 + 2)) ] || fail "bad_wqes went from $bad0 to $bad1, expected +2"
+ok "the backend counted the bad work ($bad0 -> $bad1 bad_wqes; $(stat spurious_kicks) spurious kicks)"
+wait_for 60 "backend objects back to $base" objs_are "$base"
+on guest1 "xenib-verbs-test -d xenib0 ops" >/dev/null || fail "guest1's data path afterwards"
+ok "guest1's data path works afterwards"
