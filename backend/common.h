@@ -40,6 +40,7 @@ struct xenib_be_stats {
 	u64 kicks;
 	u64 spurious_kicks;
 	u64 engine_wakeups;
+	u64 engine_passes;
 	u64 engine_busy_ns;
 	u64 sends_posted;
 	u64 recvs_posted;

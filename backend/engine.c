@@ -758,6 +758,7 @@ static bool xenib_be_engine_run(struct xenib_be *be)
 
 	mutex_lock(&be->lock);
 	work = xenib_be_engine_pass(be);
+	be->stats.engine_passes++;
 	mutex_unlock(&be->lock);
 	return work;
 }
@@ -775,6 +776,12 @@ static int xenib_be_engine_thread(void *arg)
 	u64 last_work = ktime_get_ns(), awake = last_work;
 	long timeout;
 
+	/*
+	 * Like a high-priority kworker: a doorbell or a completion should
+	 * get the CPU from a process that busy-polls its CQ, as the softirq
+	 * work of a native device would.
+	 */
+	set_user_nice(current, MIN_NICE);
 	xenib_be_set_polling(be, true);
 	while (!kthread_should_stop()) {
 		bool kicked = xchg(&be->kick_pending, false);

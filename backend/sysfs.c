@@ -57,6 +57,7 @@ static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
 	EMIT(kicks);
 	EMIT(spurious_kicks);
 	EMIT(engine_wakeups);
+	EMIT(engine_passes);
 	EMIT(sends_posted);
 	EMIT(recvs_posted);
 	EMIT(completions);

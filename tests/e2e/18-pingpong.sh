@@ -31,3 +31,17 @@ check "backend objects back to where they were ($before_objs)" \
 	objs_are "$before_objs"
 on dom0 "cat /sys/bus/xen-backend/devices/xenib-*-0/stats" |
 	grep -E "^(kicks|sends_posted|recvs_posted|completions|cq_events|engine_busy_us) "
+
+# xenibctl shows what the engine did for the guest.
+json=$(on dom0 "xenibctl show guest1 --json") || fail "xenibctl show guest1 --json"
+echo "$json" | python3 -c '
+import json, sys
+st = json.load(sys.stdin)["stats"]
+keys = ["kicks", "engine_wakeups", "engine_passes", "sends_posted",
+        "recvs_posted", "completions", "cq_events", "engine_busy_us"]
+missing = [k for k in keys if not isinstance(st.get(k), int)]
+assert not missing, "missing engine counters: %s" % missing
+assert all(st[k] > 0 for k in ["sends_posted", "recvs_posted", "completions",
+                                 "cq_events", "engine_passes", "engine_busy_us"]), st
+' || fail "xenibctl show: engine counters"
+ok "xenibctl show reports the engine's counters, all moved by the traffic"
