@@ -407,6 +407,15 @@ static int xenib_be_build_send(struct xenib_be *be, struct xenib_be_qp *qp,
 	wr->ex.imm_data = g->ex.imm_data;
 
 	if (g->send_flags & IB_SEND_INLINE) {
+		/*
+		 * Inline data is for what is sent from here; a device given
+		 * it for a READ or an atomic might take the bytes for the
+		 * SGEs to receive into.
+		 */
+		if (g->opcode != IB_WR_SEND && g->opcode != IB_WR_SEND_WITH_IMM &&
+		    g->opcode != IB_WR_RDMA_WRITE &&
+		    g->opcode != IB_WR_RDMA_WRITE_WITH_IMM)
+			return IB_WC_LOC_QP_OP_ERR;
 		if (wqe->dma.length > qp->max_inline || wqe->dma.length > room)
 			return IB_WC_LOC_LEN_ERR;
 		/* Devices copy inline data when it is posted. */

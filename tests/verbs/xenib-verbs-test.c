@@ -2034,6 +2034,22 @@ static int cmd_hostile(struct ibv_context *ctx)
 	ok("a producer index beyond the ring fails the QP with LOC_QP_OP_ERR");
 	check(ibv_destroy_qp(qp), "ibv_destroy_qp");
 
+	/*
+	 * Inline data on an RDMA READ: bytes a device could take for the
+	 * SGEs to write the response into.  Refused like a bad opcode.
+	 */
+	qp = hostile_qp(&d);
+	check(dp_post(&d, qp, 0x1e, IBV_WR_RDMA_READ,
+		      IBV_SEND_SIGNALED | IBV_SEND_INLINE, DP_SRC(&d, 0), 16,
+		      DP_DST(&d, 0), 0),
+	      "posting an RDMA READ with inline data");
+	dp_poll(&d, &wc, 1, "an RDMA READ with inline data");
+	dp_expect(&wc, 0x1e, IBV_WC_LOC_QP_OP_ERR, -1,
+		  "an RDMA READ with inline data");
+	expect_qp_err(qp, "RDMA READ with inline data");
+	ok("an RDMA READ with inline data fails with LOC_QP_OP_ERR");
+	check(ibv_destroy_qp(qp), "ibv_destroy_qp");
+
 	/* A storm of doorbells with nothing behind them. */
 	for (i = 0; i < 20000; i++)
 		doorbell(d.a);
