@@ -167,6 +167,36 @@ static int write_uint(struct xenib *x, xs_transaction_t t, const char *dir,
 	return write_str(x, t, dir, key, buf);
 }
 
+/*
+ * Run @body in a xenstore transaction, again while xenstore says EAGAIN
+ * (at most XENIB_TX_RETRIES times).  An error from @body abandons the
+ * transaction and is returned.
+ */
+static int transact(struct xenib *x,
+		    int (*body)(struct xenib *x, xs_transaction_t t, void *arg),
+		    void *arg)
+{
+	int tries;
+
+	for (tries = 0; tries < XENIB_TX_RETRIES; tries++) {
+		xs_transaction_t t = xs_transaction_start(x->xs);
+		int err;
+
+		if (t == XBT_NULL)
+			return neg_errno();
+		err = body(x, t, arg);
+		if (err) {
+			xs_transaction_end(x->xs, t, true);
+			return err;
+		}
+		if (xs_transaction_end(x->xs, t, false))
+			return 0;
+		if (errno != EAGAIN)
+			return neg_errno();
+	}
+	return -EAGAIN;
+}
+
 int xenib_open(struct xenib **xp)
 {
 	struct xenib *x = calloc(1, sizeof(*x));
@@ -301,52 +331,44 @@ static void remove_nodes(struct xenib *x, unsigned int domid,
 	remove_domain_dir(x, domid);
 }
 
+/* What the attach transactions write: both ends of one device. */
+struct attach_tx {
+	unsigned int domid;
+	const char *be;
+	const char *fe;
+	const char *hca;
+	unsigned int port;
+};
+
 /*
  * The first transaction: check that neither end exists, create both
  * directories empty and give them their owner and permissions (frontend:
  * owned by the guest, readable by the backend domain; backend: the other
  * way round).  Without a state node xenbus ignores them.
  */
-static int create_dirs(struct xenib *x, unsigned int domid, const char *be,
-		       const char *fe)
+static int create_dirs(struct xenib *x, xs_transaction_t t, void *arg)
 {
+	const struct attach_tx *a = arg;
 	struct xs_permissions fe_perms[2] = {
-		{ .id = domid, .perms = XS_PERM_NONE },
+		{ .id = a->domid, .perms = XS_PERM_NONE },
 		{ .id = XENIB_BACKEND_DOMID, .perms = XS_PERM_READ },
 	};
 	struct xs_permissions be_perms[2] = {
 		{ .id = XENIB_BACKEND_DOMID, .perms = XS_PERM_NONE },
-		{ .id = domid, .perms = XS_PERM_READ },
+		{ .id = a->domid, .perms = XS_PERM_READ },
 	};
-	int tries;
+	int err;
 
-	for (tries = 0; tries < XENIB_TX_RETRIES; tries++) {
-		xs_transaction_t t = xs_transaction_start(x->xs);
-		int err;
-
-		if (t == XBT_NULL)
-			return neg_errno();
-		if (xs_exists(x, t, be) || xs_exists(x, t, fe)) {
-			xs_transaction_end(x->xs, t, true);
-			return -EEXIST;
-		}
-		err = write_str(x, t, fe, NULL, "");
-		if (!err)
-			err = write_str(x, t, be, NULL, "");
-		if (!err && !xs_set_permissions(x->xs, t, fe, fe_perms, 2))
-			err = neg_errno();
-		if (!err && !xs_set_permissions(x->xs, t, be, be_perms, 2))
-			err = neg_errno();
-		if (err) {
-			xs_transaction_end(x->xs, t, true);
-			return err;
-		}
-		if (xs_transaction_end(x->xs, t, false))
-			return 0;
-		if (errno != EAGAIN)
-			return neg_errno();
-	}
-	return -EAGAIN;
+	if (xs_exists(x, t, a->be) || xs_exists(x, t, a->fe))
+		return -EEXIST;
+	err = write_str(x, t, a->fe, NULL, "");
+	if (!err)
+		err = write_str(x, t, a->be, NULL, "");
+	if (!err && !xs_set_permissions(x->xs, t, a->fe, fe_perms, 2))
+		err = neg_errno();
+	if (!err && !xs_set_permissions(x->xs, t, a->be, be_perms, 2))
+		err = neg_errno();
+	return err;
 }
 
 /*
@@ -354,45 +376,29 @@ static int create_dirs(struct xenib *x, unsigned int domid, const char *be,
  * end, when its state node appears, finds itself and its peer complete.
  * The keys inherit the directories' permissions.
  */
-static int write_keys(struct xenib *x, unsigned int domid, const char *be,
-		      const char *fe, const char *hca, unsigned int port)
+static int write_keys(struct xenib *x, xs_transaction_t t, void *arg)
 {
-	int tries;
+	const struct attach_tx *a = arg;
+	int err;
 
-	for (tries = 0; tries < XENIB_TX_RETRIES; tries++) {
-		xs_transaction_t t = xs_transaction_start(x->xs);
-		int err;
-
-		if (t == XBT_NULL)
-			return neg_errno();
-		err = write_str(x, t, fe, "backend", be);
-		if (!err)
-			err = write_uint(x, t, fe, "backend-id",
-					 XENIB_BACKEND_DOMID);
-		if (!err)
-			err = write_uint(x, t, fe, "state", XS_INITIALISING);
-		if (!err)
-			err = write_str(x, t, be, "frontend", fe);
-		if (!err)
-			err = write_uint(x, t, be, "frontend-id", domid);
-		if (!err)
-			err = write_str(x, t, be, "online", "1");
-		if (!err)
-			err = write_str(x, t, be, "hca", hca);
-		if (!err)
-			err = write_uint(x, t, be, "port", port);
-		if (!err)
-			err = write_uint(x, t, be, "state", XS_INITIALISING);
-		if (err) {
-			xs_transaction_end(x->xs, t, true);
-			return err;
-		}
-		if (xs_transaction_end(x->xs, t, false))
-			return 0;
-		if (errno != EAGAIN)
-			return neg_errno();
-	}
-	return -EAGAIN;
+	err = write_str(x, t, a->fe, "backend", a->be);
+	if (!err)
+		err = write_uint(x, t, a->fe, "backend-id", XENIB_BACKEND_DOMID);
+	if (!err)
+		err = write_uint(x, t, a->fe, "state", XS_INITIALISING);
+	if (!err)
+		err = write_str(x, t, a->be, "frontend", a->fe);
+	if (!err)
+		err = write_uint(x, t, a->be, "frontend-id", a->domid);
+	if (!err)
+		err = write_str(x, t, a->be, "online", "1");
+	if (!err)
+		err = write_str(x, t, a->be, "hca", a->hca);
+	if (!err)
+		err = write_uint(x, t, a->be, "port", a->port);
+	if (!err)
+		err = write_uint(x, t, a->be, "state", XS_INITIALISING);
+	return err;
 }
 
 /*
@@ -421,6 +427,9 @@ int xenib_attach(struct xenib *x, unsigned int domid, unsigned int devid,
 		 size_t why_len)
 {
 	char be[XENIB_PATH_MAX], fe[XENIB_PATH_MAX], dom[XENIB_PATH_MAX];
+	struct attach_tx a = {
+		.domid = domid, .be = be, .fe = fe, .hca = hca, .port = port,
+	};
 	char *err_msg;
 	int err, state;
 
@@ -438,10 +447,10 @@ int xenib_attach(struct xenib *x, unsigned int domid, unsigned int devid,
 
 	be_path(be, domid, devid);
 	fe_path(fe, domid, devid);
-	err = create_dirs(x, domid, be, fe);
+	err = transact(x, create_dirs, &a);
 	if (err)
 		return err;
-	err = write_keys(x, domid, be, fe, hca, port);
+	err = transact(x, write_keys, &a);
 	if (err) {
 		remove_nodes(x, domid, devid);
 		return err;
@@ -482,45 +491,47 @@ int xenib_wait_connected(struct xenib *x, unsigned int domid,
 	}
 }
 
+/* What the detach transaction needs, and whether the backend was Closed. */
+struct detach_tx {
+	const char *be;
+	bool closed;
+};
+
+/* Take the device offline and ask its backend to close. */
+static int close_backend(struct xenib *x, xs_transaction_t t, void *arg)
+{
+	struct detach_tx *d = arg;
+	int err;
+
+	err = write_str(x, t, d->be, "online", "0");
+	/*
+	 * A backend already Closed (its frontend went away first) has
+	 * nothing left to close: nobody would answer a Closing request, so
+	 * it is removed at once.
+	 */
+	d->closed = !err && xs_get_int(x, d->be, "state") == XS_CLOSED;
+	if (!err && !d->closed)
+		err = write_uint(x, t, d->be, "state", XS_CLOSING);
+	return err;
+}
+
 int xenib_detach(struct xenib *x, unsigned int domid, unsigned int devid,
 		 unsigned int timeout_ms, char *why, size_t why_len)
 {
 	char be[XENIB_PATH_MAX], fe[XENIB_PATH_MAX];
-	bool closed = false;
-	xs_transaction_t t;
-	int tries, err;
+	struct detach_tx d = { .be = be };
+	int err;
 
 	be_path(be, domid, devid);
 	fe_path(fe, domid, devid);
 	if (!xs_exists(x, XBT_NULL, be))
 		return -ENOENT;
 
-	for (tries = 0; tries < XENIB_TX_RETRIES; tries++) {
-		t = xs_transaction_start(x->xs);
-		if (t == XBT_NULL)
-			return neg_errno();
-		err = write_str(x, t, be, "online", "0");
-		/*
-		 * A backend already Closed (its frontend went away first)
-		 * has nothing left to close: nobody would answer a Closing
-		 * request, so it is removed at once.
-		 */
-		closed = !err && xs_get_int(x, be, "state") == XS_CLOSED;
-		if (!err && !closed)
-			err = write_uint(x, t, be, "state", XS_CLOSING);
-		if (err) {
-			xs_transaction_end(x->xs, t, true);
-			return err;
-		}
-		if (xs_transaction_end(x->xs, t, false))
-			break;
-		if (errno != EAGAIN)
-			return neg_errno();
-	}
-	if (tries == XENIB_TX_RETRIES)
-		return -EAGAIN;
+	err = transact(x, close_backend, &d);
+	if (err)
+		return err;
 
-	err = closed ? 0 : wait_state(x, be, timeout_ms, XS_CLOSED, XS_CLOSED);
+	err = d.closed ? 0 : wait_state(x, be, timeout_ms, XS_CLOSED, XS_CLOSED);
 	if (err && why)
 		snprintf(why, why_len, "backend %s, frontend %s",
 			 xenib_state_name(xs_get_int(x, be, "state")),
