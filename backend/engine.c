@@ -338,6 +338,17 @@ static bool xenib_be_fail_wqe(struct xenib_be *be, struct xenib_be_qp *qp,
 	return true;
 }
 
+/* The guest moved @wq's producer index off its ring: fail the QP, once. */
+static bool xenib_be_wq_break(struct xenib_be *be, struct xenib_be_qp *qp,
+			      struct xenib_be_wq *wq)
+{
+	if (wq->broken)
+		return false;
+	wq->broken = xenib_be_fail_wqe(be, qp, wq, 0, IB_WC_LOC_QP_OP_ERR,
+				       wq->send ? IB_WC_SEND : IB_WC_RECV);
+	return wq->broken;
+}
+
 static bool xenib_be_opcode_ok(struct xenib_be *be, struct xenib_be_qp *qp,
 			       u32 opcode)
 {
@@ -484,15 +495,8 @@ static bool xenib_be_feed_sq(struct xenib_be *be, struct xenib_be_qp *qp)
 	if (qp->state < IB_QPS_RTS)
 		return false;
 	pending = xenib_be_wq_pending(wq);
-	if (pending < 0) {
-		/* Its own ring broken: the QP cannot go on. */
-		if (wq->broken)
-			return false;
-		wq->broken = xenib_be_fail_wqe(be, qp, wq, 0,
-					       IB_WC_LOC_QP_OP_ERR,
-					       IB_WC_SEND);
-		return wq->broken;
-	}
+	if (pending < 0)
+		return xenib_be_wq_break(be, qp, wq);
 	while (pending-- > 0 && wq->head - wq->tail < wq->max_posted) {
 		u32 idx = wq->head;
 		int status;
@@ -533,15 +537,8 @@ static bool xenib_be_feed_recv(struct xenib_be *be, struct xenib_be_wq *wq,
 	if (qp && qp->state == IB_QPS_RESET)
 		return false;
 	pending = xenib_be_wq_pending(wq);
-	if (pending < 0) {
-		/* An SRQ's owner only starves itself. */
-		if (!qp || wq->broken)
-			return false;
-		wq->broken = xenib_be_fail_wqe(be, qp, wq, 0,
-					       IB_WC_LOC_QP_OP_ERR,
-					       IB_WC_RECV);
-		return wq->broken;
-	}
+	if (pending < 0)	/* an SRQ's owner only starves itself */
+		return qp ? xenib_be_wq_break(be, qp, wq) : false;
 	while (pending-- > 0 && wq->head - wq->tail < wq->max_posted) {
 		u32 idx = wq->head;
 		struct ib_recv_wr wr = {};
@@ -719,8 +716,9 @@ static bool xenib_be_poll_cq(struct xenib_be *be, struct xenib_be_cq *cq,
 }
 
 /*
- * A QP was destroyed: its completions still in @cq must not be looked at
- * later (the real QP is gone), so empty the CQ now, dropping them.
+ * Move what @cq's real CQ holds now.  With @gone, a QP just destroyed:
+ * its completions must not be looked at later (the real QP is gone), so
+ * the real CQ is emptied, dropping them.
  */
 void xenib_be_drain_cq(struct xenib_be *be, struct xenib_be_cq *cq,
 		       struct ib_qp *gone)

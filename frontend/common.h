@@ -37,8 +37,6 @@ struct xenib_fe_stats {
 	u64 timeouts;
 	u64 bad_responses;
 	u64 bad_events;
-	u64 kicks;
-	u64 doorbells;
 };
 
 /* Queue memory shared by a process and the backend; see queue.c. */

@@ -330,12 +330,10 @@ void xenib_fe_kick(struct xenib_fe *fe)
 {
 	struct xenib_event_sring *sring = READ_ONCE(fe->evt);
 
-	fe->stats.doorbells++;
 	/* Pairs with the engine's barrier after it clears backend_polling. */
 	virt_mb();
 	if (!sring || !fe->data_evtchn || READ_ONCE(sring->backend_polling))
 		return;
-	fe->stats.kicks++;
 	notify_remote_via_evtchn(fe->data_evtchn);
 }
 
