@@ -19,6 +19,8 @@
 #include <xen/interface/io/ring.h>
 #include <xenib/xenibif.h>
 
+#include "check.h"
+
 #define DRV_NAME "xen-ibback"
 
 /* A real RDMA device that the backend may export, tracked by its ib_client. */

@@ -63,10 +63,6 @@ MODULE_PARM_DESC(idle_ms,
 #define XENIB_WC_FLAGS		(IB_WC_GRH | IB_WC_WITH_IMM |		\
 				 IB_WC_WITH_INVALIDATE | IB_WC_IP_CSUM_OK)
 
-/* Send flags a guest may use. */
-#define XENIB_SEND_FLAGS	(IB_SEND_FENCE | IB_SEND_SIGNALED |	\
-				 IB_SEND_SOLICITED | IB_SEND_INLINE)
-
 void xenib_be_engine_wake(struct xenib_be *be)
 {
 	WRITE_ONCE(be->engine_wake, true);
@@ -208,12 +204,9 @@ static int xenib_be_wq_pending(struct xenib_be_wq *wq)
 	/* The elements before the index that publishes them. */
 	u32 prod = smp_load_acquire(xenib_be_queue_index(wq->queue,
 						XENIB_QUEUE_PROD_OFFSET));
-	u32 produced = (prod - wq->tail) & wq->queue->index_mask;
 
-	/* Fewer than we took: the guest moved its index back. */
-	if (prod > wq->queue->index_mask || produced < wq->head - wq->tail)
-		return -1;
-	return produced - (wq->head - wq->tail);
+	return xenib_ring_pending(prod, wq->queue->index_mask, wq->head,
+				  wq->tail);
 }
 
 /* Retire guest index @idx of @wq; false if it is not posted. */
@@ -246,20 +239,19 @@ static inline u64 xenib_be_wr_id(struct xenib_be_wq *wq, u32 idx)
 /*
  * Check the @num_sge SGEs at @sge (from the guest) against this guest's
  * MRs in @pd and copy them to @wq->sge.  Returns the IB_WC_* status a
- * real device gives a work request with such SGEs.
+ * real device gives a work request with such SGEs.  @num_sge has passed
+ * xenib_check_send_wqe() or xenib_check_recv_wqe(): @wq->sge holds it.
  */
 static int xenib_be_check_sges(struct xenib_be *be, struct xenib_be_wq *wq,
 			       struct xenib_be_pd *pd,
 			       const struct rxe_sge *sge, u32 num_sge,
 			       bool write)
 {
+	int status;
 	u32 i;
 
-	if (num_sge > wq->max_sge)
-		return IB_WC_LOC_LEN_ERR;
 	for (i = 0; i < num_sge; i++) {
 		struct xenib_be_mr *mr;
-		u64 end;
 
 		/*
 		 * Only keys of the guest's own MRs: the real PD also holds
@@ -269,11 +261,10 @@ static int xenib_be_check_sges(struct xenib_be *be, struct xenib_be_wq *wq,
 		mr = xa_load(&be->mr_keys, sge[i].lkey);
 		if (!mr || mr->pd != pd)
 			return IB_WC_LOC_PROT_ERR;
-		if (check_add_overflow(sge[i].addr, (u64)sge[i].length, &end) ||
-		    sge[i].addr < mr->iova || end > mr->iova + mr->length)
-			return IB_WC_LOC_PROT_ERR;
-		if (write && !(mr->access & IB_ACCESS_LOCAL_WRITE))
-			return IB_WC_LOC_PROT_ERR;
+		status = xenib_check_sge(&sge[i], mr->iova, mr->length,
+					 mr->access, write);
+		if (status)
+			return status;
 		wq->sge[i].addr = sge[i].addr;
 		wq->sge[i].length = sge[i].length;
 		wq->sge[i].lkey = sge[i].lkey;
@@ -349,27 +340,6 @@ static bool xenib_be_wq_break(struct xenib_be *be, struct xenib_be_qp *qp,
 	return wq->broken;
 }
 
-static bool xenib_be_opcode_ok(struct xenib_be *be, struct xenib_be_qp *qp,
-			       u32 opcode)
-{
-	switch (opcode) {
-	case IB_WR_SEND:
-	case IB_WR_SEND_WITH_IMM:
-		return true;
-	case IB_WR_RDMA_WRITE:
-	case IB_WR_RDMA_WRITE_WITH_IMM:
-		return qp->type != IB_QPT_UD;
-	case IB_WR_RDMA_READ:
-		return qp->type == IB_QPT_RC;
-	case IB_WR_ATOMIC_CMP_AND_SWP:
-	case IB_WR_ATOMIC_FETCH_AND_ADD:
-		return qp->type == IB_QPT_RC &&
-		       be->hca->ibdev->attrs.atomic_cap != IB_ATOMIC_NONE;
-	default:
-		return false;
-	}
-}
-
 static enum ib_wc_opcode xenib_be_wc_opcode(u32 wr_opcode)
 {
 	switch (wr_opcode) {
@@ -405,30 +375,23 @@ static int xenib_be_build_send(struct xenib_be *be, struct xenib_be_qp *qp,
 	struct xenib_be_wq *wq = &qp->swq;
 	const struct rxe_send_wr *g = &wqe->wr;
 	struct ib_send_wr *wr = &u->send;
-	size_t room = elem_size - sizeof(*wqe);
-	u32 num_sge = wqe->dma.num_sge;
+	struct xenib_wq_limits lim = {
+		.qp_type = qp->type,
+		.max_sge = wq->max_sge,
+		.max_inline = qp->max_inline,
+		.atomics = be->hca->ibdev->attrs.atomic_cap != IB_ATOMIC_NONE,
+	};
 	int status;
 
 	memset(u, 0, sizeof(*u));
-	if (!xenib_be_opcode_ok(be, qp, g->opcode) ||
-	    g->send_flags & ~XENIB_SEND_FLAGS)
-		return IB_WC_LOC_QP_OP_ERR;
+	status = xenib_check_send_wqe(wqe, elem_size, &lim);
+	if (status)
+		return status;
 	wr->opcode = g->opcode;
 	wr->send_flags = g->send_flags;
 	wr->ex.imm_data = g->ex.imm_data;
 
 	if (g->send_flags & IB_SEND_INLINE) {
-		/*
-		 * Inline data is for what is sent from here; a device given
-		 * it for a READ or an atomic might take the bytes for the
-		 * SGEs to receive into.
-		 */
-		if (g->opcode != IB_WR_SEND && g->opcode != IB_WR_SEND_WITH_IMM &&
-		    g->opcode != IB_WR_RDMA_WRITE &&
-		    g->opcode != IB_WR_RDMA_WRITE_WITH_IMM)
-			return IB_WC_LOC_QP_OP_ERR;
-		if (wqe->dma.length > qp->max_inline || wqe->dma.length > room)
-			return IB_WC_LOC_LEN_ERR;
 		/* Devices copy inline data when it is posted. */
 		wq->sge[0].addr = (uintptr_t)wqe->dma.inline_data;
 		wq->sge[0].length = wqe->dma.length;
@@ -436,16 +399,13 @@ static int xenib_be_build_send(struct xenib_be *be, struct xenib_be_qp *qp,
 		wr->sg_list = wq->sge;
 		wr->num_sge = wqe->dma.length ? 1 : 0;
 	} else {
-		if (num_sge > room / sizeof(struct rxe_sge))
-			return IB_WC_LOC_LEN_ERR;
 		status = xenib_be_check_sges(be, wq, qp->pd, wqe->dma.sge,
-					     num_sge,
-					     g->opcode == IB_WR_RDMA_READ ||
-					     g->opcode >= IB_WR_ATOMIC_CMP_AND_SWP);
+					     wqe->dma.num_sge,
+					     xenib_wqe_writes_local(g->opcode));
 		if (status)
 			return status;
 		wr->sg_list = wq->sge;
-		wr->num_sge = num_sge;
+		wr->num_sge = wqe->dma.num_sge;
 	}
 
 	switch (g->opcode) {
@@ -457,8 +417,6 @@ static int xenib_be_build_send(struct xenib_be *be, struct xenib_be_qp *qp,
 		break;
 	case IB_WR_ATOMIC_CMP_AND_SWP:
 	case IB_WR_ATOMIC_FETCH_AND_ADD:
-		if (wr->num_sge != 1 || wq->sge[0].length != 8)
-			return IB_WC_LOC_LEN_ERR;
 		u->atomic.remote_addr = g->wr.atomic.remote_addr;
 		u->atomic.compare_add = g->wr.atomic.compare_add;
 		u->atomic.swap = g->wr.atomic.swap;
@@ -547,10 +505,10 @@ static bool xenib_be_feed_recv(struct xenib_be *be, struct xenib_be_wq *wq,
 
 		xenib_be_queue_read(wq->queue, idx, wqe, elem_size);
 		num_sge = wqe->dma.num_sge;
-		status = num_sge > (elem_size - sizeof(*wqe)) /
-				   sizeof(struct rxe_sge) ? IB_WC_LOC_LEN_ERR :
-			 xenib_be_check_sges(be, wq, pd, wqe->dma.sge, num_sge,
-					     true);
+		status = xenib_check_recv_wqe(wqe, elem_size, wq->max_sge);
+		if (!status)
+			status = xenib_be_check_sges(be, wq, pd, wqe->dma.sge,
+						     num_sge, true);
 		if (status) {
 			if (qp) {
 				if (!xenib_be_fail_wqe(be, qp, wq, wqe->wr_id,

@@ -35,11 +35,6 @@ module_param_named(max_mr_pages, xenib_max_mr_pages, uint, 0644);
 MODULE_PARM_DESC(max_mr_pages,
 		 "Pages of guest memory a guest device may have registered");
 
-#define XENIB_MR_ACCESS		(IB_ACCESS_LOCAL_WRITE |		\
-				 IB_ACCESS_REMOTE_WRITE |		\
-				 IB_ACCESS_REMOTE_READ |		\
-				 IB_ACCESS_REMOTE_ATOMIC)
-
 #define XENIB_MR_REMOTE		(IB_ACCESS_REMOTE_WRITE |		\
 				 IB_ACCESS_REMOTE_READ |		\
 				 IB_ACCESS_REMOTE_ATOMIC)
@@ -185,29 +180,6 @@ static int xenib_be_post_reg(struct xenib_be_pd *pd, struct ib_mr *mr,
 	return n < 0 ? n : -EIO;
 }
 
-static int xenib_be_check_mr(const struct xenib_reg_mr_req *req)
-{
-	u64 end;
-
-	if (req->rsvd0 || req->rsvd1 || req->access & ~XENIB_MR_ACCESS)
-		return -EINVAL;
-	/* Remote writes and atomics need local write, as the verbs say. */
-	if (req->access & (IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_ATOMIC) &&
-	    !(req->access & IB_ACCESS_LOCAL_WRITE))
-		return -EINVAL;
-	if (!req->length || req->offset >= XENIB_PAGE_SIZE ||
-	    (req->iova & (XENIB_PAGE_SIZE - 1)) != req->offset ||
-	    check_add_overflow(req->iova, req->length, &end))
-		return -EINVAL;
-	if (req->nr_pages > XENIB_MR_MAX_PAGES ||
-	    req->nr_pages != DIV_ROUND_UP_ULL(req->offset + req->length,
-					      XENIB_PAGE_SIZE) ||
-	    req->nr_indirect != DIV_ROUND_UP(req->nr_pages,
-					     XENIB_REFS_PER_INDIRECT))
-		return -EINVAL;
-	return 0;
-}
-
 /* Describe the mapped pages in one scatterlist entry each, DMA-mapped. */
 static int xenib_be_mr_sgt(struct ib_device *dev, struct xenib_be_mr *mr,
 			   const struct xenib_reg_mr_req *req)
@@ -321,7 +293,7 @@ int xenib_be_reg_mr(struct xenib_be *be, const struct xenib_reg_mr_req *req,
 	if (!be->hca)
 		return -ENODEV;
 	dev = be->hca->ibdev;
-	err = xenib_be_check_mr(req);
+	err = xenib_check_mr(req);
 	if (err)
 		return err;
 	pd = xa_load(&be->pds, req->pd);

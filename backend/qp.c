@@ -142,17 +142,6 @@ void xenib_be_release_qp(struct xenib_be *be, struct xenib_be_qp *qp,
 	kfree(qp);
 }
 
-static int xenib_be_check_qp_cap(const struct xenib_qp_cap *cap)
-{
-	/* The real device has its limits; these keep sizes sane first. */
-	if (cap->rsvd || cap->max_send_wr > INT_MAX ||
-	    cap->max_recv_wr > INT_MAX || cap->max_send_sge > U16_MAX ||
-	    cap->max_recv_sge > U16_MAX ||
-	    cap->max_inline_data > XENIB_PAGE_SIZE)
-		return -EINVAL;
-	return 0;
-}
-
 int xenib_be_create_qp(struct xenib_be *be,
 		       const struct xenib_create_qp_req *req,
 		       struct xenib_create_qp_resp *resp)
@@ -163,18 +152,12 @@ int xenib_be_create_qp(struct xenib_be *be,
 	struct xenib_be_pd *pd;
 	struct xenib_be_cq *scq, *rcq;
 	struct xenib_be_srq *srq = NULL;
-	size_t sq_elem;
 	u32 handle;
 	int err;
 
 	if (!be->hca)
 		return -ENODEV;
-	if (req->rsvd0 || req->rsvd1 || req->flags & ~XENIB_QP_F_SIG_ALL)
-		return -EINVAL;
-	if (req->qp_type != XENIB_QPT_RC && req->qp_type != XENIB_QPT_UC &&
-	    req->qp_type != XENIB_QPT_UD)
-		return -EOPNOTSUPP;
-	err = xenib_be_check_qp_cap(cap);
+	err = xenib_check_create_qp(req);
 	if (err)
 		return err;
 	pd = xa_load(&be->pds, req->pd);
@@ -195,10 +178,8 @@ int xenib_be_create_qp(struct xenib_be *be,
 	if (err)
 		goto fail_free;
 
-	sq_elem = sizeof(struct rxe_send_wqe) +
-		  max_t(size_t, cap->max_send_sge * sizeof(struct rxe_sge),
-			cap->max_inline_data);
-	qp->sq = xenib_be_queue_map(be, &req->sq, sq_elem, cap->max_send_wr);
+	qp->sq = xenib_be_queue_map(be, &req->sq, xenib_sq_elem_size(cap),
+				    cap->max_send_wr);
 	if (IS_ERR(qp->sq)) {
 		err = PTR_ERR(qp->sq);
 		qp->sq = NULL;
@@ -211,9 +192,7 @@ int xenib_be_create_qp(struct xenib_be *be,
 		}
 	} else {
 		qp->rq = xenib_be_queue_map(be, &req->rq,
-					    sizeof(struct rxe_recv_wqe) +
-					    cap->max_recv_sge *
-					    sizeof(struct rxe_sge),
+					    xenib_recv_elem_size(cap->max_recv_sge),
 					    cap->max_recv_wr);
 		if (IS_ERR(qp->rq)) {
 			err = PTR_ERR(qp->rq);

@@ -145,29 +145,6 @@ out:
 	return err;
 }
 
-/* Is @wire a queue of elements of at least @min_elem bytes that fits? */
-static int xenib_be_check_queue(const struct xenib_queue *wire,
-				size_t min_elem, u32 min_slots)
-{
-	u64 size;
-
-	if (wire->log2_elem_size < XENIB_QUEUE_MIN_ELEM_LOG2 ||
-	    wire->log2_elem_size > XENIB_QUEUE_MAX_ELEM_LOG2 ||
-	    (1U << wire->log2_elem_size) < min_elem)
-		return -EINVAL;
-	/* A free slot tells a full ring from an empty one. */
-	if (wire->log2_slots > 24 || (1U << wire->log2_slots) <= min_slots)
-		return -EINVAL;
-	size = XENIB_QUEUE_HDR_SIZE +
-	       ((u64)1 << (wire->log2_slots + wire->log2_elem_size));
-	if (wire->nr_pages != DIV_ROUND_UP_ULL(size, XENIB_PAGE_SIZE) ||
-	    wire->nr_pages > XENIB_QUEUE_MAX_PAGES ||
-	    wire->nr_indirect != DIV_ROUND_UP(wire->nr_pages,
-					      XENIB_REFS_PER_INDIRECT))
-		return -EINVAL;
-	return 0;
-}
-
 /*
  * Map the queue the frontend described in @wire, whose elements must hold
  * @min_elem bytes and which must have room for @min_slots of them.
@@ -180,7 +157,7 @@ struct xenib_be_queue *xenib_be_queue_map(struct xenib_be *be,
 	grant_ref_t *refs;
 	int err;
 
-	err = xenib_be_check_queue(wire, min_elem, min_slots);
+	err = xenib_check_queue(wire, min_elem, min_slots);
 	if (err)
 		return ERR_PTR(err);
 	if (be->queue_pages + wire->nr_pages > xenib_max_queue_pages)
@@ -264,8 +241,8 @@ void xenib_be_queue_read(struct xenib_be_queue *q, u32 idx, void *dst,
 			 size_t len)
 {
 	len = min_t(size_t, len, 1U << q->log2_elem_size);
-	xenib_be_queue_copy(q, XENIB_QUEUE_HDR_SIZE +
-			    ((size_t)(idx & q->index_mask) << q->log2_elem_size),
+	xenib_be_queue_copy(q, xenib_queue_elem_offset(q->log2_elem_size,
+						       q->index_mask, idx),
 			    dst, len, false);
 }
 
@@ -274,8 +251,8 @@ void xenib_be_queue_write(struct xenib_be_queue *q, u32 idx, const void *src,
 			  size_t len)
 {
 	len = min_t(size_t, len, 1U << q->log2_elem_size);
-	xenib_be_queue_copy(q, XENIB_QUEUE_HDR_SIZE +
-			    ((size_t)(idx & q->index_mask) << q->log2_elem_size),
+	xenib_be_queue_copy(q, xenib_queue_elem_offset(q->log2_elem_size,
+						       q->index_mask, idx),
 			    (void *)src, len, true);
 }
 

@@ -224,9 +224,9 @@ int xenib_be_create_cq(struct xenib_be *be,
 		return -ENODEV;
 	if (req->rsvd)
 		return -EINVAL;
-	/* The real device checks the size; the guest ring must hold it. */
-	if (!req->cqe || req->cqe > INT_MAX)
-		return -EINVAL;
+	err = xenib_check_cqe(req->cqe);
+	if (err)
+		return err;
 
 	cq = kzalloc(sizeof(*cq), GFP_KERNEL);
 	if (!cq)
@@ -316,8 +316,9 @@ int xenib_be_resize_cq(struct xenib_be *be,
 		return -ENOENT;
 	if (!be->hca)
 		return -ENODEV;
-	if (!req->cqe || req->cqe > INT_MAX)
-		return -EINVAL;
+	err = xenib_check_cqe(req->cqe);
+	if (err)
+		return err;
 	queue = xenib_be_queue_map(be, &req->queue,
 				   sizeof(struct ib_uverbs_wc), req->cqe);
 	if (IS_ERR(queue))
@@ -370,8 +371,9 @@ int xenib_be_create_srq(struct xenib_be *be,
 	pd = xa_load(&be->pds, req->pd);
 	if (!pd)
 		return -ENOENT;
-	if (req->attr.max_wr > INT_MAX || req->attr.max_sge > U16_MAX)
-		return -EINVAL;
+	err = xenib_check_srq_attr(&req->attr);
+	if (err)
+		return err;
 
 	srq = kzalloc(sizeof(*srq), GFP_KERNEL);
 	if (!srq)
@@ -380,9 +382,7 @@ int xenib_be_create_srq(struct xenib_be *be,
 	if (err)
 		goto fail_free;
 	srq->queue = xenib_be_queue_map(be, &req->queue,
-					sizeof(struct rxe_recv_wqe) +
-					req->attr.max_sge *
-					sizeof(struct rxe_sge),
+					xenib_recv_elem_size(req->attr.max_sge),
 					req->attr.max_wr);
 	if (IS_ERR(srq->queue)) {
 		err = PTR_ERR(srq->queue);

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-ibback: checks of what a guest hands the backend; see check.h.
+ * Built into the module and, unchanged, into the fuzzing harness.
+ *
+ * Copyright (c) 2026 The xenib authors
+ */
+
+#include "check.h"
+
+/* Is @wire a queue of elements of at least @min_elem bytes that fits? */
+int xenib_check_queue(const struct xenib_queue *wire, size_t min_elem,
+		      u32 min_slots)
+{
+	u64 size;
+
+	if (wire->log2_elem_size < XENIB_QUEUE_MIN_ELEM_LOG2 ||
+	    wire->log2_elem_size > XENIB_QUEUE_MAX_ELEM_LOG2 ||
+	    (1U << wire->log2_elem_size) < min_elem)
+		return -EINVAL;
+	/* A free slot tells a full ring from an empty one. */
+	if (wire->log2_slots > 24 || (1U << wire->log2_slots) <= min_slots)
+		return -EINVAL;
+	size = XENIB_QUEUE_HDR_SIZE +
+	       ((u64)1 << (wire->log2_slots + wire->log2_elem_size));
+	if (wire->nr_pages != DIV_ROUND_UP_ULL(size, XENIB_PAGE_SIZE) ||
+	    wire->nr_pages > XENIB_QUEUE_MAX_PAGES ||
+	    wire->nr_indirect != DIV_ROUND_UP(wire->nr_pages,
+					      XENIB_REFS_PER_INDIRECT))
+		return -EINVAL;
+	return 0;
+}
+
+/* A CQ size; the real device checks its own limit, the ring must hold it. */
+int xenib_check_cqe(u32 cqe)
+{
+	return cqe && cqe <= INT_MAX ? 0 : -EINVAL;
+}
+
+/* CREATE_QP's fields that need no object looked up. */
+int xenib_check_create_qp(const struct xenib_create_qp_req *req)
+{
+	const struct xenib_qp_cap *cap = &req->cap;
+
+	if (req->rsvd0 || req->rsvd1 || req->flags & ~XENIB_QP_F_SIG_ALL)
+		return -EINVAL;
+	if (req->qp_type != XENIB_QPT_RC && req->qp_type != XENIB_QPT_UC &&
+	    req->qp_type != XENIB_QPT_UD)
+		return -EOPNOTSUPP;
+	/* The real device has its limits; these keep sizes sane first. */
+	if (cap->rsvd || cap->max_send_wr > INT_MAX ||
+	    cap->max_recv_wr > INT_MAX || cap->max_send_sge > U16_MAX ||
+	    cap->max_recv_sge > U16_MAX ||
+	    cap->max_inline_data > XENIB_PAGE_SIZE)
+		return -EINVAL;
+	return 0;
+}
+
+/* The least send queue element (rxe's layout) for a checked @cap. */
+size_t xenib_sq_elem_size(const struct xenib_qp_cap *cap)
+{
+	size_t sges = (size_t)cap->max_send_sge * sizeof(struct rxe_sge);
+
+	return sizeof(struct rxe_send_wqe) +
+	       (sges > cap->max_inline_data ? sges : cap->max_inline_data);
+}
+
+/* The least receive queue element for @max_sge (at most U16_MAX). */
+size_t xenib_recv_elem_size(u32 max_sge)
+{
+	return sizeof(struct rxe_recv_wqe) +
+	       (size_t)max_sge * sizeof(struct rxe_sge);
+}
+
+int xenib_check_srq_attr(const struct xenib_srq_attr *attr)
+{
+	if (attr->rsvd || attr->max_wr > INT_MAX || attr->max_sge > U16_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+int xenib_check_mr(const struct xenib_reg_mr_req *req)
+{
+	u64 end;
+
+	if (req->rsvd0 || req->rsvd1 || req->access & ~XENIB_MR_ACCESS)
+		return -EINVAL;
+	/* Remote writes and atomics need local write, as the verbs say. */
+	if (req->access & (IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_ATOMIC) &&
+	    !(req->access & IB_ACCESS_LOCAL_WRITE))
+		return -EINVAL;
+	if (!req->length || req->offset >= XENIB_PAGE_SIZE ||
+	    (req->iova & (XENIB_PAGE_SIZE - 1)) != req->offset ||
+	    check_add_overflow(req->iova, req->length, &end))
+		return -EINVAL;
+	if (req->nr_pages > XENIB_MR_MAX_PAGES ||
+	    req->nr_pages != DIV_ROUND_UP_ULL(req->offset + req->length,
+					      XENIB_PAGE_SIZE) ||
+	    req->nr_indirect != DIV_ROUND_UP(req->nr_pages,
+					     XENIB_REFS_PER_INDIRECT))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * How many elements a guest has produced in a work queue that we have not
+ * taken, given its producer index @prod and our free-running @head (taken)
+ * and @tail (retired); -1 if @prod is impossible.  Ring indices are kept
+ * masked, as rxe keeps them.
+ */
+int xenib_ring_pending(u32 prod, u32 index_mask, u32 head, u32 tail)
+{
+	u32 produced = (prod - tail) & index_mask;
+
+	/* Off the ring, or fewer than we took: the guest moved it back. */
+	if (prod > index_mask || produced < head - tail)
+		return -1;
+	return produced - (head - tail);
+}
+
+static bool xenib_opcode_ok(const struct xenib_wq_limits *lim, u32 opcode)
+{
+	switch (opcode) {
+	case IB_WR_SEND:
+	case IB_WR_SEND_WITH_IMM:
+		return true;
+	case IB_WR_RDMA_WRITE:
+	case IB_WR_RDMA_WRITE_WITH_IMM:
+		return lim->qp_type != IB_QPT_UD;
+	case IB_WR_RDMA_READ:
+		return lim->qp_type == IB_QPT_RC;
+	case IB_WR_ATOMIC_CMP_AND_SWP:
+	case IB_WR_ATOMIC_FETCH_AND_ADD:
+		return lim->qp_type == IB_QPT_RC && lim->atomics;
+	default:
+		return false;
+	}
+}
+
+/* Does @opcode write into the local SGEs (a READ or atomic response)? */
+bool xenib_wqe_writes_local(u32 opcode)
+{
+	return opcode == IB_WR_RDMA_READ ||
+	       opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
+	       opcode == IB_WR_ATOMIC_FETCH_AND_ADD;
+}
+
+/*
+ * Check a copy of one send queue element of @elem_size bytes, all but its
+ * lkeys and AH, which name objects.  Returns the IB_WC_* status a real
+ * device gives such a work request.
+ */
+int xenib_check_send_wqe(const struct rxe_send_wqe *wqe, size_t elem_size,
+			 const struct xenib_wq_limits *lim)
+{
+	const struct rxe_send_wr *wr = &wqe->wr;
+	size_t room;
+	u32 num_sge;
+
+	if (elem_size < sizeof(*wqe))
+		return IB_WC_LOC_LEN_ERR;
+	room = elem_size - sizeof(*wqe);
+	num_sge = wqe->dma.num_sge;
+	if (!xenib_opcode_ok(lim, wr->opcode) ||
+	    wr->send_flags & ~XENIB_SEND_FLAGS)
+		return IB_WC_LOC_QP_OP_ERR;
+
+	if (wr->send_flags & IB_SEND_INLINE) {
+		/*
+		 * Inline data is for what is sent from here; a device given
+		 * it for a READ or an atomic might take the bytes for the
+		 * SGEs to receive into.
+		 */
+		if (wr->opcode != IB_WR_SEND &&
+		    wr->opcode != IB_WR_SEND_WITH_IMM &&
+		    wr->opcode != IB_WR_RDMA_WRITE &&
+		    wr->opcode != IB_WR_RDMA_WRITE_WITH_IMM)
+			return IB_WC_LOC_QP_OP_ERR;
+		if (wqe->dma.length > lim->max_inline ||
+		    wqe->dma.length > room)
+			return IB_WC_LOC_LEN_ERR;
+		return IB_WC_SUCCESS;
+	}
+
+	if (num_sge > lim->max_sge || num_sge > room / sizeof(struct rxe_sge))
+		return IB_WC_LOC_LEN_ERR;
+	/* An atomic's one SGE takes the 8-byte old value. */
+	if ((wr->opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
+	     wr->opcode == IB_WR_ATOMIC_FETCH_AND_ADD) &&
+	    (num_sge != 1 || wqe->dma.sge[0].length != 8))
+		return IB_WC_LOC_LEN_ERR;
+	return IB_WC_SUCCESS;
+}
+
+/* Check a copy of one receive queue element, all but its lkeys. */
+int xenib_check_recv_wqe(const struct rxe_recv_wqe *wqe, size_t elem_size,
+			 u32 max_sge)
+{
+	if (elem_size < sizeof(*wqe) || wqe->dma.num_sge > max_sge ||
+	    wqe->dma.num_sge > (elem_size - sizeof(*wqe)) /
+			       sizeof(struct rxe_sge))
+		return IB_WC_LOC_LEN_ERR;
+	return IB_WC_SUCCESS;
+}
+
+/*
+ * Check @sge against the MR its lkey names (registered at @mr_iova for
+ * @mr_length bytes, which do not wrap, with @mr_access); @write if the
+ * device will write through it.  Returns an IB_WC_* status.
+ */
+int xenib_check_sge(const struct rxe_sge *sge, u64 mr_iova, u64 mr_length,
+		    u32 mr_access, bool write)
+{
+	u64 end;
+
+	if (check_add_overflow(sge->addr, (u64)sge->length, &end) ||
+	    sge->addr < mr_iova || end > mr_iova + mr_length)
+		return IB_WC_LOC_PROT_ERR;
+	if (write && !(mr_access & IB_ACCESS_LOCAL_WRITE))
+		return IB_WC_LOC_PROT_ERR;
+	return IB_WC_SUCCESS;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xen-ibback: checks of what a guest hands the backend (control request
+ * fields, queue geometries, ring indices, work queue elements).
+ *
+ * Pure functions of their arguments, with no kernel state, so that the
+ * same source also builds in user space: tests/fuzz drives it with
+ * libFuzzer and the sanitizers ("make fuzz").  Everything here sees only
+ * copies of guest data, never the shared pages themselves.
+ *
+ * Copyright (c) 2026 The xenib authors
+ */
+
+#ifndef XENIB_BACK_CHECK_H
+#define XENIB_BACK_CHECK_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <rdma/ib_verbs.h>
+#include <xen/interface/io/ring.h>
+#else
+#include "kcompat.h"		/* tests/fuzz: the kernel's names in C */
+#include <xen/io/ring.h>
+#endif
+#include <rdma/ib_user_verbs.h>
+#include <rdma/rdma_user_rxe.h>
+#include <xenib/xenibif.h>
+
+/* Access flags a guest may ask for in REG_MR. */
+#define XENIB_MR_ACCESS		(IB_ACCESS_LOCAL_WRITE |		\
+				 IB_ACCESS_REMOTE_WRITE |		\
+				 IB_ACCESS_REMOTE_READ |		\
+				 IB_ACCESS_REMOTE_ATOMIC)
+
+/* Send flags a guest may use. */
+#define XENIB_SEND_FLAGS	(IB_SEND_FENCE | IB_SEND_SIGNALED |	\
+				 IB_SEND_SOLICITED | IB_SEND_INLINE)
+
+/* What the elements of one guest work queue are checked against. */
+struct xenib_wq_limits {
+	u32 qp_type;		/* IB_QPT_RC, IB_QPT_UC or IB_QPT_UD */
+	u32 max_sge;		/* SGEs the real queue takes */
+	u32 max_inline;		/* inline bytes the real QP takes */
+	bool atomics;		/* the real device does atomics */
+};
+
+int xenib_check_queue(const struct xenib_queue *wire, size_t min_elem,
+		      u32 min_slots);
+int xenib_check_cqe(u32 cqe);
+int xenib_check_create_qp(const struct xenib_create_qp_req *req);
+size_t xenib_sq_elem_size(const struct xenib_qp_cap *cap);
+size_t xenib_recv_elem_size(u32 max_sge);
+int xenib_check_srq_attr(const struct xenib_srq_attr *attr);
+int xenib_check_mr(const struct xenib_reg_mr_req *req);
+
+int xenib_ring_pending(u32 prod, u32 index_mask, u32 head, u32 tail);
+
+int xenib_check_send_wqe(const struct rxe_send_wqe *wqe, size_t elem_size,
+			 const struct xenib_wq_limits *lim);
+int xenib_check_recv_wqe(const struct rxe_recv_wqe *wqe, size_t elem_size,
+			 u32 max_sge);
+bool xenib_wqe_writes_local(u32 opcode);
+int xenib_check_sge(const struct rxe_sge *sge, u64 mr_iova, u64 mr_length,
+		    u32 mr_access, bool write);
+
+/* Byte offset of element @idx (masked) in a queue of the given geometry. */
+static inline size_t xenib_queue_elem_offset(u32 log2_elem_size,
+					     u32 index_mask, u32 idx)
+{
+	return XENIB_QUEUE_HDR_SIZE +
+	       ((size_t)(idx & index_mask) << log2_elem_size);
+}
+
+#endif /* XENIB_BACK_CHECK_H */
