@@ -12,6 +12,7 @@
 #   make userlib          libxenib and xenibctl (needs libxen-dev)
 #   make bench-reg        memory registration in a guest vs. native
 #   make bench-data       data path latency/bandwidth, guest vs. native
+#   make fuzz             fuzz the backend's checks of guest input (clang)
 
 KVER ?= $(shell uname -r)
 # The kernel the testbed boots: Debian's current linux-image-amd64 target.
@@ -27,7 +28,7 @@ STAGE ?= build/stage
 MODULES := backend/xen-ibback.ko frontend/xen-ibfront.ko
 
 .PHONY: all modules clean install stage check unit-tests kdir-check print-kdir \
-	test-progs bench-reg bench-data userlib userlib-skip
+	test-progs bench-reg bench-data userlib userlib-skip fuzz
 
 # xenibctl needs Xen's libxenstore headers; without them "make" builds the
 # modules only.
@@ -100,6 +101,27 @@ stage: modules test-progs userlib
 	cp scripts/xenib-attach scripts/xenib-detach scripts/xenib-create \
 		scripts/xenib-backend-unload scripts/xenib-lib.sh \
 		build/userlib/xenibctl $(STAGE)/dom0/usr/local/sbin/
+
+# The fuzzing harness of the backend's checks (backend/check.c, tests/fuzz):
+# libFuzzer with ASan and UBSan.  "make fuzz" replays tests/fuzz/regressions,
+# then fuzzes for FUZZ_SECS from the seeds and build/fuzz/corpus.
+FUZZ_CC ?= clang
+FUZZ_SECS ?= 60
+FUZZ_CFLAGS := -g -O1 -Wall -Wextra -Werror -Itests/fuzz -Ibackend -Iinclude
+FUZZ_DEPS := backend/check.c backend/check.h tests/fuzz/kcompat.h \
+	include/xenib/xenibif.h
+
+build/fuzz/xenib-fuzz: tests/fuzz/fuzz-guest-input.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ $< backend/check.c
+
+build/fuzz/make-seeds: tests/fuzz/make-seeds.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(FUZZ_CFLAGS) -o $@ $<
+
+fuzz: build/fuzz/xenib-fuzz build/fuzz/make-seeds
+	tests/fuzz/run $(FUZZ_SECS)
 
 # Unit tests, then the end-to-end tests on the testbed; see tests/run.
 check:

@@ -89,7 +89,10 @@ int xenib_check_mr(const struct xenib_reg_mr_req *req)
 	if (req->access & (IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_ATOMIC) &&
 	    !(req->access & IB_ACCESS_LOCAL_WRITE))
 		return -EINVAL;
-	if (!req->length || req->offset >= XENIB_PAGE_SIZE ||
+	/* Bounded first, so the page count below cannot wrap around. */
+	if (!req->length ||
+	    req->length > (u64)XENIB_MR_MAX_PAGES * XENIB_PAGE_SIZE ||
+	    req->offset >= XENIB_PAGE_SIZE ||
 	    (req->iova & (XENIB_PAGE_SIZE - 1)) != req->offset ||
 	    check_add_overflow(req->iova, req->length, &end))
 		return -EINVAL;

@@ -95,6 +95,8 @@ expect $EINVAL "REG_MR with remote write but no local write" $OP_REG_MR $pd 2 0x
 expect $EINVAL "REG_MR whose page count does not fit its length" $OP_REG_MR $pd 1 0x10000 0 4096 0 0 3 1 0 1
 expect $EINVAL "REG_MR whose offset is not the iova's" $OP_REG_MR $pd 1 0x10000 0 4096 0 100 2 1 0 1
 expect $EINVAL "REG_MR of 2^40 bytes" $OP_REG_MR $pd 1 0x10000 0 0 256 0 268435456 1 0 1
+# Found by make fuzz: 2^64-10 bytes made the page count wrap to 0.
+expect $EINVAL "REG_MR of 2^64-10 bytes over no pages" $OP_REG_MR $pd 1 0 0 0xfffffff6 0xffffffff 0 0 0 0 0
 expect $EINVAL "REG_MR wrapping the address space" $OP_REG_MR $pd 1 0xfffff000 0xffffffff 8192 0 0 2 1 0 1
 expect $EINVAL "REG_MR listing a bad grant reference" $OP_REG_MR $pd 1 0x10000 0 4096 0 0 1 1 0 99999
 expect $ENOENT "REG_MR in an unknown PD" $OP_REG_MR 777 1 0x10000 0 4096 0 0 1 1 0 1
