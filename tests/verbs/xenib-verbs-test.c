@@ -2065,6 +2065,122 @@ static int cmd_hostile(struct ibv_context *ctx)
 	return 0;
 }
 
+/*
+ * Isolation.  "victim SECS" registers a buffer with every access right,
+ * fills it with a pattern, prints its address and keys, and after SECS
+ * seconds (or once VICTIM_STOP exists) checks that nothing changed it.
+ * "attack ADDR LKEY RKEY", in another process, domain or guest, uses those
+ * with its own QPs: the lkey in a local SGE, the rkey and address as the
+ * target of RDMA WRITE, READ and an atomic.  Each must fail as natively:
+ * keys are good only within their PD, and every guest's objects are in
+ * real PDs of their own.
+ */
+#define VICTIM_LEN	(64 * 1024)
+#define VICTIM_STOP	"/tmp/xenib-victim.stop"
+
+static int cmd_victim(struct ibv_context *ctx, int secs)
+{
+	struct ibv_pd *pd = new_pd(ctx);
+	char *buf = map_buf(VICTIM_LEN, PROT_READ | PROT_WRITE);
+	char *copy = malloc(VICTIM_LEN);
+	struct ibv_mr *mr;
+	int i;
+
+	if (!copy)
+		fail(errno, "malloc");
+	dp_fill(buf, VICTIM_LEN, 99);
+	memcpy(copy, buf, VICTIM_LEN);
+	mr = new_mr(pd, buf, VICTIM_LEN, MR_ALL, "the victim's buffer");
+	unlink(VICTIM_STOP);
+	printf("victim: addr=0x%llx lkey=0x%x rkey=0x%x\n",
+	       (unsigned long long)(uintptr_t)buf, mr->lkey, mr->rkey);
+	fflush(stdout);
+	for (i = 0; i < secs * 10 && access(VICTIM_STOP, F_OK); i++)
+		usleep(100000);
+	for (i = 0; i < VICTIM_LEN; i++)
+		if (buf[i] != copy[i])
+			fail(0, "the victim's buffer changed at byte %d", i);
+	ok("the victim's buffer is unchanged");
+	check(ibv_dereg_mr(mr), "ibv_dereg_mr");
+	unmap_buf(buf, VICTIM_LEN);
+	check(ibv_dealloc_pd(pd), "ibv_dealloc_pd");
+	free(copy);
+	return 0;
+}
+
+static int cmd_attack(struct ibv_context *ctx, uint64_t addr, uint32_t lkey,
+		      uint32_t rkey)
+{
+	static const struct {
+		enum ibv_wr_opcode opcode;
+		const char *name;
+	} remote[] = {
+		{ IBV_WR_RDMA_WRITE, "an RDMA WRITE" },
+		{ IBV_WR_RDMA_READ, "an RDMA READ" },
+		{ IBV_WR_ATOMIC_FETCH_AND_ADD, "a FETCH_ADD" },
+	};
+	struct ibv_send_wr wr, *bad;
+	struct ibv_sge sge;
+	struct ibv_wc wc;
+	unsigned int i;
+	struct dp d;
+	char what[96];
+
+	/* The other's lkey in a local SGE of our own SEND. */
+	dp_open(&d, ctx, DP_WR, 0, 0);
+	dp_post_recv(&d, d.b, 1, DP_RECV(&d, 0), DP_MSG);
+	sge.addr = addr;
+	sge.length = 64;
+	sge.lkey = lkey;
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_id = 1;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	wr.opcode = IBV_WR_SEND;
+	wr.send_flags = IBV_SEND_SIGNALED;
+	check(ibv_post_send(d.a, &wr, &bad), "posting a SEND from another's lkey");
+	dp_poll(&d, &wc, 1, "a SEND from another's lkey");
+	/* rxe (Linux 6.1) says LOC_QP_OP_ERR, hardware LOC_PROT_ERR. */
+	if (wc.status == IBV_WC_LOC_QP_OP_ERR)
+		wc.status = IBV_WC_LOC_PROT_ERR;
+	dp_expect(&wc, 1, IBV_WC_LOC_PROT_ERR, -1,
+		  "a SEND from another's lkey");
+	ok("a SEND from another's buffer and lkey fails with a local protection error");
+	dp_close(&d);
+
+	/* The other's address and rkey as the target of our own QPs. */
+	for (i = 0; i < sizeof(remote) / sizeof(remote[0]); i++) {
+		int atomic = remote[i].opcode == IBV_WR_ATOMIC_FETCH_AND_ADD;
+
+		dp_open(&d, ctx, DP_WR, 0, 0);
+		sge.addr = (uintptr_t)DP_SCRATCH(&d);
+		sge.length = atomic ? 8 : 64;
+		sge.lkey = d.mr->lkey;
+		memset(&wr, 0, sizeof(wr));
+		wr.wr_id = 2 + i;
+		wr.sg_list = &sge;
+		wr.num_sge = 1;
+		wr.opcode = remote[i].opcode;
+		wr.send_flags = IBV_SEND_SIGNALED;
+		if (atomic) {
+			wr.wr.atomic.remote_addr = addr;
+			wr.wr.atomic.rkey = rkey;
+			wr.wr.atomic.compare_add = 1;
+		} else {
+			wr.wr.rdma.remote_addr = addr;
+			wr.wr.rdma.rkey = rkey;
+		}
+		snprintf(what, sizeof(what), "%s to another's address and rkey",
+			 remote[i].name);
+		check(ibv_post_send(d.a, &wr, &bad), what);
+		dp_poll(&d, &wc, 1, what);
+		dp_expect(&wc, 2 + i, IBV_WC_REM_ACCESS_ERR, -1, what);
+		okf("%s fails with a remote access error", what);
+		dp_close(&d);
+	}
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -2073,7 +2189,8 @@ static void usage(void)
 		"                        | mr | hold-mr MB SECS\n"
 		"                        | quota cq|qp|srq|ah|mr MAX\n"
 		"                        | ops | flush | sqfull | badkey | events\n"
-		"                        | stream SECS | async SECS | hostile\n");
+		"                        | stream SECS | async SECS | hostile\n"
+		"                        | victim SECS | attack ADDR LKEY RKEY\n");
 	exit(2);
 }
 
@@ -2082,7 +2199,8 @@ static int needs_env(const char *cmd)
 {
 	static const char *const cmds[] = {
 		"cq", "qp", "srq", "ah", "hold-objs", "quota", "ops", "flush",
-		"sqfull", "badkey", "events", "stream", "hostile",
+		"sqfull", "badkey", "events", "stream", "hostile", "victim",
+		"attack",
 	};
 	unsigned int i;
 
@@ -2153,6 +2271,12 @@ int main(int argc, char **argv)
 		ret = cmd_hostile(ctx);
 	else if (!strcmp(cmd, "async") && nargs > 0)
 		ret = cmd_async(ctx, atoi(argv[optind + 1]));
+	else if (!strcmp(cmd, "victim") && nargs > 0)
+		ret = cmd_victim(ctx, atoi(argv[optind + 1]));
+	else if (!strcmp(cmd, "attack") && nargs > 2)
+		ret = cmd_attack(ctx, strtoull(argv[optind + 1], NULL, 0),
+				 strtoul(argv[optind + 2], NULL, 0),
+				 strtoul(argv[optind + 3], NULL, 0));
 	else
 		usage();
 	if (ret < 0)
