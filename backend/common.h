@@ -284,6 +284,7 @@ void xenib_be_release_qp(struct xenib_be *be, struct xenib_be_qp *qp,
 
 /* queue.c */
 extern unsigned int xenib_max_queue_pages;
+extern atomic_long_t xenib_be_grant_mapped;
 int xenib_be_map_pages(domid_t domid, const grant_ref_t *refs,
 		       unsigned int nr, bool readonly,
 		       struct page **pages,
@@ -332,5 +333,6 @@ void xenib_be_fail(struct xenib_be *be, int err, const char *why);
 
 /* sysfs.c */
 extern const struct attribute_group *xenib_be_groups[];
+extern const struct attribute_group *xenib_be_driver_groups[];
 
 #endif /* XENIB_BACK_COMMON_H */

@@ -29,12 +29,15 @@ MODULE_PARM_DESC(max_queue_pages,
 		 "Pages of queue memory a guest device may have mapped");
 
 /*
- * Unmap @nr pages mapped by xenib_be_map_pages(), with the unmap
- * operations it prepared: one batch, and no memory needed to tear down.
+ * Guest pages the backend has mapped, all devices together: it must come
+ * back to what live objects hold whatever a guest does (sysfs
+ * grant_mapped_pages of the driver, for the tests).
  */
-void xenib_be_unmap_pages(struct page **pages,
-			  struct gnttab_unmap_grant_ref *unmap,
-			  unsigned int nr)
+atomic_long_t xenib_be_grant_mapped = ATOMIC_LONG_INIT(0);
+
+static void xenib_be_unmap_batch(struct page **pages,
+				 struct gnttab_unmap_grant_ref *unmap,
+				 unsigned int nr)
 {
 	struct gntab_unmap_queue_data work = {
 		.unmap_ops = unmap,
@@ -47,6 +50,18 @@ void xenib_be_unmap_pages(struct page **pages,
 		WARN_ON(gnttab_unmap_refs_sync(&work));
 }
 
+/*
+ * Unmap @nr pages mapped by xenib_be_map_pages(), with the unmap
+ * operations it prepared: one batch, and no memory needed to tear down.
+ */
+void xenib_be_unmap_pages(struct page **pages,
+			  struct gnttab_unmap_grant_ref *unmap,
+			  unsigned int nr)
+{
+	xenib_be_unmap_batch(pages, unmap, nr);
+	atomic_long_sub(nr, &xenib_be_grant_mapped);
+}
+
 /* Unmap the one page @page mapped with @handle (error paths). */
 static void xenib_be_unmap_one(struct page *page, grant_handle_t handle)
 {
@@ -55,7 +70,7 @@ static void xenib_be_unmap_one(struct page *page, grant_handle_t handle)
 	gnttab_set_unmap_op(&unmap, (unsigned long)
 			    pfn_to_kaddr(page_to_pfn(page)),
 			    GNTMAP_host_map, handle);
-	xenib_be_unmap_pages(&page, &unmap, 1);
+	xenib_be_unmap_batch(&page, &unmap, 1);
 }
 
 /*
@@ -97,6 +112,8 @@ int xenib_be_map_pages(domid_t domid, const grant_ref_t *refs,
 					    GNTMAP_host_map, map[i].handle);
 	}
 	kvfree(map);
+	if (!err)
+		atomic_long_add(nr, &xenib_be_grant_mapped);
 	return err;
 }
 

@@ -85,3 +85,25 @@ const struct attribute_group *xenib_be_groups[] = {
 	&xenib_be_group,
 	NULL,
 };
+
+/* Guest pages mapped by the backend, over all devices (a driver file). */
+static ssize_t grant_mapped_pages_show(struct device_driver *drv, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&xenib_be_grant_mapped));
+}
+static DRIVER_ATTR_RO(grant_mapped_pages);
+
+static struct attribute *xenib_be_driver_attrs[] = {
+	&driver_attr_grant_mapped_pages.attr,
+	NULL,
+};
+
+static const struct attribute_group xenib_be_driver_group = {
+	.attrs = xenib_be_driver_attrs,
+};
+
+const struct attribute_group *xenib_be_driver_groups[] = {
+	&xenib_be_driver_group,
+	NULL,
+};

@@ -390,6 +390,7 @@ static const struct xenbus_device_id xenib_be_ids[] = {
 
 static struct xenbus_driver xenib_be_driver = {
 	.driver = {
+		.groups = xenib_be_driver_groups,
 		.dev_groups = xenib_be_groups,
 	},
 	.ids = xenib_be_ids,

@@ -98,14 +98,17 @@ hold_pds() {
 		fail "starting a process in $1 that holds $2 PDs"
 }
 
-# backend_objs: "PDs CQs QPs" the backend holds on the real devices.
+# backend_objs: "PDs CQs QPs" the backend holds on the real devices, then
+# "grants N", the guest pages it has mapped ("-" with the module unloaded).
 backend_objs() {
 	local t n out=
 	for t in pd cq qp; do
 		n=$(on dom0 "rdma resource show $t" | grep -c 'comm \[xen_ibback\]')
 		out="$out${out:+ }$n"
 	done
-	echo "$out"
+	n=$(on dom0 "cat /sys/bus/xen-backend/drivers/xenib/grant_mapped_pages 2>/dev/null || echo -" |
+		tr -d '\r')
+	echo "$out grants $n"
 }
 
 # backend_mrs: MRs the backend holds for guests on the real devices.
