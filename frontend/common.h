@@ -37,6 +37,7 @@ struct xenib_fe_stats {
 	u64 timeouts;
 	u64 bad_responses;
 	u64 bad_events;
+	u64 flip_rewrites;	/* raw_flip: rewrites before the answer */
 };
 
 /* Queue memory shared by a process and the backend; see queue.c. */
@@ -116,7 +117,11 @@ int xenib_fe_call(struct xenib_fe *fe, u16 op, struct xenib_ctrl_request *req,
 int xenib_fe_call_simple(struct xenib_fe *fe, u16 op, const void *in,
 			 size_t in_len, void *out, size_t out_len);
 int xenib_fe_call_release(struct xenib_fe *fe, u16 op, u32 handle);
+/* raw_flip: rewrites per request, and what stays for the answer (bytes). */
+#define XENIB_FLIP_ROUNDS	100000
+#define XENIB_FLIP_KEEP		16
 int xenib_fe_call_raw(struct xenib_fe *fe, struct xenib_ctrl_request *req,
+		      const struct xenib_ctrl_request *flip,
 		      struct xenib_ctrl_response *resp);
 void xenib_fe_kick(struct xenib_fe *fe);
 

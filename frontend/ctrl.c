@@ -128,13 +128,16 @@ static bool xenib_fe_call_ready(struct xenib_fe *fe, int *slot)
  */
 static int __xenib_fe_call(struct xenib_fe *fe,
 			   struct xenib_ctrl_request *req,
+			   const struct xenib_ctrl_request *flip,
 			   struct xenib_ctrl_response *resp, bool killable)
 {
 	unsigned long timeout = msecs_to_jiffies(ctrl_timeout_ms);
+	struct xenib_ctrl_request *shared;
 	struct xenib_fe_call *call;
 	unsigned long flags;
 	long left;
 	int slot = -ENODEV, notify, ret;
+	unsigned int i;
 
 	if (killable)
 		left = wait_event_killable_timeout(fe->event_wq,
@@ -163,14 +166,35 @@ static int __xenib_fe_call(struct xenib_fe *fe,
 	reinit_completion(&call->done);
 
 	req->id = call->id;
-	memcpy(RING_GET_REQUEST(&fe->ctrl, fe->ctrl.req_prod_pvt), req,
-	       sizeof(*req));
+	shared = RING_GET_REQUEST(&fe->ctrl, fe->ctrl.req_prod_pvt);
+	memcpy(shared, req, sizeof(*req));
 	fe->ctrl.req_prod_pvt++;
 	fe->stats.requests++;
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&fe->ctrl, notify);
 	if (notify)
 		notify_remote_via_irq(fe->irq);
 	spin_unlock_irqrestore(&fe->lock, flags);
+
+	/*
+	 * The raw_flip test interface: rewrite the request's tail in the
+	 * ring with @flip's and back while the backend may be reading it.
+	 * The header and the payload's first XENIB_FLIP_KEEP bytes stay:
+	 * the backend writes its answer there, in the same slot.
+	 */
+	for (i = 0; flip && i < XENIB_FLIP_ROUNDS &&
+	     !completion_done(&call->done); i++) {
+		const struct xenib_ctrl_request *from = i & 1 ? req : flip;
+
+		memcpy((u8 *)&shared->u + XENIB_FLIP_KEEP,
+		       (const u8 *)&from->u + XENIB_FLIP_KEEP,
+		       sizeof(shared->u) - XENIB_FLIP_KEEP);
+		cpu_relax();
+	}
+	if (flip) {
+		spin_lock_irqsave(&fe->lock, flags);
+		fe->stats.flip_rewrites += i;
+		spin_unlock_irqrestore(&fe->lock, flags);
+	}
 
 	if (killable)
 		left = wait_for_completion_killable_timeout(&call->done,
@@ -205,18 +229,20 @@ int xenib_fe_call(struct xenib_fe *fe, u16 op, struct xenib_ctrl_request *req,
 	req->op = op;
 	req->rsvd0 = 0;
 	req->rsvd1 = 0;
-	return __xenib_fe_call(fe, req, resp, true);
+	return __xenib_fe_call(fe, req, NULL, resp, true);
 }
 
 /*
  * Send @req exactly as given, op and reserved fields included: for the
- * raw_request test interface (sysfs.c), which lets tests play a hostile
- * frontend.
+ * raw_request and raw_flip test interfaces (sysfs.c), which let tests play
+ * a hostile frontend.  With @flip, the request changes under the backend
+ * (see __xenib_fe_call()).
  */
 int xenib_fe_call_raw(struct xenib_fe *fe, struct xenib_ctrl_request *req,
+		      const struct xenib_ctrl_request *flip,
 		      struct xenib_ctrl_response *resp)
 {
-	return __xenib_fe_call(fe, req, resp, true);
+	return __xenib_fe_call(fe, req, flip, resp, true);
 }
 
 /*
@@ -237,7 +263,7 @@ int xenib_fe_call_release(struct xenib_fe *fe, u16 op, u32 handle)
 	if (req && resp) {
 		req->op = op;
 		req->u.handle.handle = handle;
-		err = __xenib_fe_call(fe, req, resp, false);
+		err = __xenib_fe_call(fe, req, NULL, resp, false);
 	}
 	kfree(req);
 	kfree(resp);

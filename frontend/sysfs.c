@@ -17,6 +17,7 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
+#include <xen/events.h>
 #include "common.h"
 
 static struct xenib_fe *to_fe(struct device *dev)
@@ -189,10 +190,10 @@ static ssize_t connection_show(struct device *dev,
 	spin_unlock_irqrestore(&fe->lock, flags);
 
 	return sysfs_emit(buf,
-			  "connected: %d\nprotocol_version: %u\nring_pages: %u\nring_slots: %u\nrequests: %llu\nresponses: %llu\nevents: %llu\ntimeouts: %llu\nbad_responses: %llu\nbad_events: %llu\n",
+			  "connected: %d\nprotocol_version: %u\nring_pages: %u\nring_slots: %u\nrequests: %llu\nresponses: %llu\nevents: %llu\ntimeouts: %llu\nbad_responses: %llu\nbad_events: %llu\nflip_rewrites: %llu\n",
 			  connected, fe->version, fe->ring_pages, fe->nr_calls,
 			  s.requests, s.responses, s.events, s.timeouts,
-			  s.bad_responses, s.bad_events);
+			  s.bad_responses, s.bad_events, s.flip_rewrites);
 }
 static DEVICE_ATTR_RO(connection);
 
@@ -209,26 +210,23 @@ module_param(raw_requests, bool, 0644);
 MODULE_PARM_DESC(raw_requests,
 		 "Allow sending raw control requests through sysfs (testing)");
 
-static ssize_t raw_request_write(struct file *file, struct kobject *kobj,
-				 struct bin_attribute *attr, char *buf,
-				 loff_t off, size_t count)
+/* Send a raw request, changed under the backend into @flip if given. */
+static ssize_t xenib_fe_raw_send(struct xenib_fe *fe, const char *buf,
+				 const char *flip, size_t count)
 {
-	struct xenib_fe *fe = to_fe(kobj_to_dev(kobj));
-	struct xenib_ctrl_request *req;
+	struct xenib_ctrl_request *req, *alt = NULL;
 	struct xenib_ctrl_response *resp;
 	int err;
 
-	if (!raw_requests)
-		return -EPERM;
-	if (off || count != sizeof(*req))
-		return -EINVAL;
 	req = kmemdup(buf, sizeof(*req), GFP_KERNEL);
+	if (flip)
+		alt = kmemdup(flip, sizeof(*alt), GFP_KERNEL);
 	resp = kzalloc(sizeof(*resp), GFP_KERNEL);
-	if (!req || !resp) {
+	if (!req || (flip && !alt) || !resp) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err = xenib_fe_call_raw(fe, req, resp);
+	err = xenib_fe_call_raw(fe, req, alt, resp);
 	/* A response came (whatever its status) iff it carries our id. */
 	if (resp->id == req->id && resp->id) {
 		mutex_lock(&fe->raw_lock);
@@ -238,9 +236,42 @@ static ssize_t raw_request_write(struct file *file, struct kobject *kobj,
 	}
 out:
 	kfree(req);
+	kfree(alt);
 	kfree(resp);
 	return err;
 }
+
+static ssize_t raw_request_write(struct file *file, struct kobject *kobj,
+				 struct bin_attribute *attr, char *buf,
+				 loff_t off, size_t count)
+{
+	if (!raw_requests)
+		return -EPERM;
+	if (off || count != sizeof(struct xenib_ctrl_request))
+		return -EINVAL;
+	return xenib_fe_raw_send(to_fe(kobj_to_dev(kobj)), buf, NULL, count);
+}
+
+/*
+ * raw_flip: two whole requests; the first is sent, and its ring slot is
+ * rewritten with the second's payload and back until the answer comes (a
+ * frontend changing a request while the backend reads it).  The answer is
+ * read from raw_request.
+ */
+static ssize_t raw_flip_write(struct file *file, struct kobject *kobj,
+			      struct bin_attribute *attr, char *buf,
+			      loff_t off, size_t count)
+{
+	size_t len = sizeof(struct xenib_ctrl_request);
+
+	if (!raw_requests)
+		return -EPERM;
+	if (off || count != 2 * len)
+		return -EINVAL;
+	return xenib_fe_raw_send(to_fe(kobj_to_dev(kobj)), buf, buf + len,
+				 count);
+}
+static BIN_ATTR_WO(raw_flip, 2 * sizeof(struct xenib_ctrl_request));
 
 static ssize_t raw_request_read(struct file *file, struct kobject *kobj,
 				struct bin_attribute *attr, char *buf,
@@ -260,8 +291,49 @@ static ssize_t raw_request_read(struct file *file, struct kobject *kobj,
 }
 static BIN_ATTR_RW(raw_request, sizeof(struct xenib_ctrl_request));
 
+/*
+ * raw_ring: what a hostile frontend does to the ring itself.  "storm N"
+ * sends N notifications with nothing new on the ring; "overflow" publishes
+ * a request producer index more than a ring ahead of the responses.
+ */
+static ssize_t raw_ring_store(struct device *dev,
+			      struct device_attribute *attr, const char *buf,
+			      size_t count)
+{
+	struct xenib_fe *fe = to_fe(dev);
+	unsigned long flags;
+	unsigned int i, n;
+
+	if (!raw_requests)
+		return -EPERM;
+	if (sscanf(buf, "storm %u", &n) == 1) {
+		if (!fe->irq)
+			return -ENODEV;
+		for (i = 0; i < n; i++) {
+			notify_remote_via_irq(fe->irq);
+			if (!(i % 1024))
+				cond_resched();
+		}
+		return count;
+	}
+	if (!sysfs_streq(buf, "overflow"))
+		return -EINVAL;
+	spin_lock_irqsave(&fe->lock, flags);
+	if (!fe->connected) {
+		spin_unlock_irqrestore(&fe->lock, flags);
+		return -ENODEV;
+	}
+	WRITE_ONCE(fe->ctrl.sring->req_prod,
+		   fe->ctrl.rsp_cons + RING_SIZE(&fe->ctrl) + 1);
+	notify_remote_via_irq(fe->irq);
+	spin_unlock_irqrestore(&fe->lock, flags);
+	return count;
+}
+static DEVICE_ATTR_WO(raw_ring);
+
 static struct bin_attribute *xenib_fe_bin_attrs[] = {
 	&bin_attr_raw_request,
+	&bin_attr_raw_flip,
 	NULL
 };
 
@@ -270,6 +342,7 @@ static struct attribute *xenib_fe_attrs[] = {
 	&dev_attr_port_attrs.attr,
 	&dev_attr_ping.attr,
 	&dev_attr_connection.attr,
+	&dev_attr_raw_ring.attr,
 	NULL
 };
 

@@ -76,6 +76,11 @@ ensure_connected() { # GUEST
 	ensure_guest "$1"
 	ensure_modules "$1"
 	if ! is_connected "$1"; then
+		# A device an earlier test left failed or closed goes first.
+		if on dom0 "xenstore-exists $(be_path "$1")" >/dev/null 2>&1; then
+			on dom0 "xenibctl detach $1" >/dev/null ||
+				fail "detaching $1's earlier device"
+		fi
 		on dom0 "xenib-attach $1 hca=rxe0 port=1 --wait-connected=120" ||
 			fail "attaching $1"
 	fi

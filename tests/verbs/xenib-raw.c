@@ -5,10 +5,13 @@
  * raw_request test interface (xen-ibfront raw_requests=1), and prints the
  * backend's answer.
  *
- *   xenib-raw [-f FILE] [-0 RSVD0] [-1 RSVD1] [-n N] OP [WORD...]
+ *   xenib-raw [-f FILE] [-0 RSVD0] [-1 RSVD1] [-n N] [-x "WORD..."] OP [WORD...]
  *
  * OP is the operation number; the WORDs (decimal or 0x hex) fill the
- * request's payload as consecutive little-endian 32-bit words.  Prints
+ * request's payload as consecutive little-endian 32-bit words.  With -x,
+ * the request is sent through raw_flip instead: the frontend keeps
+ * rewriting its payload in the ring with the -x words (beyond the first
+ * 16 bytes, where the answer goes) and back while the backend reads it.  Prints
  * "status S" (0 or -errno from the backend) and, with -n, the first N
  * payload words of the response as "word I V".  Exits 0 when the backend
  * answered, 1 when the request could not be sent or answered.
@@ -56,23 +59,28 @@ static unsigned long number(const char *s)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: xenib-raw [-f FILE] [-0 RSVD0] [-1 RSVD1] [-n N] OP [WORD...]\n");
+		"usage: xenib-raw [-f FILE] [-0 RSVD0] [-1 RSVD1] [-n N] [-x \"WORD...\"] OP [WORD...]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	const char *file = "/sys/bus/xen/devices/xenib-0/raw_request";
-	struct raw_msg req, resp;
+	struct raw_msg req, resp, both[2];
 	unsigned long nwords = 0;
+	char *flip = NULL, *word, *save;
 	int fd, opt, i;
 	ssize_t n;
 
 	memset(&req, 0, sizeof(req));
-	while ((opt = getopt(argc, argv, "f:0:1:n:")) != -1) {
+	memset(both, 0, sizeof(both));
+	while ((opt = getopt(argc, argv, "f:0:1:n:x:")) != -1) {
 		switch (opt) {
 		case 'f':
 			file = optarg;
+			break;
+		case 'x':
+			flip = optarg;
 			break;
 		case '0':
 			req.rsvd0 = number(optarg);
@@ -101,8 +109,42 @@ int main(int argc, char **argv)
 			file, strerror(errno));
 		return 1;
 	}
-	n = pwrite(fd, &req, sizeof(req), 0);
-	if (n != sizeof(req)) {
+	if (flip) {
+		/* raw_flip, beside raw_request: the request, then its twin. */
+		char *dir = strdup(file), *slash = strrchr(dir, '/');
+		char path[4096];
+		int ffd;
+
+		if (slash)
+			*slash = 0;
+		snprintf(path, sizeof(path), "%s/raw_flip", slash ? dir : ".");
+		both[0] = req;
+		both[1] = req;
+		memset(both[1].word, 0, sizeof(both[1].word));
+		for (i = 0, word = strtok_r(flip, " ", &save); word;
+		     word = strtok_r(NULL, " ", &save), i++) {
+			if (i >= PAYLOAD_WORDS)
+				usage();
+			both[1].word[i] = number(word);
+		}
+		ffd = open(path, O_WRONLY);
+		if (ffd < 0) {
+			fprintf(stderr, "xenib-raw: %s: %s\n", path,
+				strerror(errno));
+			return 1;
+		}
+		n = pwrite(ffd, both, sizeof(both), 0);
+		close(ffd);
+		free(dir);
+		if (n != sizeof(both)) {
+			fprintf(stderr, "xenib-raw: sending op %u changing: %s\n",
+				req.op, n < 0 ? strerror(errno) : "short write");
+			return 1;
+		}
+	} else {
+		n = pwrite(fd, &req, sizeof(req), 0);
+	}
+	if (!flip && n != sizeof(req)) {
 		fprintf(stderr, "xenib-raw: sending op %u: %s\n", req.op,
 			n < 0 ? strerror(errno) : "short write");
 		return 1;
