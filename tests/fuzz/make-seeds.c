@@ -136,6 +136,7 @@ static void send_seed(const char *name, u32 opcode, u32 flags, u32 num_sge,
 	u32 i;
 
 	memset(elem, 0, sizeof(elem));
+	memset(mrs, 0, sizeof(mrs));
 	wqe->wr.opcode = opcode;
 	wqe->wr.send_flags = flags;
 	wqe->dma.num_sge = num_sge;
