@@ -1,0 +1,55 @@
+#!/bin/bash
+# The real RDMA device goes away under the backend (rdma link delete rxe0
+# in Dom0) while both guests use it, guest1 with every kind of object
+# alive (PDs, CQs and QPs with their rings mapped, an SRQ, an AH, 8 MiB
+# registered) and a stream running.  The backend gives everything up before
+# the device is gone: Dom0 holds no object and no guest page afterwards,
+# each guest's device fails with "RDMA device removed" and the guest
+# processes survive.  With the device back (rdma link add), a detach and
+# attach give both guests a working device.
+. "$(dirname "$0")/lib.sh"
+
+ensure_connected guest1
+ensure_connected guest2
+for g in guest1 guest2; do
+	wait_for 60 "$g has xenib0" on $g "test -d /sys/class/infiniband/xenib0"
+done
+trap 'kill_holders guest1; kill_holders guest2' EXIT
+
+on guest1 "(xenib-verbs-test -d xenib0 hold-objs 600 >/tmp/objs.log 2>&1 </dev/null & echo \$! >/tmp/objs.pid)" ||
+	fail "starting a process that holds every kind of object"
+on guest1 "(xenib-verbs-test -d xenib0 hold-mr 8 600 >/tmp/mr.log 2>&1 </dev/null & echo \$! >/tmp/mr.pid)" ||
+	fail "starting a process that holds an MR"
+on guest2 "(xenib-verbs-test -d xenib0 stream 600 >/tmp/stream.log 2>&1 </dev/null & echo \$! >/tmp/stream.pid)" ||
+	fail "starting a stream in guest2"
+wait_for 60 "guest1's objects and MR are held" on guest1 "grep -q 'holding' /tmp/objs.log && grep -q 'holding' /tmp/mr.log"
+wait_for 60 "guest2 is streaming" on guest2 "grep -q '^streamed' /tmp/stream.log"
+held=$(backend_objs)
+ok "backend holds, with the guests' pages: $held"
+
+on dom0 "rdma link delete rxe0" || fail "rdma link delete rxe0"
+ok "rxe0 deleted under both guests"
+for g in guest1 guest2; do
+	err=/local/domain/0/error/backend/xenib/$(domid $g)/0/error
+	wait_for 60 "$g's backend failed with the device gone" \
+		on dom0 "xenstore-read $err 2>/dev/null | grep -q 'RDMA device removed'"
+done
+check "Dom0 has no RDMA device left" on dom0 "! test -e /sys/class/infiniband/rxe0"
+check "the backend maps no guest page" \
+	on dom0 "grep -qx 0 /sys/bus/xen-backend/drivers/xenib/grant_mapped_pages"
+wait_for 60 "guest1's xenib0 gone" on guest1 "! test -d /sys/class/infiniband/xenib0"
+check "guest1's processes survive" \
+	on guest1 "kill -0 \$(cat /tmp/objs.pid) && kill -0 \$(cat /tmp/mr.pid)"
+kill_holders guest1
+kill_holders guest2
+
+on dom0 "rdma link add rxe0 type rxe netdev dummy0" || fail "rdma link add rxe0"
+wait_for 60 "rxe0 back" on dom0 "test -e /sys/class/infiniband/rxe0/ports/1"
+ensure_connected guest1
+ensure_connected guest2
+check "backend objects at zero with the device back" objs_are "0 0 0 grants 0"
+for g in guest1 guest2; do
+	wait_for 60 "$g has xenib0 again" on $g "test -d /sys/class/infiniband/xenib0"
+	on $g "xenib-verbs-test -d xenib0 ops" >/dev/null || fail "$g's data path on the new device"
+done
+ok "both guests move data again"
