@@ -12,6 +12,7 @@
 #   make userlib          libxenib and xenibctl (needs libxen-dev)
 #   make bench-reg        memory registration in a guest vs. native
 #   make bench-data       data path latency/bandwidth, guest vs. native
+#   make bench-fair       one guest flooding next to another, both measured
 #   make fuzz             fuzz the backend's checks of guest input (clang)
 
 KVER ?= $(shell uname -r)
@@ -28,7 +29,7 @@ STAGE ?= build/stage
 MODULES := backend/xen-ibback.ko frontend/xen-ibfront.ko
 
 .PHONY: all modules clean install stage check unit-tests kdir-check print-kdir \
-	test-progs bench-reg bench-data userlib userlib-skip fuzz
+	test-progs bench-reg bench-data bench-fair userlib userlib-skip fuzz
 
 # xenibctl needs Xen's libxenstore headers; without them "make" builds the
 # modules only.
@@ -136,3 +137,6 @@ bench-reg:
 
 bench-data:
 	tests/bench/datapath.sh
+
+bench-fair:
+	tests/bench/fairness.sh

@@ -43,6 +43,12 @@ PP_SAVE=$tmp/gg pingpong "guest1 <-> guest2" guest2 xenib0 10.77.0.12 \
 	guest1 xenib0 "$bench" >/dev/null || exit 1
 gg_cpu="$(( ($(engine_us guest1) - e1 + $(engine_us guest2) - e2) / 1000 )) ms engine CPU (both) in $(( $(date +%s) - t0 )) s"
 
+# The floor under a guest's latency here: one control-ring NOP round trip
+# (an event-channel notification each way and the backend thread's
+# wake-up, no RDMA): median and minimum of 20.
+floor_us=$(on guest1 'for i in $(seq 20); do cat /sys/bus/xen/devices/xenib-0/ping; done' |
+	tr -d '\r' | sed -n 's/^rtt_ns: //p' | sort -n | awk '{ v[NR] = $1 } END { printf "median %.1f us, min %.1f us", v[int((NR + 1) / 2)] / 1000, v[1] / 1000 }')
+
 # size native_lat gd_lat gg_lat native_bw gd_bw gg_bw
 for f in native gd gg; do
 	sed -n 's/^size=\([0-9]*\) lat_us=\([0-9.]*\) bw_mbps=\([0-9.]*\).*/\1 \2 \3/p' \
@@ -74,6 +80,7 @@ BEGIN {
 }' "$tmp/all" | tee "$out/datapath.md"
 echo
 echo "Dom0 engine CPU: guest1 <-> Dom0: $gd_cpu; guest1 <-> guest2: $gg_cpu"
+echo "guest1 <-> Dom0 notification round trip (control-ring NOP, no RDMA; 20 of them): $floor_us"
 
 if ! command -v gnuplot >/dev/null; then
 	echo "(gnuplot not installed: apt-get install gnuplot-nox for the plot)"

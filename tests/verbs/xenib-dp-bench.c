@@ -3,10 +3,13 @@
  * xenib-dp-bench: latency and bandwidth of one RC connection, 1 B .. 4 MiB,
  * timed with the wall clock.
  *
- *   server:  xenib-dp-bench -d DEV [-x GID_INDEX] [-p PORT] [-n ITERS]
- *   client:  xenib-dp-bench -d DEV [-x GID_INDEX] [-p PORT] [-n ITERS] HOST
+ *   server:  xenib-dp-bench -d DEV [-x GID_INDEX] [-p PORT] [-n ITERS] [-s SIZE] [-e]
+ *   client:  xenib-dp-bench -d DEV [-x GID_INDEX] [-p PORT] [-n ITERS] [-s SIZE] [-e] HOST
  *
- * For each size the client prints one line
+ * With -e (on both sides) completions are waited for through a completion
+ * channel instead of polled for: nobody spins.
+ *
+ * For each size (only SIZE with -s, on both sides) the client prints one line
  *   size=BYTES lat_us=L bw_mbps=B
  * L is half the median round trip of a SEND ping-pong (ITERS round trips, a
  * quarter of them from 256 KiB), B the rate of RDMA WRITEs with up to
@@ -42,6 +45,8 @@ struct peer {
 
 static struct ibv_context *ctx;
 static struct ibv_pd *pd;
+static int use_events;				/* -e */
+static struct ibv_comp_channel *channel;
 static struct ibv_cq *cq;
 static struct ibv_qp *qp;
 static struct ibv_mr *send_mr, *recv_mr;
@@ -138,7 +143,12 @@ static void setup(void)
 	int access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE;
 
 	pd = ibv_alloc_pd(ctx);
-	cq = ibv_create_cq(ctx, 4 * DEPTH, NULL, NULL, 0);
+	if (use_events) {
+		channel = ibv_create_comp_channel(ctx);
+		if (!channel)
+			die("ibv_create_comp_channel", errno);
+	}
+	cq = ibv_create_cq(ctx, 4 * DEPTH, NULL, channel, 0);
 	if (!pd || !cq)
 		die("ibv_alloc_pd/ibv_create_cq", errno);
 	ia.send_cq = cq;
@@ -248,11 +258,27 @@ static void post_send(enum ibv_wr_opcode op, uint32_t size)
 /* Wait for one completion; returns its wr_id (1 receive, 2 send). */
 static uint64_t wait_wc(void)
 {
+	static int armed;
+	struct ibv_cq *ev_cq;
 	struct ibv_wc wc;
+	void *ev_ctx;
 	int n;
 
-	while (!(n = ibv_poll_cq(cq, 1, &wc)))
-		;
+	while (!(n = ibv_poll_cq(cq, 1, &wc))) {
+		if (!channel)
+			continue;
+		/* Armed, then polled once more: nothing slips between. */
+		if (!armed) {
+			if (ibv_req_notify_cq(cq, 0))
+				die("ibv_req_notify_cq", errno);
+			armed = 1;
+			continue;
+		}
+		if (ibv_get_cq_event(channel, &ev_cq, &ev_ctx))
+			die("ibv_get_cq_event", errno);
+		ibv_ack_cq_events(ev_cq, 1);
+		armed = 0;
+	}
 	if (n < 0 || wc.status != IBV_WC_SUCCESS) {
 		fprintf(stderr, "xenib-dp-bench: completion %s\n",
 			n < 0 ? "poll failed" : ibv_wc_status_str(wc.status));
@@ -333,10 +359,10 @@ int main(int argc, char **argv)
 {
 	const char *dev = NULL, *port = "18600";
 	int iters = 100, opt, client;
+	uint32_t size, only = 0;
 	double *rtt;
-	uint32_t size;
 
-	while ((opt = getopt(argc, argv, "d:x:p:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:x:p:n:s:e")) != -1) {
 		switch (opt) {
 		case 'd':
 			dev = optarg;
@@ -350,13 +376,21 @@ int main(int argc, char **argv)
 		case 'n':
 			iters = atoi(optarg);
 			break;
+		case 's':
+			only = strtoul(optarg, NULL, 0);
+			break;
+		case 'e':
+			use_events = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: xenib-dp-bench [-d DEV] [-x GID_INDEX] [-p PORT] [-n ITERS] [HOST]\n");
+			fprintf(stderr, "usage: xenib-dp-bench [-d DEV] [-x GID_INDEX] [-p PORT] [-n ITERS] [-s SIZE] [-e] [HOST]\n");
 			return 2;
 		}
 	}
 	if (iters < 1)
 		die("-n wants at least 1", 0);
+	if (only > MAX_SIZE || (only & (only - 1)))
+		die("-s wants a power of two up to 4 MiB", 0);
 	client = optind < argc;
 	rtt = calloc(iters, sizeof(*rtt));
 	if (!rtt)
@@ -366,7 +400,8 @@ int main(int argc, char **argv)
 	tcp_connect(client ? argv[optind] : NULL, port);
 	connect_qp();
 	start();
-	for (size = 1; size <= MAX_SIZE; size *= 2) {
+	for (size = only ? only : 1; size <= (only ? only : MAX_SIZE);
+	     size *= 2) {
 		/* Fewer round trips for large messages: emulation is slow. */
 		int n = size >= (256u << 10) ? (iters + 3) / 4 : iters;
 		double lat = latency(size, n, client, rtt);
