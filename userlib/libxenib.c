@@ -318,7 +318,22 @@ static void remove_domain_dir(struct xenib *x, unsigned int domid)
 	free(ents);
 }
 
-/* Remove both ends of a device; failures are ignored (already gone). */
+/*
+ * Where xenbus_dev_fatal() in the backend leaves its message for a device:
+ * /local/domain/<be>/error/<backend path relative to the domain>.
+ */
+static void error_dir(char *buf, unsigned int domid, unsigned int devid)
+{
+	snprintf(buf, XENIB_PATH_MAX,
+		 "/local/domain/%u/error/backend/xenib/%u/%u",
+		 XENIB_BACKEND_DOMID, domid, devid);
+}
+
+/*
+ * Remove both ends of a device and the backend's error message for it, so
+ * that a later device of the same number does not inherit it; failures
+ * are ignored (already gone).
+ */
 static void remove_nodes(struct xenib *x, unsigned int domid,
 			 unsigned int devid)
 {
@@ -327,6 +342,8 @@ static void remove_nodes(struct xenib *x, unsigned int domid,
 	be_path(path, domid, devid);
 	xs_rm(x->xs, XBT_NULL, path);
 	fe_path(path, domid, devid);
+	xs_rm(x->xs, XBT_NULL, path);
+	error_dir(path, domid, devid);
 	xs_rm(x->xs, XBT_NULL, path);
 	remove_domain_dir(x, domid);
 }
@@ -410,12 +427,10 @@ static int write_keys(struct xenib *x, xs_transaction_t t, void *arg)
 static char *backend_error(struct xenib *x, unsigned int domid,
 			   unsigned int devid, const char *be)
 {
-	char dir[XENIB_PATH_MAX + 16];
+	char dir[XENIB_PATH_MAX];
 	char *err = xs_get(x, XBT_NULL, be, "error");
 
-	snprintf(dir, sizeof(dir),
-		 "/local/domain/%u/error/backend/xenib/%u/%u",
-		 XENIB_BACKEND_DOMID, domid, devid);
+	error_dir(dir, domid, devid);
 	if (!err)
 		err = xs_get(x, XBT_NULL, dir, "error");
 	xs_rm(x->xs, XBT_NULL, dir);
@@ -543,6 +558,7 @@ int xenib_detach(struct xenib *x, unsigned int domid, unsigned int devid,
 int xenib_get_device(struct xenib *x, unsigned int domid, unsigned int devid,
 		     struct xenib_device_info *info)
 {
+	char path[XENIB_PATH_MAX];
 	char *s;
 	int err;
 
@@ -572,6 +588,11 @@ int xenib_get_device(struct xenib *x, unsigned int domid, unsigned int devid,
 	free(s);
 	info->port = xs_get_int(x, info->backend_path, "port");
 	info->version = xs_get_int(x, info->frontend_path, "version");
+	error_dir(path, domid, devid);
+	s = xs_get(x, XBT_NULL, path, "error");
+	if (s)
+		snprintf(info->error, sizeof(info->error), "%s", s);
+	free(s);
 	return 0;
 }
 

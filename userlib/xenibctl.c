@@ -71,14 +71,16 @@ static const char usage_list[] =
 	"state, RDMA device, port and protocol version (\"-\" until the frontend\n"
 	"chose one).  --json: a JSON array of objects with the keys domain,\n"
 	"domid, devid, backend_state, frontend_state, hca, port, version,\n"
-	"backend_path and frontend_path (null where unknown).\n";
+	"backend_path, frontend_path (null where unknown) and error (why the\n"
+	"backend failed the device, null if it did not).\n";
 
 static const char usage_show[] =
 	"usage: xenibctl show DOMAIN [devid=N] [--json]\n"
 	"\n"
-	"The list fields of xenib device devid (default 0) of DOMAIN and what\n"
-	"the backend reports for it in sysfs: objects and pages in use against\n"
-	"their quotas, and its counters.  --json: one object with the list keys\n"
+	"The list fields of xenib device devid (default 0) of DOMAIN, the\n"
+	"backend's error if it failed the device, and what the backend reports\n"
+	"for it in sysfs: objects and pages in use against their quotas, and\n"
+	"its counters.  --json: one object with the list keys\n"
 	"plus \"sysfs\" (the directory), \"resources\" ({TYPE: {\"in_use\": N,\n"
 	"\"quota\": N}}) and \"stats\" ({COUNTER: N}).  A device the backend does\n"
 	"not serve (not bound, or an older xen-ibback) has no statistics: exit\n"
@@ -372,6 +374,8 @@ static void json_info(const struct xenib_device_info *d, const char *indent)
 	json_str(d->backend_path, false);
 	printf(",\n%s\"frontend_path\": ", indent);
 	json_str(d->frontend_path, false);
+	printf(",\n%s\"error\": ", indent);
+	json_str(d->error, true);
 }
 
 static const char *or_dash(const char *s)
@@ -501,6 +505,8 @@ static void show_plain(const struct xenib_device_info *d, const char *dir,
 	printf("port:            %s\n", int_or_dash(d->port, buf, sizeof(buf)));
 	printf("version:         %s\n",
 	       int_or_dash(d->version, buf, sizeof(buf)));
+	if (*d->error)
+		printf("error:           %s\n", d->error);
 	printf("sysfs:           %s\n", dir);
 
 	printf("\n%-14s %12s %12s\n", "RESOURCE", "IN USE", "QUOTA");

@@ -29,6 +29,7 @@
 #define XENIB_DOMAIN_NAME_MAX		256
 #define XENIB_HCA_NAME_MAX		64	/* IB_DEVICE_NAME_MAX */
 #define XENIB_PATH_MAX			128	/* xenstore and sysfs paths */
+#define XENIB_ERROR_MAX			256	/* a backend's error message */
 #define XENIB_KV_KEY_MAX		32
 #define XENIB_KV_VALUE_MAX		32
 #define XENIB_KV_MAX_VALUES		4
@@ -52,6 +53,8 @@ struct xenib_device_info {
 	int version;		/* frontend's protocol version, -1 if absent */
 	char backend_path[XENIB_PATH_MAX];
 	char frontend_path[XENIB_PATH_MAX];
+	/* Why the backend failed the device (xenbus error node), or "". */
+	char error[XENIB_ERROR_MAX];
 };
 
 /* One line "key value..." of a sysfs key/value file. */

@@ -73,11 +73,17 @@ wait_for 60 "the backend failed guest1's device" \
 	on dom0 "xenstore-read $err_node 2>/dev/null | grep -q 'more requests than the ring holds'"
 ok "backend error: $(on dom0 "xenstore-read $err_node" | tr -d '\r')"
 wait_for 60 "guest1's backend Closed" test "$(xs_state "$(be_path guest1)")" = 6
+on dom0 "xenibctl show guest1" | grep -q '^error: .*more requests than the ring holds' ||
+	fail "xenibctl show does not give the backend's error"
+on dom0 "xenibctl list --json" | grep -q '"error": ".*more requests than the ring holds"' ||
+	fail "xenibctl list --json does not give the backend's error"
+ok "xenibctl show and list give the backend's error"
 wait_for 60 "backend objects back to $base" objs_are "$base"
 on guest2 "xenib-verbs-test -d xenib0 ops" >/dev/null || fail "guest2's data path after guest1's failure"
 ok "guest2 unaffected"
 on dom0 "xenibctl detach guest1 && xenibctl attach guest1 --wait-connected=120" ||
 	fail "detaching and attaching guest1 again"
+check "the detach removed the backend's error" on dom0 "! xenstore-exists $err_node"
 wait_for 60 "guest1 has xenib0 again" on guest1 "test -d /sys/class/infiniband/xenib0"
 check "guest1's new device answers" ping_ok guest1
 on guest1 "xenib-verbs-test -d xenib0 ops" >/dev/null || fail "guest1's data path after reattaching"
