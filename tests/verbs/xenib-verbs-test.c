@@ -1784,31 +1784,39 @@ static int cmd_sqfull(struct ibv_context *ctx)
 }
 
 /* A local key that is not the process's: a protection error, QP in ERR. */
+/*
+ * A signaled SEND on @d's QP a of @len bytes at @addr with @lkey must
+ * complete with a local protection error.
+ */
+static void dp_send_prot_err(struct dp *d, uint64_t wr_id, uint64_t addr,
+			     uint32_t len, uint32_t lkey, const char *what)
+{
+	struct ibv_sge sge = { .addr = addr, .length = len, .lkey = lkey };
+	struct ibv_send_wr wr = {
+		.wr_id = wr_id, .sg_list = &sge, .num_sge = 1,
+		.opcode = IBV_WR_SEND, .send_flags = IBV_SEND_SIGNALED,
+	};
+	struct ibv_send_wr *bad;
+	struct ibv_wc wc;
+
+	check(ibv_post_send(d->a, &wr, &bad), what);
+	dp_poll(d, &wc, 1, what);
+	/* rxe (Linux 6.1) says LOC_QP_OP_ERR, hardware LOC_PROT_ERR. */
+	if (wc.status == IBV_WC_LOC_QP_OP_ERR)
+		wc.status = IBV_WC_LOC_PROT_ERR;
+	dp_expect(&wc, wr_id, IBV_WC_LOC_PROT_ERR, -1, what);
+}
+
 static int cmd_badkey(struct ibv_context *ctx)
 {
-	struct ibv_sge sge;
-	struct ibv_send_wr wr = { 0 }, *bad;
 	struct ibv_qp_attr attr;
 	struct ibv_qp_init_attr ia;
-	struct ibv_wc wc;
 	struct dp d;
 
 	dp_open(&d, ctx, DP_WR, 0, 0);
 	dp_post_recv(&d, d.b, 1, DP_RECV(&d, 0), DP_MSG);
-	sge.addr = (uintptr_t)DP_SRC(&d, 0);
-	sge.length = DP_MSG;
-	sge.lkey = d.mr->lkey + 0x1000;
-	wr.wr_id = 77;
-	wr.sg_list = &sge;
-	wr.num_sge = 1;
-	wr.opcode = IBV_WR_SEND;
-	wr.send_flags = IBV_SEND_SIGNALED;
-	check(ibv_post_send(d.a, &wr, &bad), "posting a SEND with a bad lkey");
-	dp_poll(&d, &wc, 1, "SEND with a bad lkey");
-	/* rxe (Linux 6.1) says LOC_QP_OP_ERR, hardware LOC_PROT_ERR. */
-	if (wc.status == IBV_WC_LOC_QP_OP_ERR)
-		wc.status = IBV_WC_LOC_PROT_ERR;
-	dp_expect(&wc, 77, IBV_WC_LOC_PROT_ERR, -1, "SEND with a bad lkey");
+	dp_send_prot_err(&d, 77, (uintptr_t)DP_SRC(&d, 0), DP_MSG,
+			 d.mr->lkey + 0x1000, "a SEND with a bad lkey");
 	check(ibv_query_qp(d.a, &attr, IBV_QP_STATE, &ia), "ibv_query_qp");
 	if (attr.qp_state != IBV_QPS_ERR)
 		fail(0, "after a bad lkey the QP is in state %d, not ERR",
@@ -2129,22 +2137,7 @@ static int cmd_attack(struct ibv_context *ctx, uint64_t addr, uint32_t lkey,
 	/* The other's lkey in a local SGE of our own SEND. */
 	dp_open(&d, ctx, DP_WR, 0, 0);
 	dp_post_recv(&d, d.b, 1, DP_RECV(&d, 0), DP_MSG);
-	sge.addr = addr;
-	sge.length = 64;
-	sge.lkey = lkey;
-	memset(&wr, 0, sizeof(wr));
-	wr.wr_id = 1;
-	wr.sg_list = &sge;
-	wr.num_sge = 1;
-	wr.opcode = IBV_WR_SEND;
-	wr.send_flags = IBV_SEND_SIGNALED;
-	check(ibv_post_send(d.a, &wr, &bad), "posting a SEND from another's lkey");
-	dp_poll(&d, &wc, 1, "a SEND from another's lkey");
-	/* rxe (Linux 6.1) says LOC_QP_OP_ERR, hardware LOC_PROT_ERR. */
-	if (wc.status == IBV_WC_LOC_QP_OP_ERR)
-		wc.status = IBV_WC_LOC_PROT_ERR;
-	dp_expect(&wc, 1, IBV_WC_LOC_PROT_ERR, -1,
-		  "a SEND from another's lkey");
+	dp_send_prot_err(&d, 1, addr, 64, lkey, "a SEND from another's lkey");
 	ok("a SEND from another's buffer and lkey fails with a local protection error");
 	dp_close(&d);
 
