@@ -15,10 +15,7 @@ out=$ROOT/build/bench
 mkdir -p "$out"
 bench_boot
 tmp=$BENCH_TMP
-ensure_connected guest1
-ensure_connected guest2
-wait_for 60 "guest1 has xenib0" on guest1 "test -d /sys/class/infiniband/xenib0"
-wait_for 60 "guest2 has xenib0" on guest2 "test -d /sys/class/infiniband/xenib0"
+ensure_rdma guest1 guest2
 
 engine_us() { # GUEST: the engine CPU time of its device so far
 	on dom0 "cat /sys/bus/xen-backend/devices/xenib-$(domid "$1")-0/stats" |

@@ -14,11 +14,7 @@ secs=${1:-60}
 iters=50
 bench_boot
 tmp=$BENCH_TMP
-ensure_connected guest1
-ensure_connected guest2
-for g in guest1 guest2; do
-	wait_for 60 "$g has xenib0" on $g "test -d /sys/class/infiniband/xenib0"
-done
+ensure_rdma guest1 guest2
 
 engine_us() { # GUEST: the engine CPU time of its device so far
 	on dom0 "cat /sys/bus/xen-backend/devices/xenib-$(domid "$1")-0/stats" |

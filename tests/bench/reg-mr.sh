@@ -11,8 +11,7 @@ set -u
 iters=${1:-20}
 bench_boot
 tmp=$BENCH_TMP
-ensure_connected guest1
-wait_for 60 "guest1 has xenib0" on guest1 "test -d /sys/class/infiniband/xenib0"
+ensure_rdma guest1
 
 echo "== native: rxe0 in Dom0 ($iters iterations per size)"
 on dom0 "xenib-reg-bench -d rxe0 -n $iters" | tee "$tmp/native" || exit 1

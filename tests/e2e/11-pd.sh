@@ -28,8 +28,7 @@ ok "PD quota enforced with ENOMEM"
 check "backend PDs back to $base after the quota test" pds_are "$base"
 
 # A guest destroyed with PDs alive leaves nothing behind.
-ensure_connected guest2
-wait_for 60 "guest2 has xenib0" on guest2 "test -d /sys/class/infiniband/xenib0"
+ensure_rdma guest2
 hold_pds guest2 3
 wait_for 60 "backend holds guest2's 3 PDs" pds_are $((base + 3))
 on dom0 "xl destroy guest2" || fail "xl destroy guest2"

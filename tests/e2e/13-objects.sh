@@ -6,8 +6,7 @@
 # in Dom0 after the process exits, is killed, or its guest is destroyed.
 . "$(dirname "$0")/lib.sh"
 
-ensure_connected guest1
-wait_for 60 "guest1 has xenib0" on guest1 "test -d /sys/class/infiniband/xenib0"
+ensure_rdma guest1
 PARAMS=/sys/module/xen_ibback/parameters
 trap 'kill_holders guest1' EXIT
 
@@ -61,8 +60,7 @@ done
 check "backend objects back to $base after the quotas" objs_are "$base"
 
 # A guest destroyed with every kind of object alive leaves nothing behind.
-ensure_connected guest2
-wait_for 60 "guest2 has xenib0" on guest2 "test -d /sys/class/infiniband/xenib0"
+ensure_rdma guest2
 on guest2 "(xenib-verbs-test -d xenib0 hold-objs 600 >/tmp/objs.log 2>&1 </dev/null &)" ||
 	fail "starting a process in guest2"
 wait_for 60 "backend holds guest2's objects" held_are "$(plus "$base" "1 2 2")"

@@ -6,8 +6,7 @@
 # the process is killed or its guest is destroyed with MRs alive.
 . "$(dirname "$0")/lib.sh"
 
-ensure_connected guest1
-wait_for 60 "guest1 has xenib0" on guest1 "test -d /sys/class/infiniband/xenib0"
+ensure_rdma guest1
 PARAMS=/sys/module/xen_ibback/parameters
 trap 'kill_holders guest1' EXIT
 
@@ -49,8 +48,7 @@ ok "max_mr_pages=1024: an 8 MiB registration fails with ENOMEM"
 check "backend MRs back to $base after the quotas" mrs_are "$base"
 
 # A guest destroyed with an MR alive.
-ensure_connected guest2
-wait_for 60 "guest2 has xenib0" on guest2 "test -d /sys/class/infiniband/xenib0"
+ensure_rdma guest2
 on guest2 "(xenib-verbs-test -d xenib0 hold-mr 4 600 >/tmp/mr.log 2>&1 </dev/null &)" ||
 	fail "starting a process in guest2"
 wait_for 60 "backend holds guest2's MR" mrs_are $((base + 1))

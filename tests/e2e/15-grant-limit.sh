@@ -8,8 +8,7 @@
 G=guest3
 guest_running $G && on dom0 "xl destroy $G"
 "$TB" guest start $G --cfg-extra "max_grant_frames = 8" || fail "starting $G with max_grant_frames = 8"
-ensure_connected $G
-wait_for 60 "$G has xenib0" on $G "test -d /sys/class/infiniband/xenib0"
+ensure_rdma $G
 base=$(backend_mrs)
 
 out=$(on $G "xenib-verbs-test -d xenib0 hold-mr 32 0 2>&1")

@@ -9,8 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ensure_connected guest1
-ensure_connected guest2
-wait_for 60 "guest2 has xenib0" on guest2 "test -d /sys/class/infiniband/xenib0"
+ensure_rdma guest2
 on guest1 "echo 1 > /sys/module/xen_ibfront/parameters/raw_requests" ||
 	fail "enabling raw requests in guest1's frontend"
 trap 'on guest1 "echo 0 > /sys/module/xen_ibfront/parameters/raw_requests" >/dev/null 2>&1' EXIT

@@ -5,10 +5,7 @@
 # and between two guests, with the tools checking the data (-c).
 . "$(dirname "$0")/lib.sh"
 
-ensure_connected guest1
-ensure_connected guest2
-wait_for 60 "guest1 has xenib0" on guest1 "test -d /sys/class/infiniband/xenib0"
-wait_for 60 "guest2 has xenib0" on guest2 "test -d /sys/class/infiniband/xenib0"
+ensure_rdma guest1 guest2
 
 ITERS=${PINGPONG_ITERS:-200}
 before_objs=$(backend_objs)

@@ -6,8 +6,7 @@
 # destroyed mid-transfer leave Dom0 as it was.
 . "$(dirname "$0")/lib.sh"
 
-ensure_connected guest1
-wait_for 60 "guest1 has xenib0" on guest1 "test -d /sys/class/infiniband/xenib0"
+ensure_rdma guest1
 
 for t in ops flush sqfull badkey events; do
 	on dom0 "xenib-verbs-test -d rxe0 $t" > /tmp/xenib-dp-native.$t 2>&1 ||
@@ -38,8 +37,7 @@ on guest1 "xenib-verbs-test -d xenib0 ops" >/dev/null || fail "guest1's data pat
 ok "guest1's data path works after the kill"
 
 # A guest destroyed mid-transfer.
-ensure_connected guest2
-wait_for 60 "guest2 has xenib0" on guest2 "test -d /sys/class/infiniband/xenib0"
+ensure_rdma guest2
 on guest2 "(xenib-verbs-test -d xenib0 stream 0 >/tmp/stream.log 2>&1 </dev/null &)" ||
 	fail "starting a stream in guest2"
 wait_for 120 "guest2 streaming" on guest2 "grep -q 'streamed [1-9]' /tmp/stream.log"

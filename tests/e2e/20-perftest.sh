@@ -6,10 +6,7 @@
 # native ones.
 . "$(dirname "$0")/lib.sh"
 
-ensure_connected guest1
-ensure_connected guest2
-wait_for 60 "guest1 has xenib0" on guest1 "test -d /sys/class/infiniband/xenib0"
-wait_for 60 "guest2 has xenib0" on guest2 "test -d /sys/class/infiniband/xenib0"
+ensure_rdma guest1 guest2
 before_objs=$(backend_objs)
 
 for t in ib_send_lat ib_send_bw ib_write_lat ib_write_bw ib_read_lat ib_read_bw; do

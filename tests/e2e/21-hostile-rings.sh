@@ -7,8 +7,7 @@
 # device keeps working.
 . "$(dirname "$0")/lib.sh"
 
-ensure_connected guest1
-wait_for 60 "guest1 has xenib0" on guest1 "test -d /sys/class/infiniband/xenib0"
+ensure_rdma guest1
 stats=/sys/bus/xen-backend/devices/xenib-$(domid guest1)-0/stats
 stat() { on dom0 "sed -n 's/^$1 //p' $stats" | tr -d '\r'; }
 

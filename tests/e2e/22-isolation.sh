@@ -9,11 +9,7 @@
 # buffers stay as they were, and the same attacks behave so natively.
 . "$(dirname "$0")/lib.sh"
 
-ensure_connected guest1
-ensure_connected guest2
-for g in guest1 guest2; do
-	wait_for 60 "$g has xenib0" on $g "test -d /sys/class/infiniband/xenib0"
-done
+ensure_rdma guest1 guest2
 stats=/sys/bus/xen-backend/devices/xenib-$(domid guest1)-0/stats
 bad_wqes() { on dom0 "sed -n 's/^bad_wqes //p' $stats" | tr -d '\r'; }
 base=$(backend_objs)

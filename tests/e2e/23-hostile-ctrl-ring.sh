@@ -13,11 +13,7 @@
 #   on, and a detach and attach give guest1 a working device again.
 . "$(dirname "$0")/lib.sh"
 
-ensure_connected guest1
-ensure_connected guest2
-for g in guest1 guest2; do
-	wait_for 60 "$g has xenib0" on $g "test -d /sys/class/infiniband/xenib0"
-done
+ensure_rdma guest1 guest2
 on guest1 "echo 1 > /sys/module/xen_ibfront/parameters/raw_requests" ||
 	fail "enabling raw requests in guest1's frontend"
 trap 'on guest1 "echo 0 > /sys/module/xen_ibfront/parameters/raw_requests" >/dev/null 2>&1' EXIT

@@ -9,11 +9,7 @@
 # attach give both guests a working device.
 . "$(dirname "$0")/lib.sh"
 
-ensure_connected guest1
-ensure_connected guest2
-for g in guest1 guest2; do
-	wait_for 60 "$g has xenib0" on $g "test -d /sys/class/infiniband/xenib0"
-done
+ensure_rdma guest1 guest2
 trap 'kill_holders guest1; kill_holders guest2' EXIT
 
 on guest1 "(xenib-verbs-test -d xenib0 hold-objs 600 >/tmp/objs.log 2>&1 </dev/null & echo \$! >/tmp/objs.pid)" ||
@@ -45,11 +41,9 @@ kill_holders guest2
 
 on dom0 "rdma link add rxe0 type rxe netdev dummy0" || fail "rdma link add rxe0"
 wait_for 60 "rxe0 back" on dom0 "test -e /sys/class/infiniband/rxe0/ports/1"
-ensure_connected guest1
-ensure_connected guest2
+ensure_rdma guest1 guest2
 check "backend objects at zero with the device back" objs_are "0 0 0 grants 0"
 for g in guest1 guest2; do
-	wait_for 60 "$g has xenib0 again" on $g "test -d /sys/class/infiniband/xenib0"
 	on $g "xenib-verbs-test -d xenib0 ops" >/dev/null || fail "$g's data path on the new device"
 done
 ok "both guests move data again"

@@ -86,6 +86,16 @@ ensure_connected() { # GUEST
 	fi
 }
 
+# ensure_rdma GUEST...: each guest connected, with its RDMA device xenib0
+# registered (which follows the connection by a moment).
+ensure_rdma() {
+	local g
+	for g in "$@"; do
+		ensure_connected "$g"
+		wait_for 60 "$g has xenib0" on "$g" "test -d /sys/class/infiniband/xenib0"
+	done
+}
+
 # ping GUEST: one NOP round trip over the control ring and the event ring.
 ping_ok() {
 	on "$1" "cat $FE_SYSFS/ping" | grep -q '^event: ok'
