@@ -121,6 +121,17 @@ int xenib_ring_pending(u32 prod, u32 index_mask, u32 head, u32 tail)
 	return produced - (head - tail);
 }
 
+/*
+ * Room on the event ring for one more event, given our producer index and
+ * the guest's consumer index?  A consumer index ahead of ours, or more
+ * than a ring behind, counts as full: the event is dropped and counted,
+ * never written over events the guest has not read.
+ */
+bool xenib_event_ring_has_room(u32 prod, u32 cons)
+{
+	return prod - cons < XENIB_EVENT_RING_SIZE;
+}
+
 static bool xenib_opcode_ok(const struct xenib_wq_limits *lim, u32 opcode)
 {
 	switch (opcode) {

@@ -54,6 +54,7 @@ int xenib_check_srq_attr(const struct xenib_srq_attr *attr);
 int xenib_check_mr(const struct xenib_reg_mr_req *req);
 
 int xenib_ring_pending(u32 prod, u32 index_mask, u32 head, u32 tail);
+bool xenib_event_ring_has_room(u32 prod, u32 cons);
 
 int xenib_check_send_wqe(const struct rxe_send_wqe *wqe, size_t elem_size,
 			 const struct xenib_wq_limits *lim);

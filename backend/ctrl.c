@@ -40,7 +40,7 @@ void xenib_be_post_event(struct xenib_be *be, u16 type, u32 handle, u64 data)
 	if (!sring || !be->irq)
 		goto out;
 	cons = READ_ONCE(sring->cons);
-	if (be->evt_prod - cons >= XENIB_EVENT_RING_SIZE) {
+	if (!xenib_event_ring_has_room(be->evt_prod, cons)) {
 		be->stats.event_overflows++;
 		WRITE_ONCE(sring->overflows, (u32)be->stats.event_overflows);
 		notify_remote_via_irq(be->irq);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer harness for backend/check.c, the backend's checks of what a
- * guest hands it: control requests, queue descriptions, ring indices and
- * work queue elements.  Run by "make fuzz" with ASan and UBSan.
+ * guest hands it: control requests, queue descriptions, work queue and
+ * event ring indices, and work queue elements.  Run by "make fuzz" with ASan and UBSan.
  *
  * Besides what the sanitizers catch, everything a check accepts is held
  * to what the backend relies on afterwards (REQUIRE below): a check that
@@ -31,7 +31,9 @@
 		}							\
 	} while (0)
 
-enum target { T_CTRL, T_QUEUE, T_SEND, T_RECV, T_RING, NR_TARGETS };
+enum target {
+	T_CTRL, T_QUEUE, T_SEND, T_RECV, T_RING, T_EVENT, NR_TARGETS
+};
 
 struct input {
 	const u8 *p;
@@ -366,6 +368,51 @@ static void fuzz_ring(struct input *in)
 	}
 }
 
+/*
+ * The event ring over time: the backend posts events while the guest
+ * consumes them, well or badly.  Posting must never write over an event a
+ * well-behaved guest has not read, and must find room whenever such a
+ * guest has left some.
+ */
+static void fuzz_event(struct input *in)
+{
+	u32 prod = TAKE(in, u32), cons = prod;
+	bool unread[XENIB_EVENT_RING_SIZE] = { false };
+	bool honest = true;	/* cons only ever moved forward over events */
+	int steps = 512;
+
+	while (in->left && steps--) {
+		u8 op = TAKE(in, u8);
+		u32 v;
+
+		switch (op % 3) {
+		case 0:		/* the backend posts one */
+			if (!xenib_event_ring_has_room(prod, cons)) {
+				REQUIRE(!honest ||
+					prod - cons == XENIB_EVENT_RING_SIZE);
+				break;
+			}
+			REQUIRE(prod - cons < XENIB_EVENT_RING_SIZE);
+			if (honest)
+				REQUIRE(!unread[XENIB_EVENT_RING_IDX(prod)]);
+			unread[XENIB_EVENT_RING_IDX(prod)] = true;
+			prod++;
+			break;
+		case 1:		/* a correct guest reads some */
+			if (!honest)
+				break;
+			v = TAKE(in, u8) % (prod - cons + 1);
+			while (v--)
+				unread[XENIB_EVENT_RING_IDX(cons++)] = false;
+			break;
+		case 2:		/* anything */
+			cons = TAKE(in, u32);
+			honest = false;
+			break;
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct input in = { data, size };
@@ -385,6 +432,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		break;
 	case T_RING:
 		fuzz_ring(&in);
+		break;
+	case T_EVENT:
+		fuzz_event(&in);
 		break;
 	}
 	return 0;

@@ -13,7 +13,7 @@
 
 #include "check.h"
 
-enum target { T_CTRL, T_QUEUE, T_SEND, T_RECV, T_RING };
+enum target { T_CTRL, T_QUEUE, T_SEND, T_RECV, T_RING, T_EVENT };
 
 static const char *dir;
 
@@ -200,6 +200,17 @@ static void ring_seed(void)
 	put("ring", T_RING, &s, sizeof(s), NULL, 0);
 }
 
+static void event_seed(void)
+{
+	/* Near the wrap of the indices: post 3, read 2, post 200, read all. */
+	u8 s[] = { 0xf0, 0xff, 0xff, 0xff, 0, 0, 0, 1, 2, 0, 0, 0, 1, 255 };
+	u8 buf[sizeof(s) + 200];
+
+	memcpy(buf, s, sizeof(s));
+	memset(buf + sizeof(s), 0, 200);
+	put("event", T_EVENT, buf, sizeof(buf), NULL, 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -216,5 +227,6 @@ int main(int argc, char **argv)
 	send_seed("send-atomic", IB_WR_ATOMIC_FETCH_AND_ADD, 0, 1, 0);
 	recv_seed();
 	ring_seed();
+	event_seed();
 	return 0;
 }
