@@ -420,9 +420,8 @@ static int write_keys(struct xenib *x, xs_transaction_t t, void *arg)
 
 /*
  * The reason a backend gave: its own "error" node, or the one
- * xenbus_dev_fatal() writes under /local/domain/<be>/error/<nodename>.
- * The latter is removed, so that it cannot be mistaken for the reason of
- * a later failure.
+ * xenbus_dev_fatal() writes under /local/domain/<be>/error/<nodename>
+ * (remove_nodes() removes that one with the device).
  */
 static char *backend_error(struct xenib *x, unsigned int domid,
 			   unsigned int devid, const char *be)
@@ -433,7 +432,6 @@ static char *backend_error(struct xenib *x, unsigned int domid,
 	error_dir(dir, domid, devid);
 	if (!err)
 		err = xs_get(x, XBT_NULL, dir, "error");
-	xs_rm(x->xs, XBT_NULL, dir);
 	return err;
 }
 
