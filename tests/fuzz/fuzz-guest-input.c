@@ -102,6 +102,15 @@ static void mr_holds(const struct xenib_reg_mr_req *r)
 		r->nr_pages);
 }
 
+/* A CQ of @cqe entries on @queue, as CREATE_CQ and RESIZE_CQ check it. */
+static void cq_holds(u32 cqe, const struct xenib_queue *queue, u32 probe)
+{
+	if (xenib_check_cqe(cqe) ||
+	    xenib_check_queue(queue, sizeof(struct ib_uverbs_wc), cqe))
+		return;
+	queue_holds(queue, sizeof(struct ib_uverbs_wc), cqe, probe);
+}
+
 static void fuzz_ctrl(struct input *in)
 {
 	struct xenib_ctrl_request req;
@@ -113,28 +122,14 @@ static void fuzz_ctrl(struct input *in)
 		return;
 
 	switch (req.op) {
-	case XENIB_OP_CREATE_CQ: {
-		const struct xenib_create_cq_req *r = &req.u.create_cq;
-
-		if (r->rsvd || xenib_check_cqe(r->cqe) ||
-		    xenib_check_queue(&r->queue, sizeof(struct ib_uverbs_wc),
-				      r->cqe))
-			return;
-		queue_holds(&r->queue, sizeof(struct ib_uverbs_wc), r->cqe,
-			    probe);
+	case XENIB_OP_CREATE_CQ:
+		if (!req.u.create_cq.rsvd)
+			cq_holds(req.u.create_cq.cqe, &req.u.create_cq.queue,
+				 probe);
 		break;
-	}
-	case XENIB_OP_RESIZE_CQ: {
-		const struct xenib_resize_cq_req *r = &req.u.resize_cq;
-
-		if (xenib_check_cqe(r->cqe) ||
-		    xenib_check_queue(&r->queue, sizeof(struct ib_uverbs_wc),
-				      r->cqe))
-			return;
-		queue_holds(&r->queue, sizeof(struct ib_uverbs_wc), r->cqe,
-			    probe);
+	case XENIB_OP_RESIZE_CQ:
+		cq_holds(req.u.resize_cq.cqe, &req.u.resize_cq.queue, probe);
 		break;
-	}
 	case XENIB_OP_CREATE_QP: {
 		const struct xenib_create_qp_req *r = &req.u.create_qp;
 		const struct xenib_qp_cap *cap = &r->cap;
