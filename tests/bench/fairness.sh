@@ -16,10 +16,8 @@ bench_boot
 tmp=$BENCH_TMP
 ensure_rdma guest1 guest2
 
-engine_us() { # GUEST: the engine CPU time of its device so far
-	on dom0 "cat /sys/bus/xen-backend/devices/xenib-$(domid "$1")-0/stats" |
-		sed -n 's/^engine_busy_us //p' | tr -d '\r'
-}
+# engine_us GUEST: the CPU time of its device's engine so far, us
+engine_us() { be_stat "$1" engine_busy_us; }
 
 # measure SIZE NAME: guest2 <-> Dom0 at SIZE; "lat_us bw_MBps" in $tmp/NAME.r
 measure() {

@@ -8,16 +8,14 @@
 . "$(dirname "$0")/lib.sh"
 
 ensure_rdma guest1
-stats=/sys/bus/xen-backend/devices/xenib-$(domid guest1)-0/stats
-stat() { on dom0 "sed -n 's/^$1 //p' $stats" | tr -d '\r'; }
 
 base=$(backend_objs)
-bad0=$(stat bad_wqes)
+bad0=$(be_stat guest1 bad_wqes)
 on guest1 "xenib-verbs-test -d xenib0 hostile" | sed 's/^/    /'
 [ "${PIPESTATUS[0]}" = 0 ] || fail "the hostile process did not get the errors expected"
-bad1=$(stat bad_wqes)
+bad1=$(be_stat guest1 bad_wqes)
 [ "$bad1" -ge $((bad0 + 3)) ] || fail "bad_wqes went from $bad0 to $bad1, expected +3"
-ok "the backend counted the bad work ($bad0 -> $bad1 bad_wqes; $(stat spurious_kicks) spurious kicks)"
+ok "the backend counted the bad work ($bad0 -> $bad1 bad_wqes; $(be_stat guest1 spurious_kicks) spurious kicks)"
 wait_for 60 "backend objects back to $base" objs_are "$base"
 on guest1 "xenib-verbs-test -d xenib0 ops" >/dev/null || fail "guest1's data path afterwards"
 ok "guest1's data path works afterwards"

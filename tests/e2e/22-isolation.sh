@@ -10,8 +10,6 @@
 . "$(dirname "$0")/lib.sh"
 
 ensure_rdma guest1 guest2
-stats=/sys/bus/xen-backend/devices/xenib-$(domid guest1)-0/stats
-bad_wqes() { on dom0 "sed -n 's/^bad_wqes //p' $stats" | tr -d '\r'; }
 base=$(backend_objs)
 
 # victim DOMAIN DEV: start a victim there; sets $keys to "ADDR LKEY RKEY".
@@ -40,10 +38,10 @@ attack() {
 }
 
 victim guest2 xenib0
-bad0=$(bad_wqes)
+bad0=$(be_stat guest1 bad_wqes)
 attack guest1 xenib0
 attack dom0 rxe0
-bad1=$(bad_wqes)
+bad1=$(be_stat guest1 bad_wqes)
 [ "$bad1" -ge $((bad0 + 1)) ] ||
 	fail "guest1's backend counted no bad work for the foreign lkey ($bad0 -> $bad1)"
 ok "guest1's backend refused the foreign lkey itself ($bad0 -> $bad1 bad_wqes)"

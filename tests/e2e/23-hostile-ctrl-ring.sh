@@ -18,7 +18,6 @@ on guest1 "echo 1 > /sys/module/xen_ibfront/parameters/raw_requests" ||
 	fail "enabling raw requests in guest1's frontend"
 trap 'on guest1 "echo 0 > /sys/module/xen_ibfront/parameters/raw_requests" >/dev/null 2>&1' EXIT
 DEV=/sys/bus/xen-backend/devices/xenib-$(domid guest1)-0
-stat() { on dom0 "sed -n 's/^$1 //p' $DEV/stats" | tr -d '\r'; }
 base=$(backend_objs)
 
 OP_ALLOC_PD=4 OP_DEALLOC_PD=5 OP_REG_MR=18 EINVAL=-22
@@ -45,7 +44,7 @@ used=$(on dom0 "cat $DEV/resources" | tr -d '\r' | awk '$2 != 0' | tr '\n' ' ')
 [ -z "$used" ] || fail "the backend holds something for guest1: $used"
 ok "the backend holds nothing for guest1: no object, no mapped page"
 
-spurious0=$(stat spurious_interrupts)
+spurious0=$(be_stat guest1 spurious_interrupts)
 on guest2 "xenib-verbs-test -d xenib0 ops > /tmp/ops.log 2>&1; echo \$? > /tmp/ops.rc" \
 	>/dev/null 2>&1 &
 ops=$!
@@ -55,7 +54,7 @@ wait $ops
 [ "$(on guest2 "cat /tmp/ops.rc" | tr -d '\r')" = 0 ] ||
 	fail "guest2's data path during guest1's storm: $(on guest2 "cat /tmp/ops.log")"
 ok "guest2 moved data during guest1's storm of 20000 notifications"
-spurious1=$(stat spurious_interrupts)
+spurious1=$(be_stat guest1 spurious_interrupts)
 [ "$spurious1" -gt "$spurious0" ] ||
 	fail "no spurious interrupt counted ($spurious0 -> $spurious1)"
 ok "the backend took them as spurious interrupts ($spurious0 -> $spurious1; Xen merges pending ones)"

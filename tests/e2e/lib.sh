@@ -96,6 +96,13 @@ ensure_rdma() {
 	done
 }
 
+# be_stat GUEST KEY: counter KEY of GUEST's backend device (its sysfs
+# stats, docs/backend-sysfs.md).
+be_stat() {
+	on dom0 "sed -n 's/^$2 //p' /sys/bus/xen-backend/devices/xenib-$(domid "$1")-0/stats" |
+		tr -d '\r'
+}
+
 # ping GUEST: one NOP round trip over the control ring and the event ring.
 ping_ok() {
 	on "$1" "cat $FE_SYSFS/ping" | grep -q '^event: ok'
