@@ -118,7 +118,9 @@ cp /bin/busybox "$G/usr/bin/busybox"
 	[ -e "$G/$a" ] || [ -L "$G/$a" ] || ln -s /usr/bin/busybox "$G/$a"
 done
 # copy_in PATH...: copy files (dereferenced) from the Dom0 tree into the guest
-# at the same canonical directory, plus their shared-library closure.
+# tree $G at the same canonical directory, plus their shared-library closure.
+# A file already copied into an earlier tree (the base image) is skipped: the
+# layers are unpacked on top of the base.
 declare -A COPIED=()
 copy_in() {
 	local p dir real lib
@@ -170,6 +172,29 @@ mkdir -p "$ROOT/var/lib/xenib-testbed/guest"
 # kernel rejects an archive appended to a gzip one) and it unpacks faster
 (cd "$G" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
 	>"$ROOT/var/lib/xenib-testbed/guest/initrd.base"
+du -sk "$G" | awk '{print $1}' >"$OUT/guest-unpacked-kb"
+
+# The MPI layer (issue 6): Open MPI, UCX and hpcc with everything they load at
+# run time, appended to the base for guests started with `--layer mpi`.  A
+# layer of its own, so the other tests' guests stay small and boot fast.
+# hwloc's plugins stay out: they pull in X11, OpenCL and libxml2 with ICU's
+# 30 MB of data, for topology hwloc finds without them.
+step "guest MPI layer"
+G=$WORK/guest-mpi
+mkdir -p "$G"
+ML=/usr/lib/x86_64-linux-gnu
+MPI_FILES=(/usr/bin/orted /usr/bin/orterun /usr/bin/ompi_info /usr/bin/hpcc /usr/bin/ucx_info)
+while read -r f; do
+	MPI_FILES+=("${f#"$ROOT"}")
+done < <(find "$ROOT$ML/openmpi/lib" "$ROOT$ML/pmix2" "$ROOT$ML/ucx" \
+	"$ROOT/usr/share/openmpi" "$ROOT/usr/share/pmix" "$ROOT/usr/share/hwloc" \
+	"$ROOT/etc/openmpi" "$ROOT/etc/ucx" \( -type f -o -type l \) \
+	! -name '*.a' ! -name '*.la' ! -path '*/include/*' 2>/dev/null)
+copy_in "${MPI_FILES[@]}"
+ln -sf orterun "$G/usr/bin/mpirun"
+(cd "$G" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
+	>"$ROOT/var/lib/xenib-testbed/guest/initrd.mpi"
+du -sk "$G" | awk '{print $1}' >"$OUT/guest-mpi-unpacked-kb"
 # Guests get the kernel as an uncompressed ELF: xl would otherwise
 # decompress the xz bzImage in Dom0 at every xl create (~30 s under TCG).
 extract_vmlinux() { # BZIMAGE OUT
@@ -194,7 +219,6 @@ else
 	log "warning: cannot extract vmlinux from the bzImage; guests boot the compressed kernel (slower xl create)"
 	cp "$OUT/vmlinuz" "$ROOT/var/lib/xenib-testbed/guest/vmlinux"
 fi
-du -sk "$G" | awk '{print $1}' >"$OUT/guest-unpacked-kb"
 
 # ------------------------------------------------------- tiny Dom0 initramfs
 step "Dom0 boot initramfs"
