@@ -13,6 +13,7 @@
 #   make bench-reg        memory registration in a guest vs. native
 #   make bench-data       data path latency/bandwidth, guest vs. native
 #   make bench-fair       one guest flooding next to another, both measured
+#   make bench-mpi        Open MPI over UCX, ranks in guests vs. native
 #   make fuzz             fuzz the backend's checks of guest input (clang)
 
 KVER ?= $(shell uname -r)
@@ -29,7 +30,7 @@ STAGE ?= build/stage
 MODULES := backend/xen-ibback.ko frontend/xen-ibfront.ko
 
 .PHONY: all modules clean install stage check unit-tests kdir-check print-kdir \
-	test-progs bench-reg bench-data bench-fair userlib userlib-skip fuzz
+	test-progs bench-reg bench-data bench-fair bench-mpi userlib userlib-skip fuzz
 
 # xenibctl needs Xen's libxenstore headers; without them "make" builds the
 # modules only.
@@ -67,12 +68,18 @@ install: modules
 # libibverbs (libibverbs-dev on the build host).
 TEST_PROGS := build/tests/xenib-verbs-test build/tests/xenib-reg-bench \
 	build/tests/xenib-dp-bench \
-	build/tests/xenib-raw
+	build/tests/xenib-raw build/tests/xenib-mpi-bench
 USER_CFLAGS ?= -O2 -g -Wall -Wextra -Werror
+# Open MPI's compiler wrapper (libopenmpi-dev), the Open MPI of the testbed.
+MPICC ?= mpicc
 
 build/tests/%: tests/verbs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $< -libverbs
+
+build/tests/xenib-mpi-bench: tests/mpi/xenib-mpi-bench.c
+	@mkdir -p $(dir $@)
+	$(MPICC) $(USER_CFLAGS) -o $@ $<
 
 test-progs: $(TEST_PROGS)
 
@@ -140,3 +147,6 @@ bench-data:
 
 bench-fair:
 	tests/bench/fairness.sh
+
+bench-mpi:
+	tests/bench/mpi.sh

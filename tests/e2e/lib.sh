@@ -96,6 +96,35 @@ ensure_rdma() {
 	done
 }
 
+# ensure_mpi GUEST...: each guest running with the image's MPI layer (Open
+# MPI, UCX, hpcc) and its RDMA device registered; a guest running without
+# the layer is restarted with it.
+ensure_mpi() {
+	local g
+	for g in "$@"; do
+		if guest_running "$g" && ! on "$g" "test -x /usr/bin/orted" >/dev/null 2>&1; then
+			"$TB" guest destroy "$g" >/dev/null 2>&1 ||
+				fail "destroying $g to restart it with the MPI layer"
+		fi
+		guest_running "$g" || "$TB" guest start "$g" --layer mpi --memory 512 ||
+			fail "guest $g with the MPI layer did not start"
+	done
+	ensure_rdma "$@"
+}
+
+# mpi_run HOSTS NP ARGS...: mpirun in Dom0, NP ranks over HOSTS (IP
+# addresses, comma-separated), working directory /tmp.  The settings are
+# those of native rxe plus the testbed's launcher; docs/mpi.md says why
+# each is there.
+MPI_RUN="mpirun --allow-run-as-root --mca plm_rsh_agent xenib-mpi-rsh \
+--mca oob_tcp_if_include 10.77.0.0/24 --wdir /tmp \
+--mca pml ucx --mca pml_ucx_devices any -x UCX_IB_GID_INDEX=0"
+mpi_run() {
+	local hosts=$1 np=$2
+	shift 2
+	on dom0 "$MPI_RUN -H $hosts -np $np $*"
+}
+
 # be_stat GUEST KEY: counter KEY of GUEST's backend device (its sysfs
 # stats, docs/backend-sysfs.md).
 be_stat() {
