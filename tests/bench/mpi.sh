@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/bench/mpi.sh [ITERS] [SECS]: Open MPI over UCX, two ranks, with
+# tests/mpi/xenib-mpi-bench: point-to-point latency and bandwidth 1 B ..
+# 4 MiB and barrier, bcast, allreduce, alltoall, for
+#   native       both ranks in Dom0 on rxe0,
+#   guest-Dom0   one rank in guest1 on xenib0, one in Dom0 on rxe0,
+#   guest-guest  one rank in each guest on xenib0,
+# in the same boot of the testbed, with the ratios guest/native.  Every
+# figure repeats ITERS times (200) or for SECS seconds (2), whichever ends
+# first.  Writes build/bench/mpi.{tsv,md,png}.  Boots the testbed if none is
+# running (and stops it again afterwards).
+#
+# All three runs restrict UCX to its verbs transports (UCX_TLS), so that the
+# two native ranks talk through rxe0 as two hosts would, not through shared
+# memory; that is a benchmark setting, not one MPI needs (tests/e2e/25-mpi.sh
+# runs without it).
+set -u
+. "$(dirname "$0")/../e2e/lib.sh"
+iters=${1:-200}
+secs=${2:-2}
+out=$ROOT/build/bench
+mkdir -p "$out"
+bench_boot
+tmp=$BENCH_TMP
+ensure_mpi guest1 guest2
+
+MPI_RUN="$MPI_RUN -x UCX_TLS=rc_verbs,ud_verbs,self"
+run() { # NAME HOSTS
+	local t0=$SECONDS
+	echo "== $1 ($2)"
+	mpi_run "$2" 2 xenib-mpi-bench bench -m 4194304 -n "$iters" -s "$secs" \
+		>"$tmp/$1.out" 2>&1 || { tail -20 "$tmp/$1.out"; echo "mpirun failed for $1"; exit 1; }
+	tr -d '\r' <"$tmp/$1.out" | grep -E '^(rank|pt2pt|coll) ' >"$tmp/$1"
+	grep '^rank' "$tmp/$1" | sed 's/^/   /'
+	echo "   $(($(grep -c '^pt2pt' "$tmp/$1"))) sizes, $(($(grep -c '^coll' "$tmp/$1"))) collectives in $((SECONDS - t0)) s"
+}
+e1=$(be_stat guest1 engine_busy_us)
+run native 10.77.0.1,10.77.0.1
+run gd 10.77.0.11,10.77.0.1
+run gg 10.77.0.11,10.77.0.12
+e1=$((($(be_stat guest1 engine_busy_us) - e1) / 1000))
+
+# size native_lat gd_lat gg_lat native_bw gd_bw gg_bw
+for f in native gd gg; do
+	awk '$1 == "pt2pt" { print $2, $3, $4 }' "$tmp/$f" >"$tmp/$f.p"
+	awk '$1 == "coll" { print $2 "/" $3, $4 }' "$tmp/$f" >"$tmp/$f.c"
+done
+join "$tmp/native.p" "$tmp/gd.p" | join - "$tmp/gg.p" |
+	awk '{ print $1, $2, $4, $6, $3, $5, $7 }' >"$tmp/all"
+join "$tmp/native.c" "$tmp/gd.c" | join - "$tmp/gg.c" >"$tmp/coll"
+[ -s "$tmp/all" ] && [ -s "$tmp/coll" ] || { echo "no results"; exit 1; }
+{
+	echo "# size_bytes native_lat_us guest_dom0_lat_us guest_guest_lat_us native_bw_MBps guest_dom0_bw_MBps guest_guest_bw_MBps"
+	cat "$tmp/all"
+} >"$out/mpi.tsv"
+
+echo
+echo "Open MPI $(on dom0 'ompi_info --version' | tr -d '\r' | sed -n 's/^Open MPI v//p') + UCX over verbs, 2 ranks, QEMU TCG testbed (2 emulated CPUs): compare ratios only."
+echo "Latency: half a blocking ping-pong (us); bandwidth: 16 non-blocking sends per acknowledgement (MB/s)."
+{
+	awk '
+	function human(b) {
+		return b >= 1048576 ? b / 1048576 " MiB" : b >= 1024 ? b / 1024 " KiB" : b " B"
+	}
+	function ratio(g, n) { return n > 0 ? sprintf("%.2fx", g / n) : "-" }
+	BEGIN {
+		printf "| size | native lat | guest-Dom0 lat | ratio | guest-guest lat | ratio | native BW | guest-Dom0 BW | ratio | guest-guest BW | ratio |\n"
+		printf "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+	}
+	{
+		printf "| %s | %.1f | %.1f | %s | %.1f | %s | %.2f | %.2f | %s | %.2f | %s |\n", human($1),
+			$2, $3, ratio($3, $2), $4, ratio($4, $2), $5, $6, ratio($6, $5), $7, ratio($7, $5)
+	}' "$tmp/all"
+	echo
+	echo "Collectives, 2 ranks, time per call (us):"
+	echo
+	awk '
+	function ratio(g, n) { return n > 0 ? sprintf("%.2fx", g / n) : "-" }
+	BEGIN {
+		printf "| collective/bytes | native | guest-Dom0 | ratio | guest-guest | ratio |\n"
+		printf "|---|---:|---:|---:|---:|---:|\n"
+	}
+	{ printf "| %s | %.1f | %.1f | %s | %.1f | %s |\n", $1, $2, $3, ratio($3, $2), $4, ratio($4, $2) }
+	' "$tmp/coll"
+} | tee "$out/mpi.md"
+echo
+echo "Dom0 engine CPU of guest1's device over the three runs: $e1 ms"
+
+if ! command -v gnuplot >/dev/null; then
+	echo "(gnuplot not installed: apt-get install gnuplot-nox for the plot)"
+	exit 0
+fi
+gnuplot <<GP
+set terminal png size 1200,500
+set output "$out/mpi.png"
+set multiplot layout 1,2 title "Open MPI + UCX: ranks in xenib guests vs native rxe (QEMU TCG testbed, same boot)"
+set logscale x 2
+set format x "2^{%L}"
+set xlabel "message size (bytes)"
+set key left top
+set grid
+set logscale y
+set ylabel "latency (us, half round trip)"
+plot "$out/mpi.tsv" using 1:2 with linespoints title "native Dom0-Dom0", \
+     "" using 1:3 with linespoints title "guest-Dom0", \
+     "" using 1:4 with linespoints title "guest-guest"
+unset logscale y
+set ylabel "bandwidth (MB/s)"
+plot "$out/mpi.tsv" using 1:5 with linespoints title "native Dom0-Dom0", \
+     "" using 1:6 with linespoints title "guest-Dom0", \
+     "" using 1:7 with linespoints title "guest-guest"
+unset multiplot
+GP
+echo "plot: $out/mpi.png; tables: $out/mpi.tsv, $out/mpi.md"
