@@ -10,6 +10,7 @@
 # running (and stops it again afterwards).
 set -u
 . "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/report.sh"
 iters=${1:-50}
 out=$ROOT/build/bench
 mkdir -p "$out"
@@ -52,54 +53,16 @@ done
 join "$tmp/native.t" "$tmp/gd.t" | join - "$tmp/gg.t" |
 	awk '{ print $1, $2, $4, $6, $3, $5, $7 }' > "$tmp/all"
 [ -s "$tmp/all" ] || { echo "no results"; exit 1; }
-{
-	echo "# size_bytes native_lat_us guest_dom0_lat_us guest_guest_lat_us native_bw_MBps guest_dom0_bw_MBps guest_guest_bw_MBps"
-	cat "$tmp/all"
-} > "$out/datapath.tsv"
+report_tsv "$tmp/all" "$out/datapath.tsv"
 
 echo
 echo "One RC connection, QEMU TCG testbed (2 emulated CPUs): compare ratios only."
 echo "Latency: half the median SEND round trip (us); bandwidth: RDMA WRITE, 32 in flight (MB/s)."
-awk '
-function human(b) {
-	return b >= 1048576 ? b / 1048576 " MiB" : b >= 1024 ? b / 1024 " KiB" : b " B"
-}
-function ratio(g, n) { return n > 0 ? sprintf("%.2fx", g / n) : "-" }
-BEGIN {
-	printf "| size | native lat | guest-Dom0 lat | ratio | guest-guest lat | ratio | native BW | guest-Dom0 BW | ratio | guest-guest BW | ratio |\n"
-	printf "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-}
-{
-	printf "| %s | %.1f | %.1f | %s | %.1f | %s | %.2f | %.2f | %s | %.2f | %s |\n", human($1),
-		$2, $3, ratio($3, $2), $4, ratio($4, $2), $5, $6, ratio($6, $5), $7, ratio($7, $5)
-}' "$tmp/all" | tee "$out/datapath.md"
+report_table "$tmp/all" | tee "$out/datapath.md"
 echo
 echo "Dom0 engine CPU: guest1 <-> Dom0: $gd_cpu; guest1 <-> guest2: $gg_cpu"
 echo "guest1 <-> Dom0 notification round trip (control-ring NOP, no RDMA; 20 of them): $floor_us"
 
-if ! command -v gnuplot >/dev/null; then
-	echo "(gnuplot not installed: apt-get install gnuplot-nox for the plot)"
-	exit 0
-fi
-gnuplot <<GP
-set terminal png size 1200,500
-set output "$out/datapath.png"
-set multiplot layout 1,2 title "xenib data path vs native rxe (QEMU TCG testbed, same boot)"
-set logscale x 2
-set format x "2^{%L}"
-set xlabel "message size (bytes)"
-set key left top
-set grid
-set logscale y
-set ylabel "latency (us, half round trip)"
-plot "$out/datapath.tsv" using 1:2 with linespoints title "native Dom0-Dom0", \
-     "" using 1:3 with linespoints title "guest-Dom0", \
-     "" using 1:4 with linespoints title "guest-guest"
-unset logscale y
-set ylabel "bandwidth (MB/s)"
-plot "$out/datapath.tsv" using 1:5 with linespoints title "native Dom0-Dom0", \
-     "" using 1:6 with linespoints title "guest-Dom0", \
-     "" using 1:7 with linespoints title "guest-guest"
-unset multiplot
-GP
+report_plot "$out/datapath.tsv" "$out/datapath.png" \
+	"xenib data path vs native rxe (QEMU TCG testbed, same boot)"
 echo "plot: $out/datapath.png; table: $out/datapath.tsv"

@@ -18,6 +18,7 @@
 # runs without it).
 set -u
 . "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/report.sh"
 iters=${1:-200}
 secs=${2:-2}
 out=$ROOT/build/bench
@@ -51,28 +52,13 @@ join "$tmp/native.p" "$tmp/gd.p" | join - "$tmp/gg.p" |
 	awk '{ print $1, $2, $4, $6, $3, $5, $7 }' >"$tmp/all"
 join "$tmp/native.c" "$tmp/gd.c" | join - "$tmp/gg.c" >"$tmp/coll"
 [ -s "$tmp/all" ] && [ -s "$tmp/coll" ] || { echo "no results"; exit 1; }
-{
-	echo "# size_bytes native_lat_us guest_dom0_lat_us guest_guest_lat_us native_bw_MBps guest_dom0_bw_MBps guest_guest_bw_MBps"
-	cat "$tmp/all"
-} >"$out/mpi.tsv"
+report_tsv "$tmp/all" "$out/mpi.tsv"
 
 echo
 echo "Open MPI $(on dom0 'ompi_info --version' | tr -d '\r' | sed -n 's/^Open MPI v//p') + UCX over verbs, 2 ranks, QEMU TCG testbed (2 emulated CPUs): compare ratios only."
 echo "Latency: half a blocking ping-pong (us); bandwidth: 16 non-blocking sends per acknowledgement (MB/s)."
 {
-	awk '
-	function human(b) {
-		return b >= 1048576 ? b / 1048576 " MiB" : b >= 1024 ? b / 1024 " KiB" : b " B"
-	}
-	function ratio(g, n) { return n > 0 ? sprintf("%.2fx", g / n) : "-" }
-	BEGIN {
-		printf "| size | native lat | guest-Dom0 lat | ratio | guest-guest lat | ratio | native BW | guest-Dom0 BW | ratio | guest-guest BW | ratio |\n"
-		printf "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-	}
-	{
-		printf "| %s | %.1f | %.1f | %s | %.1f | %s | %.2f | %.2f | %s | %.2f | %s |\n", human($1),
-			$2, $3, ratio($3, $2), $4, ratio($4, $2), $5, $6, ratio($6, $5), $7, ratio($7, $5)
-	}' "$tmp/all"
+	report_table "$tmp/all"
 	echo
 	echo "Collectives, 2 ranks, time per call (us):"
 	echo
@@ -88,29 +74,6 @@ echo "Latency: half a blocking ping-pong (us); bandwidth: 16 non-blocking sends 
 echo
 echo "Dom0 engine CPU of guest1's device over the three runs: $e1 ms"
 
-if ! command -v gnuplot >/dev/null; then
-	echo "(gnuplot not installed: apt-get install gnuplot-nox for the plot)"
-	exit 0
-fi
-gnuplot <<GP
-set terminal png size 1200,500
-set output "$out/mpi.png"
-set multiplot layout 1,2 title "Open MPI + UCX: ranks in xenib guests vs native rxe (QEMU TCG testbed, same boot)"
-set logscale x 2
-set format x "2^{%L}"
-set xlabel "message size (bytes)"
-set key left top
-set grid
-set logscale y
-set ylabel "latency (us, half round trip)"
-plot "$out/mpi.tsv" using 1:2 with linespoints title "native Dom0-Dom0", \
-     "" using 1:3 with linespoints title "guest-Dom0", \
-     "" using 1:4 with linespoints title "guest-guest"
-unset logscale y
-set ylabel "bandwidth (MB/s)"
-plot "$out/mpi.tsv" using 1:5 with linespoints title "native Dom0-Dom0", \
-     "" using 1:6 with linespoints title "guest-Dom0", \
-     "" using 1:7 with linespoints title "guest-guest"
-unset multiplot
-GP
+report_plot "$out/mpi.tsv" "$out/mpi.png" \
+	"Open MPI + UCX: ranks in xenib guests vs native rxe (QEMU TCG testbed, same boot)"
 echo "plot: $out/mpi.png; tables: $out/mpi.tsv, $out/mpi.md"
