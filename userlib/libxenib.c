@@ -556,7 +556,6 @@ int xenib_detach(struct xenib *x, unsigned int domid, unsigned int devid,
 int xenib_get_device(struct xenib *x, unsigned int domid, unsigned int devid,
 		     struct xenib_device_info *info)
 {
-	char path[XENIB_PATH_MAX];
 	char *s;
 	int err;
 
@@ -586,8 +585,7 @@ int xenib_get_device(struct xenib *x, unsigned int domid, unsigned int devid,
 	free(s);
 	info->port = xs_get_int(x, info->backend_path, "port");
 	info->version = xs_get_int(x, info->frontend_path, "version");
-	error_dir(path, domid, devid);
-	s = xs_get(x, XBT_NULL, path, "error");
+	s = backend_error(x, domid, devid, info->backend_path);
 	if (s)
 		snprintf(info->error, sizeof(info->error), "%s", s);
 	free(s);

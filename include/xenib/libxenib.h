@@ -53,7 +53,7 @@ struct xenib_device_info {
 	int version;		/* frontend's protocol version, -1 if absent */
 	char backend_path[XENIB_PATH_MAX];
 	char frontend_path[XENIB_PATH_MAX];
-	/* Why the backend failed the device (xenbus error node), or "". */
+	/* Why the backend failed the device (its error node), or "". */
 	char error[XENIB_ERROR_MAX];
 };
 
