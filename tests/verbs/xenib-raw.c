@@ -69,7 +69,9 @@ int main(int argc, char **argv)
 	struct raw_msg req, resp, both[2];
 	unsigned long nwords = 0;
 	char *flip = NULL, *word, *save;
-	int fd, opt, i;
+	const void *msg = &req;
+	size_t len = sizeof(req);
+	int fd, send_fd, opt, i;
 	ssize_t n;
 
 	memset(&req, 0, sizeof(req));
@@ -109,15 +111,16 @@ int main(int argc, char **argv)
 			file, strerror(errno));
 		return 1;
 	}
+	send_fd = fd;
 	if (flip) {
 		/* raw_flip, beside raw_request: the request, then its twin. */
 		char *dir = strdup(file), *slash = strrchr(dir, '/');
 		char path[4096];
-		int ffd;
 
 		if (slash)
 			*slash = 0;
 		snprintf(path, sizeof(path), "%s/raw_flip", slash ? dir : ".");
+		free(dir);
 		both[0] = req;
 		both[1] = req;
 		memset(both[1].word, 0, sizeof(both[1].word));
@@ -127,28 +130,25 @@ int main(int argc, char **argv)
 				usage();
 			both[1].word[i] = number(word);
 		}
-		ffd = open(path, O_WRONLY);
-		if (ffd < 0) {
+		send_fd = open(path, O_WRONLY);
+		if (send_fd < 0) {
 			fprintf(stderr, "xenib-raw: %s: %s\n", path,
 				strerror(errno));
 			return 1;
 		}
-		n = pwrite(ffd, both, sizeof(both), 0);
-		close(ffd);
-		free(dir);
-		if (n != sizeof(both)) {
-			fprintf(stderr, "xenib-raw: sending op %u changing: %s\n",
-				req.op, n < 0 ? strerror(errno) : "short write");
-			return 1;
-		}
-	} else {
-		n = pwrite(fd, &req, sizeof(req), 0);
+		msg = both;
+		len = sizeof(both);
 	}
-	if (!flip && n != sizeof(req)) {
-		fprintf(stderr, "xenib-raw: sending op %u: %s\n", req.op,
+	/* The answer is read from raw_request either way. */
+	n = pwrite(send_fd, msg, len, 0);
+	if (n != (ssize_t)len) {
+		fprintf(stderr, "xenib-raw: sending op %u%s: %s\n", req.op,
+			flip ? " changing" : "",
 			n < 0 ? strerror(errno) : "short write");
 		return 1;
 	}
+	if (send_fd != fd)
+		close(send_fd);
 	n = pread(fd, &resp, sizeof(resp), 0);
 	if (n != sizeof(resp)) {
 		fprintf(stderr, "xenib-raw: reading the response: %s\n",

@@ -1783,7 +1783,6 @@ static int cmd_sqfull(struct ibv_context *ctx)
 	return 0;
 }
 
-/* A local key that is not the process's: a protection error, QP in ERR. */
 /*
  * A signaled SEND on @d's QP a of @len bytes at @addr with @lkey must
  * complete with a local protection error.
@@ -1807,6 +1806,7 @@ static void dp_send_prot_err(struct dp *d, uint64_t wr_id, uint64_t addr,
 	dp_expect(&wc, wr_id, IBV_WC_LOC_PROT_ERR, -1, what);
 }
 
+/* A local key that is not the process's: a protection error, QP in ERR. */
 static int cmd_badkey(struct ibv_context *ctx)
 {
 	struct ibv_qp_attr attr;
