@@ -18,9 +18,6 @@ bench_boot
 tmp=$BENCH_TMP
 ensure_rdma guest1 guest2
 
-# engine_us GUEST: the CPU time of its device's engine so far, us
-engine_us() { be_stat "$1" engine_busy_us; }
-
 bench="xenib-dp-bench -x 0 -n $iters"
 echo "== native: Dom0 <-> Dom0 on rxe0 ($iters round trips per size)"
 PP_SAVE=$tmp/native pingpong "native Dom0 <-> Dom0" dom0 rxe0 10.77.0.1 \

@@ -16,9 +16,6 @@ bench_boot
 tmp=$BENCH_TMP
 ensure_rdma guest1 guest2
 
-# engine_us GUEST: the CPU time of its device's engine so far, us
-engine_us() { be_stat "$1" engine_busy_us; }
-
 # measure SIZE NAME: guest2 <-> Dom0 at SIZE; "lat_us bw_MBps" in $tmp/NAME.r
 measure() {
 	PP_SAVE=$tmp/$2 pingpong "guest2 <-> Dom0, $1 B" dom0 rxe0 10.77.0.1 \

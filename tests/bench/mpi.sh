@@ -37,11 +37,11 @@ run() { # NAME HOSTS
 	grep '^rank' "$tmp/$1" | sed 's/^/   /'
 	echo "   $(($(grep -c '^pt2pt' "$tmp/$1"))) sizes, $(($(grep -c '^coll' "$tmp/$1"))) collectives in $((SECONDS - t0)) s"
 }
-e1=$(be_stat guest1 engine_busy_us)
+e1=$(engine_us guest1)
 run native 10.77.0.1,10.77.0.1
 run gd 10.77.0.11,10.77.0.1
 run gg 10.77.0.11,10.77.0.12
-e1=$((($(be_stat guest1 engine_busy_us) - e1) / 1000))
+e1=$((($(engine_us guest1) - e1) / 1000))
 
 # size native_lat gd_lat gg_lat native_bw gd_bw gg_bw
 for f in native gd gg; do

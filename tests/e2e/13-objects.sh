@@ -12,7 +12,6 @@ trap 'kill_holders guest1' EXIT
 
 base=$(backend_objs)
 echo "  backend objects before (pd cq qp, grant-mapped pages): $base"
-objs_are() { [ "$(backend_objs)" = "$1" ]; }
 # held_are "PDs CQs QPs": the objects alone (their rings' pages vary).
 held_are() { [ "$(backend_objs | cut -d' ' -f1-3)" = "$1" ]; }
 plus() { # BASE "dPD dCQ dQP"

@@ -63,7 +63,7 @@ check "guest1 still answers after its storm" ping_ok guest1
 on guest1 "echo overflow > /sys/bus/xen/devices/xenib-0/raw_ring" ||
 	fail "publishing a producer index beyond the ring"
 # xenbus_dev_fatal(): the message under error/, then Closing, Closed.
-err_node=/local/domain/0/error/backend/xenib/$(domid guest1)/0/error
+err_node=$(be_error_node guest1)
 wait_for 60 "the backend failed guest1's device" \
 	on dom0 "xenstore-read $err_node 2>/dev/null | grep -q 'more requests than the ring holds'"
 ok "backend error: $(on dom0 "xenstore-read $err_node" | tr -d '\r')"

@@ -26,7 +26,7 @@ ok "backend holds, with the guests' pages: $held"
 on dom0 "rdma link delete rxe0" || fail "rdma link delete rxe0"
 ok "rxe0 deleted under both guests"
 for g in guest1 guest2; do
-	err=/local/domain/0/error/backend/xenib/$(domid $g)/0/error
+	err=$(be_error_node $g)
 	wait_for 60 "$g's backend failed with the device gone" \
 		on dom0 "xenstore-read $err 2>/dev/null | grep -q 'RDMA device removed'"
 done

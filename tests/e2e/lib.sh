@@ -51,6 +51,9 @@ xs_state() {
 }
 
 be_path() { echo "/local/domain/0/backend/xenib/$(domid "$1")/${2:-0}"; }
+# be_error_node GUEST: where xenbus_dev_fatal() in the backend leaves why it
+# failed GUEST's device 0.
+be_error_node() { echo "/local/domain/0/error/backend/xenib/$(domid "$1")/0/error"; }
 fe_path() { echo "/local/domain/$(domid "$1")/device/xenib/${2:-0}"; }
 domid() { on dom0 "xl domid $1" | tr -d '\r'; }
 
@@ -131,6 +134,8 @@ be_stat() {
 	on dom0 "sed -n 's/^$2 //p' /sys/bus/xen-backend/devices/xenib-$(domid "$1")-0/stats" |
 		tr -d '\r'
 }
+# engine_us GUEST: the CPU time of its device's engine so far, us.
+engine_us() { be_stat "$1" engine_busy_us; }
 
 # ping GUEST: one NOP round trip over the control ring and the event ring.
 ping_ok() {
