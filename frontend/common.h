@@ -197,6 +197,11 @@ static inline struct xenib_qp *to_xqp(struct ib_qp *ibqp)
 	return container_of(ibqp, struct xenib_qp, ibqp);
 }
 
+static inline struct xenib_mr *to_xmr(struct ib_mr *ibmr)
+{
+	return container_of(ibmr, struct xenib_mr, ibmr);
+}
+
 static inline struct xenib_ah *to_xah(struct ib_ah *ibah)
 {
 	return container_of(ibah, struct xenib_ah, ibah);
@@ -253,6 +258,9 @@ int xenib_destroy_ah(struct ib_ah *ibah, u32 flags);
 struct ib_mr *xenib_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 				u64 iova, int access, struct ib_udata *udata);
 int xenib_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
+struct xenib_mr *xenib_fe_kernel_mr(struct ib_pd *ibpd, unsigned int nr_pages,
+				    u64 iova);
+void xenib_fe_kernel_mr_free(struct xenib_mr *mr);
 
 /* netdev.c */
 struct net_device *xenib_netdev_create(struct device *parent, const u8 *mac);

@@ -25,11 +25,6 @@
 				 IB_ACCESS_REMOTE_READ |		\
 				 IB_ACCESS_REMOTE_ATOMIC)
 
-static struct xenib_mr *to_xmr(struct ib_mr *ibmr)
-{
-	return container_of(ibmr, struct xenib_mr, ibmr);
-}
-
 /* End the grants (once the backend lets go) and unpin the pages. */
 static void xenib_mr_free(struct xenib_mr *mr)
 {
@@ -45,18 +40,11 @@ static void xenib_mr_free(struct xenib_mr *mr)
 	kfree(mr);
 }
 
-static int xenib_mr_grant(struct xenib_fe *fe, struct xenib_mr *mr,
-			  bool readonly)
+/* Take a reference of ours to each of the umem's pages. */
+static int xenib_mr_pin_umem(struct xenib_mr *mr)
 {
-	domid_t domid = fe->dev->otherend_id;
 	struct ib_block_iter biter;
 	unsigned int i = 0;
-	int ref;
-
-	mr->pages = kvcalloc(mr->nr_pages, sizeof(*mr->pages), GFP_KERNEL);
-	mr->refs = kvcalloc(mr->nr_pages, sizeof(*mr->refs), GFP_KERNEL);
-	if (!mr->pages || !mr->refs)
-		return -ENOMEM;
 
 	/* Virtual DMA: the umem's "DMA" addresses are kernel addresses. */
 	rdma_umem_for_each_dma_block(mr->umem, &biter, PAGE_SIZE) {
@@ -67,8 +55,15 @@ static int xenib_mr_grant(struct xenib_fe *fe, struct xenib_mr *mr,
 		get_page(mr->pages[i]);
 		i++;
 	}
-	if (i != mr->nr_pages)
-		return -EINVAL;
+	return i == mr->nr_pages ? 0 : -EINVAL;
+}
+
+static int xenib_mr_grant(struct xenib_fe *fe, struct xenib_mr *mr,
+			  bool readonly)
+{
+	domid_t domid = fe->dev->otherend_id;
+	unsigned int i;
+	int ref;
 
 	for (i = 0; i < mr->nr_pages; i++) {
 		ref = gnttab_grant_foreign_access(domid,
@@ -86,16 +81,64 @@ static int xenib_mr_grant(struct xenib_fe *fe, struct xenib_mr *mr,
 	return 0;
 }
 
-struct ib_mr *xenib_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
-				u64 iova, int access, struct ib_udata *udata)
+static int xenib_mr_alloc_arrays(struct xenib_mr *mr)
+{
+	mr->pages = kvcalloc(mr->nr_pages, sizeof(*mr->pages), GFP_KERNEL);
+	mr->refs = kvcalloc(mr->nr_pages, sizeof(*mr->refs), GFP_KERNEL);
+	return mr->pages && mr->refs ? 0 : -ENOMEM;
+}
+
+/*
+ * Grant @mr's pages and register them with the backend in @ibpd, @length
+ * bytes from @offset into the first page, at @iova.
+ */
+static int xenib_mr_register(struct ib_pd *ibpd, struct xenib_mr *mr,
+			     int access, u64 iova, u64 length, u32 offset)
 {
 	struct xenib_fe *fe = ibdev_to_fe(ibpd->device);
 	struct page *ind[XENIB_MR_MAX_INDIRECT] = {};
 	grant_ref_t ind_refs[XENIB_MR_MAX_INDIRECT];
 	struct xenib_reg_mr_req *req;
 	struct xenib_reg_mr_resp resp;
-	struct xenib_mr *mr;
 	int n, err;
+
+	err = xenib_mr_grant(fe, mr, !(access & IB_ACCESS_LOCAL_WRITE));
+	if (err)
+		return err;
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	n = xenib_fe_grant_indirect(fe, mr->refs, mr->nr_pages, ind, ind_refs,
+				    req->indirect);
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
+	req->pd = to_xpd(ibpd)->handle;
+	req->access = access;
+	req->iova = iova;
+	req->length = length;
+	req->offset = offset;
+	req->nr_pages = mr->nr_pages;
+	req->nr_indirect = n;
+	err = xenib_fe_call_simple(fe, XENIB_OP_REG_MR, req, sizeof(*req),
+				   &resp, sizeof(resp));
+	xenib_fe_put_indirect(ind, ind_refs, n);
+	if (err)
+		goto out;
+	mr->handle = resp.handle;
+	mr->ibmr.lkey = resp.lkey;
+	mr->ibmr.rkey = resp.rkey;
+out:
+	kfree(req);
+	return err;
+}
+
+struct ib_mr *xenib_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
+				u64 iova, int access, struct ib_udata *udata)
+{
+	struct xenib_mr *mr;
+	int err;
 
 	/* Optional flags are hints a device may ignore. */
 	access &= ~IB_ACCESS_OPTIONAL;
@@ -106,12 +149,8 @@ struct ib_mr *xenib_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 		return ERR_PTR(-EOPNOTSUPP);
 
 	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
-	if (!mr || !req) {
-		kfree(mr);
-		kfree(req);
+	if (!mr)
 		return ERR_PTR(-ENOMEM);
-	}
 	mr->umem = ib_umem_get(ibpd->device, start, length, access);
 	if (IS_ERR(mr->umem)) {
 		err = PTR_ERR(mr->umem);
@@ -123,39 +162,60 @@ struct ib_mr *xenib_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 		err = -EINVAL;
 		goto fail;
 	}
-	err = xenib_mr_grant(fe, mr, !(access & IB_ACCESS_LOCAL_WRITE));
+	err = xenib_mr_alloc_arrays(mr);
+	if (!err)
+		err = xenib_mr_pin_umem(mr);
+	if (!err)
+		err = xenib_mr_register(ibpd, mr, access, iova, length,
+					ib_umem_offset(mr->umem));
 	if (err)
 		goto fail;
-
-	n = xenib_fe_grant_indirect(fe, mr->refs, mr->nr_pages, ind, ind_refs,
-				    req->indirect);
-	if (n < 0) {
-		err = n;
-		goto fail;
-	}
-	req->pd = to_xpd(ibpd)->handle;
-	req->access = access;
-	req->iova = iova;
-	req->length = length;
-	req->offset = ib_umem_offset(mr->umem);
-	req->nr_pages = mr->nr_pages;
-	req->nr_indirect = n;
-	err = xenib_fe_call_simple(fe, XENIB_OP_REG_MR, req, sizeof(*req),
-				   &resp, sizeof(resp));
-	xenib_fe_put_indirect(ind, ind_refs, n);
-	if (err)
-		goto fail;
-
-	mr->handle = resp.handle;
-	mr->ibmr.lkey = resp.lkey;
-	mr->ibmr.rkey = resp.rkey;
-	kfree(req);
 	return &mr->ibmr;
 
 fail:
-	kfree(req);
 	xenib_mr_free(mr);
 	return ERR_PTR(err);
+}
+
+/*
+ * Memory of the guest kernel's own for a kernel QP's bounce buffers:
+ * @nr_pages zeroed pages, registered for local writes at @iova.  The
+ * pages are not contiguous; page i is at @iova + i * PAGE_SIZE.
+ */
+struct xenib_mr *xenib_fe_kernel_mr(struct ib_pd *ibpd, unsigned int nr_pages,
+				    u64 iova)
+{
+	struct xenib_mr *mr;
+	unsigned int i;
+	int err;
+
+	if (!nr_pages || nr_pages > XENIB_MR_MAX_PAGES)
+		return ERR_PTR(-EINVAL);
+	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	if (!mr)
+		return ERR_PTR(-ENOMEM);
+	mr->nr_pages = nr_pages;
+	err = xenib_mr_alloc_arrays(mr);
+	for (i = 0; !err && i < nr_pages; i++) {
+		mr->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!mr->pages[i])
+			err = -ENOMEM;
+	}
+	if (!err)
+		err = xenib_mr_register(ibpd, mr, IB_ACCESS_LOCAL_WRITE, iova,
+					(u64)nr_pages * PAGE_SIZE, 0);
+	if (err) {
+		xenib_mr_free(mr);
+		return ERR_PTR(err);
+	}
+	mr->ibmr.device = ibpd->device;
+	return mr;
+}
+
+void xenib_fe_kernel_mr_free(struct xenib_mr *mr)
+{
+	xenib_fe_release(mr->ibmr.device, XENIB_OP_DEREG_MR, mr->handle);
+	xenib_mr_free(mr);
 }
 
 int xenib_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
