@@ -50,6 +50,7 @@ struct xenib_fe_queue {
 	struct page **pages;
 	grant_ref_t *refs;
 	struct rdma_user_mmap_entry *entry;
+	void *kva;			/* kernel queues: the pages, mapped */
 	/* Indirect pages, only while the create request is in flight. */
 	struct page *indirect[XENIB_QUEUE_MAX_INDIRECT];
 	grant_ref_t indirect_refs[XENIB_QUEUE_MAX_INDIRECT];
@@ -89,6 +90,8 @@ struct xenib_fe {
 	struct xarray cqs;
 	struct xarray qps;
 	struct xarray srqs;
+	/* Kernel QPs by QP number, for their completions; see kverbs.c. */
+	struct xarray kqps;
 
 	/* At most one call per ring slot in flight: the ring never overflows. */
 	unsigned int nr_calls;
@@ -135,12 +138,34 @@ struct xenib_cq {
 	struct ib_cq ibcq;
 	u32 handle;
 	struct xenib_fe_queue queue;
+	bool kernel;
+	spinlock_t poll_lock;		/* kernel CQs: one poller at a time */
 };
 
 struct xenib_srq {
 	struct ib_srq ibsrq;
 	u32 handle;
 	struct xenib_fe_queue queue;
+};
+
+/* A kernel consumer's work request, kept until its completion is polled. */
+struct xenib_kwr {
+	u64 wr_id;
+	bool signaled;		/* the consumer wants its completion */
+	bool scatter;		/* data comes back through the bounce buffer */
+	u32 num_sge;		/* of the consumer's SGEs to scatter to */
+	u32 length;		/* bytes through the bounce buffer */
+};
+
+/* The guest kernel's side of a kernel QP's send or receive queue. */
+struct xenib_kwq {
+	spinlock_t lock;		/* producers */
+	u32 head;			/* free running: the next to produce */
+	u32 tail;			/* the oldest not polled yet */
+	u32 max_sge;
+	unsigned int first_page;	/* of its slots in the bounce MR */
+	struct xenib_kwr *wrs;		/* one per ring slot */
+	struct ib_sge *sges;		/* max_sge per ring slot */
 };
 
 struct xenib_qp {
@@ -150,6 +175,11 @@ struct xenib_qp {
 	enum ib_sig_type sq_sig_type;
 	struct xenib_fe_queue sq;
 	struct xenib_fe_queue rq;
+	/* Kernel QPs only. */
+	bool kernel;
+	struct xenib_mr *bounce;
+	struct xenib_kwq ksq;
+	struct xenib_kwq krq;
 };
 
 struct xenib_ah {
@@ -261,6 +291,20 @@ int xenib_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
 struct xenib_mr *xenib_fe_kernel_mr(struct ib_pd *ibpd, unsigned int nr_pages,
 				    u64 iova);
 void xenib_fe_kernel_mr_free(struct xenib_mr *mr);
+
+/* kverbs.c */
+/* What pd->local_dma_lkey is: never sent, the frontend bounces it. */
+#define XENIB_LOCAL_DMA_LKEY	0
+int xenib_kqueue_map(struct xenib_fe_queue *q);
+int xenib_kqp_init(struct xenib_qp *qp);
+void xenib_kqp_free(struct xenib_qp *qp);
+void xenib_kqp_reset(struct xenib_qp *qp);
+int xenib_kpost_send(struct xenib_qp *qp, const struct ib_send_wr *wr,
+		     const struct ib_send_wr **bad_wr);
+int xenib_kpost_recv(struct xenib_qp *qp, const struct ib_recv_wr *wr,
+		     const struct ib_recv_wr **bad_wr);
+int xenib_kpoll_cq(struct xenib_cq *cq, int num_entries, struct ib_wc *wc);
+bool xenib_kcq_empty(struct xenib_cq *cq);
 
 /* netdev.c */
 struct net_device *xenib_netdev_create(struct device *parent, const u8 *mac);

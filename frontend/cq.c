@@ -27,12 +27,9 @@ int xenib_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 	u32 nelem = attr->cqe;
 	int err;
 
-	/* Kernel CQs need kernel verbs in the guest (issue 7). */
-	if (!udata)
-		return -EOPNOTSUPP;
 	if (attr->flags)
 		return -EOPNOTSUPP;
-	if (udata->outlen < sizeof(uresp))
+	if (udata && udata->outlen < sizeof(uresp))
 		return -EINVAL;
 	if (attr->cqe < 1 || attr->cqe > xdev->attr.max_cqe)
 		return -EINVAL;
@@ -41,6 +38,14 @@ int xenib_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 				   sizeof(struct ib_uverbs_wc));
 	if (err)
 		return err;
+	/* A kernel CQ is polled here (kverbs.c), not by a process. */
+	if (!udata) {
+		cq->kernel = true;
+		spin_lock_init(&cq->poll_lock);
+		err = xenib_kqueue_map(&cq->queue);
+		if (err)
+			goto fail_free;
+	}
 	req.cqe = attr->cqe;
 	err = xenib_fe_queue_describe(fe, &cq->queue, &req.queue);
 	if (err)
@@ -53,9 +58,11 @@ int xenib_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 	cq->handle = resp.handle;
 	ibcq->cqe = nelem;
 
-	err = xenib_fe_queue_expose(udata, &cq->queue, &uresp.mi);
-	if (!err)
-		err = ib_copy_to_udata(udata, &uresp, sizeof(uresp));
+	if (udata) {
+		err = xenib_fe_queue_expose(udata, &cq->queue, &uresp.mi);
+		if (!err)
+			err = ib_copy_to_udata(udata, &uresp, sizeof(uresp));
+	}
 	if (!err)
 		err = xa_err(xa_store_irq(&fe->cqs, cq->handle, ibcq,
 					  GFP_KERNEL));

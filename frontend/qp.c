@@ -118,11 +118,11 @@ int xenib_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	u32 sq_data, rq_data = 0, send_wr, recv_wr = 0;
 	int err;
 
-	/* Kernel QPs need kernel verbs in the guest (issue 7). */
-	if (!udata)
-		return -EOPNOTSUPP;
-	if (udata->outlen < sizeof(uresp))
+	if (udata && udata->outlen < sizeof(uresp))
 		return -EINVAL;
+	/* Kernel QPs have no SRQs yet. */
+	if (!udata && init->srq)
+		return -EOPNOTSUPP;
 	err = xenib_check_qp_init(xdev, init);
 	if (err)
 		return err;
@@ -160,6 +160,11 @@ int xenib_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	req->cap.max_recv_wr = init->srq ? 0 : cap->max_recv_wr;
 	req->cap.max_send_sge = cap->max_send_sge;
 	req->cap.max_recv_sge = init->srq ? 0 : cap->max_recv_sge;
+	/* A kernel QP's bounced work requests have one SGE, whatever it asked. */
+	if (!udata) {
+		req->cap.max_send_sge = max(req->cap.max_send_sge, 1U);
+		req->cap.max_recv_sge = max(req->cap.max_recv_sge, 1U);
+	}
 	req->cap.max_inline_data = cap->max_inline_data;
 	err = xenib_fe_queue_describe(fe, &qp->sq, &req->sq);
 	if (!err && !init->srq)
@@ -191,12 +196,19 @@ int xenib_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	qp->cap = *cap;
 	qp->sq_sig_type = init->sq_sig_type;
 
-	err = xenib_fe_queue_expose(udata, &qp->sq, &uresp.sq_mi);
-	if (!err && !init->srq)
-		err = xenib_fe_queue_expose(udata, &qp->rq,
-					    &uresp.rq_mi);
-	if (!err)
-		err = ib_copy_to_udata(udata, &uresp, sizeof(uresp));
+	if (udata) {
+		err = xenib_fe_queue_expose(udata, &qp->sq, &uresp.sq_mi);
+		if (!err && !init->srq)
+			err = xenib_fe_queue_expose(udata, &qp->rq,
+						    &uresp.rq_mi);
+		if (!err)
+			err = ib_copy_to_udata(udata, &uresp, sizeof(uresp));
+	} else {
+		err = xenib_kqp_init(qp);
+		if (!err)
+			err = xa_err(xa_store_irq(&fe->kqps, ibqp->qp_num,
+						  ibqp, GFP_KERNEL));
+	}
 	if (!err)
 		err = xa_err(xa_store_irq(&fe->qps, qp->handle, ibqp,
 					  GFP_KERNEL));
@@ -207,7 +219,11 @@ int xenib_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 
 fail_destroy:
 	xa_erase_irq(&fe->qps, qp->handle);
+	if (qp->kernel)
+		xa_erase_irq(&fe->kqps, ibqp->qp_num);
 	xenib_fe_release(ibqp->device, XENIB_OP_DESTROY_QP, qp->handle);
+	if (qp->kernel)
+		xenib_kqp_free(qp);
 fail_free:
 	xenib_fe_queue_free(&qp->sq);
 	xenib_fe_queue_free(&qp->rq);
@@ -263,6 +279,9 @@ int xenib_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 		err = xenib_fe_call_simple(ibdev_to_fe(ibqp->device),
 					   XENIB_OP_MODIFY_QP, req,
 					   sizeof(*req), NULL, 0);
+	if (!err && to_xqp(ibqp)->kernel && attr_mask & IB_QP_STATE &&
+	    attr->qp_state == IB_QPS_RESET)
+		xenib_kqp_reset(to_xqp(ibqp));
 	kfree(req);
 	return err;
 }
@@ -334,6 +353,10 @@ int xenib_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	if (err)
 		return err;
 	xa_erase_irq(&ibdev_to_fe(ibqp->device)->qps, qp->handle);
+	if (qp->kernel) {
+		xa_erase_irq(&ibdev_to_fe(ibqp->device)->kqps, ibqp->qp_num);
+		xenib_kqp_free(qp);
+	}
 	xenib_fe_queue_free(&qp->sq);
 	xenib_fe_queue_free(&qp->rq);
 	return 0;

@@ -14,6 +14,7 @@
 
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <xen/grant_table.h>
 #include <xen/page.h>
 #include <rdma/rdma_user_rxe.h>
@@ -107,6 +108,8 @@ void xenib_fe_queue_free(struct xenib_fe_queue *q)
 
 	if (q->entry)
 		rdma_user_mmap_entry_remove(q->entry);
+	if (q->kva)
+		vunmap(q->kva);
 	for (i = 0; q->pages && i < q->nr_pages; i++) {
 		if (i < q->nr_granted)
 			gnttab_end_foreign_access(q->refs[i], q->pages[i]);

@@ -20,9 +20,9 @@
 #define XENIB_UVERBS_ABI_VERSION	2
 
 /*
- * Port capabilities that need kernel verbs in the guest (MADs on QP1, the
- * IB connection manager): there are none yet, so ib_mad, ib_cm and rdma_cm
- * leave the device alone instead of failing to open QP1 on it.
+ * Port capabilities that need MADs on QP1 (the IB connection manager):
+ * the guest has no QP1 yet, so ib_mad, ib_cm and rdma_cm leave the device
+ * alone instead of failing to open QP1 on it.
  */
 #define XENIB_KERNEL_VERBS_CAPS	(RDMA_CORE_CAP_IB_MAD | RDMA_CORE_CAP_IB_SMI | \
 				 RDMA_CORE_CAP_IB_CM | RDMA_CORE_CAP_IB_SA | \
@@ -128,6 +128,8 @@ static int xenib_query_device(struct ib_device *ibdev,
 		return -EINVAL;
 	/* Fixed for the life of the registration: answered when it began. */
 	xenib_device_attr_from_wire(&to_xdev(ibdev)->attr, attr);
+	/* Kernel consumers' local_dma_lkey is bounced (kverbs.c). */
+	attr->kernel_cap_flags = IBK_LOCAL_DMA_LKEY;
 	return 0;
 }
 
@@ -237,13 +239,12 @@ static int xenib_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 			     to_xpd(ibpd)->handle);
 }
 
-/*
- * Kernel verbs consumers need the data path in the guest kernel (issue 7);
- * user processes poll and post through their mapped rings instead.
- */
+/* A process polls its CQs through the mapped ring; the kernel, here. */
 static int xenib_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc)
 {
-	return -EOPNOTSUPP;
+	struct xenib_cq *cq = to_xcq(ibcq);
+
+	return cq->kernel ? xenib_kpoll_cq(cq, num_entries, wc) : -EOPNOTSUPP;
 }
 
 /*
@@ -269,33 +270,50 @@ static int xenib_req_notify_cq(struct ib_cq *ibcq, enum ib_cq_notify_flags f)
 	}
 	/* A sleeping engine arms the real CQ for what was asked. */
 	xenib_fe_kick(ibdev_to_fe(ibcq->device));
+	/* Armed (the cmpxchg ordered it) before the ring is looked at. */
+	smp_mb();
+	if (cq->kernel && f & IB_CQ_REPORT_MISSED_EVENTS)
+		return xenib_kcq_empty(cq) ? 0 : 1;
 	return 0;
 }
 
 /*
- * The doorbell of a user process: the rxe provider produces send work
- * requests into the mapped ring and posts zero of them here.  Kernel
- * consumers (non-empty lists) need issue 7.
+ * A process's doorbell: the rxe provider produces send work requests into
+ * the mapped ring and posts zero of them here.  Kernel consumers post
+ * theirs through kverbs.c.
  */
 static int xenib_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 			   const struct ib_send_wr **bad_wr)
 {
+	struct xenib_qp *qp = to_xqp(ibqp);
+
+	if (qp->kernel)
+		return xenib_kpost_send(qp, wr, bad_wr);
 	if (wr) {
 		*bad_wr = wr;
-		return -EOPNOTSUPP;
+		return -EINVAL;
 	}
 	xenib_fe_kick(ibdev_to_fe(ibqp->device));
 	return 0;
 }
 
+/* A process posts receives into its mapped ring without a syscall. */
 static int xenib_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 			   const struct ib_recv_wr **bad_wr)
 {
+	struct xenib_qp *qp = to_xqp(ibqp);
+
+	if (qp->kernel)
+		return xenib_kpost_recv(qp, wr, bad_wr);
 	*bad_wr = wr;
 	return -EOPNOTSUPP;
 }
 
-/* An all-memory MR is for kernel consumers: none yet (issue 7). */
+/*
+ * An all-memory MR would give the backend a key to memory it must not
+ * reach: kernel consumers get local_dma_lkey (bounced) instead, and ib_core
+ * asks for this only for PDs with IB_PD_UNSAFE_GLOBAL_RKEY.
+ */
 static struct ib_mr *xenib_get_dma_mr(struct ib_pd *ibpd, int access)
 {
 	return ERR_PTR(-EOPNOTSUPP);
@@ -390,6 +408,7 @@ int xenib_fe_ib_register(struct xenib_fe *fe)
 	ibdev->phys_port_cnt = 1;
 	ibdev->num_comp_vectors = 1;
 	ibdev->node_guid = (__force __be64)xdev->attr.node_guid;
+	ibdev->local_dma_lkey = XENIB_LOCAL_DMA_LKEY;
 	ibdev->dev.parent = parent;
 	/* The rxe provider's doorbell and CQ arming, as rxe enables them. */
 	ibdev->uverbs_cmd_mask |= BIT_ULL(IB_USER_VERBS_CMD_POST_SEND) |

@@ -269,6 +269,7 @@ static int xenib_fe_probe(struct xenbus_device *dev,
 	xa_init_flags(&fe->cqs, XA_FLAGS_LOCK_IRQ);
 	xa_init_flags(&fe->qps, XA_FLAGS_LOCK_IRQ);
 	xa_init_flags(&fe->srqs, XA_FLAGS_LOCK_IRQ);
+	xa_init_flags(&fe->kqps, XA_FLAGS_LOCK_IRQ);
 	mutex_init(&fe->raw_lock);
 	for (i = 0; i < XENIB_MAX_RING_PAGES; i++)
 		fe->ctrl_refs[i] = INVALID_GRANT_REF;
