@@ -30,7 +30,7 @@ STAGE ?= build/stage
 MODULES := backend/xen-ibback.ko frontend/xen-ibfront.ko
 
 .PHONY: all modules clean install stage check unit-tests kdir-check print-kdir \
-	test-progs bench-reg bench-data bench-fair bench-mpi userlib userlib-skip fuzz
+	test-progs kverbs-test bench-reg bench-data bench-fair bench-mpi userlib userlib-skip fuzz
 
 # xenibctl needs Xen's libxenstore headers; without them "make" builds the
 # modules only.
@@ -56,6 +56,7 @@ modules: kdir-check
 
 clean:
 	-[ -z "$(KDIR)" ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-[ -z "$(KDIR)" ] || $(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kverbs clean
 	rm -rf $(STAGE) build/tests build/userlib
 
 install: modules
@@ -81,6 +82,15 @@ build/tests/xenib-mpi-bench: tests/mpi/xenib-mpi-bench.c
 	@mkdir -p $(dir $@)
 	$(MPICC) $(USER_CFLAGS) -o $@ $<
 
+# The kernel-verbs checks (tests/kverbs): a module of its own, never
+# installed, loaded by hand in the domain to check.
+KVERBS_TEST := build/tests/xenib_kverbs_test.ko
+
+kverbs-test: kdir-check
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kverbs modules
+	@mkdir -p build/tests
+	cp tests/kverbs/xenib_kverbs_test.ko $(KVERBS_TEST)
+
 test-progs: $(TEST_PROGS)
 
 # libxenib and xenibctl (Dom0 tools), against Xen's libxenstore.
@@ -99,13 +109,14 @@ build/userlib/xenibctl: build/userlib/xenibctl.o build/userlib/libxenib.a
 userlib: $(USERLIB)
 
 # What the testbed copies into its domains: see docs/testbed.md.
-stage: modules test-progs userlib
+stage: modules test-progs userlib kverbs-test
 	rm -rf $(STAGE)
 	mkdir -p $(STAGE)/common/lib/modules/$(MODULE_KVER)/$(INSTALL_MOD_DIR) \
 		$(STAGE)/common/usr/local/sbin $(STAGE)/common/usr/local/bin \
-		$(STAGE)/dom0/usr/local/sbin
+		$(STAGE)/common/usr/local/lib/xenib $(STAGE)/dom0/usr/local/sbin
 	cp $(MODULES) $(STAGE)/common/lib/modules/$(MODULE_KVER)/$(INSTALL_MOD_DIR)/
 	cp $(TEST_PROGS) $(STAGE)/common/usr/local/bin/
+	cp $(KVERBS_TEST) $(STAGE)/common/usr/local/lib/xenib/
 	cp scripts/xenib-attach scripts/xenib-detach scripts/xenib-create \
 		scripts/xenib-backend-unload scripts/xenib-lib.sh \
 		build/userlib/xenibctl $(STAGE)/dom0/usr/local/sbin/

@@ -20,7 +20,7 @@ if [ ! -x "$cp" ] && [ ! -f "$cp" ]; then
 	mv "$dl/linux-source-6.1/scripts" build/checkpatch/
 	rm -rf "$dl"
 fi
-files=$(git ls-files 'backend/*.[ch]' 'frontend/*.[ch]' 'include/*.h')
+files=$(git ls-files 'backend/*.[ch]' 'frontend/*.[ch]' 'include/*.h' 'tests/kverbs/*.c')
 if ! perl "$cp" --no-tree --terse --show-types -f $files; then
 	echo "FAIL checkpatch"
 	exit 1
