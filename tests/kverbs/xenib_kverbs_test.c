@@ -16,6 +16,11 @@
  * guest.  page_limit=1 adds xenib's documented limit: one page per work
  * request through local_dma_lkey.
  *
+ * hold=1 then keeps a PD, a CQ and a connected RC pair with work posted
+ * until the module is removed or the device goes away (ib_core then has
+ * the client release them): what a kernel ULP holds when its guest dies
+ * or its device is detached.
+ *
  * Copyright (c) 2026 The xenib authors
  */
 
@@ -29,6 +34,10 @@
 static char *ibdev = "xenib0";
 module_param(ibdev, charp, 0444);
 MODULE_PARM_DESC(ibdev, "RDMA device to check");
+
+static bool hold;
+module_param(hold, bool, 0444);
+MODULE_PARM_DESC(hold, "After the checks, keep objects with work posted");
 
 static bool page_limit;
 module_param(page_limit, bool, 0444);
@@ -705,6 +714,34 @@ static void kt_cleanup(struct kt *t)
 }
 
 static struct ib_device *kt_found;
+/* What hold=1 keeps; removal of the module and of the device race for it. */
+static struct kt *kt_held;
+static DEFINE_MUTEX(kt_held_lock);
+
+/* Leave @t's objects in use: 4 receives posted on b, 2 sends done. */
+static bool kt_hold(struct kt *t)
+{
+	struct ib_sge rsge[4], ssge = kt_sge(t, true, 0, 64);
+	struct ib_send_wr wr = {
+		.sg_list = &ssge, .num_sge = 1, .opcode = IB_WR_SEND,
+		.send_flags = IB_SEND_SIGNALED,
+	};
+	struct ib_wc wc[4];
+	int i;
+
+	if (!kt_rc_pair(t, t->cq))
+		return false;
+	for (i = 0; i < 4; i++) {
+		rsge[i] = kt_sge(t, false, i * 256, 256);
+		if (!KT_CHECK(t, !kt_post_recv(t, t->b, 1000 + i, &rsge[i], 1),
+			      "post recv"))
+			return false;
+	}
+	for (i = 0; i < 2; i++)
+		if (!KT_CHECK(t, !ib_post_send(t->a, &wr, NULL), "post send"))
+			return false;
+	return KT_CHECK(t, kt_poll(t, wc, 4) == 4, "the held QPs work");
+}
 
 static int kt_add(struct ib_device *dev)
 {
@@ -715,6 +752,15 @@ static int kt_add(struct ib_device *dev)
 
 static void kt_remove(struct ib_device *dev, void *client_data)
 {
+	mutex_lock(&kt_held_lock);
+	if (kt_held && kt_held->dev == dev) {
+		kt_destroy_qps(kt_held);
+		kt_cleanup(kt_held);
+		pr_info("%s: released what was held\n", KBUILD_MODNAME);
+		kfree(kt_held);
+		kt_held = NULL;
+	}
+	mutex_unlock(&kt_held_lock);
 }
 
 static struct ib_client kt_client = {
@@ -743,6 +789,14 @@ static int __init kt_init(void)
 	}
 	t->dev = kt_found;
 	kt_run(t);
+	if (hold && !t->failures && kt_hold(t)) {
+		pr_info("%s: %s: %u checks, %u failed; holding a PD, a CQ and 2 QPs\n",
+			KBUILD_MODNAME, ibdev, t->checks, t->failures);
+		kt_held = t;
+		/* The client stays registered: its remove() releases them. */
+		return 0;
+	}
+	kt_destroy_qps(t);
 	kt_cleanup(t);
 	pr_info("%s: %s: %u checks, %u failed\n", KBUILD_MODNAME, ibdev,
 		t->checks, t->failures);
@@ -755,6 +809,9 @@ out:
 
 static void __exit kt_exit(void)
 {
+	/* Loaded with hold=1, the client is still ours: remove() releases. */
+	if (hold)
+		ib_unregister_client(&kt_client);
 }
 
 module_init(kt_init);
