@@ -234,3 +234,22 @@ int xenib_check_sge(const struct rxe_sge *sge, u64 mr_iova, u64 mr_length,
 		return IB_WC_LOC_PROT_ERR;
 	return IB_WC_SUCCESS;
 }
+
+/*
+ * Whether a guest given the addresses @addrs (@nr GIDs of 16 bytes) may
+ * send from @sgid: a GID of one of them, or a link-local one (fe80::/10:
+ * the port's default GIDs, made from its MAC, which every guest on the
+ * port shares as it shares the MAC).  Any other GID of the real port is
+ * somebody else's address: the backend domain's or another guest's.
+ */
+bool xenib_check_sgid(const u8 *sgid, const u8 *addrs, unsigned int nr)
+{
+	unsigned int i;
+
+	if (sgid[0] == 0xfe && (sgid[1] & 0xc0) == 0x80)
+		return true;
+	for (i = 0; i < nr; i++)
+		if (!memcmp(sgid, addrs + 16 * i, 16))
+			return true;
+	return false;
+}

@@ -80,6 +80,9 @@ struct xenib_be {
 	u32 port;
 	struct xenib_hca *hca;
 	struct list_head hca_entry;
+	/* The addresses it may send from ("ip"), as GIDs; see check.c. */
+	u8 addrs[XENIB_MAX_ADDRS][16];
+	unsigned int nr_addrs;
 
 	/* Connection, valid while connected. */
 	bool connected;

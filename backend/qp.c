@@ -38,8 +38,9 @@ static_assert(XENIB_QP_MODIFY_MASK == XENIB_QP_ATTR_MASK);
 
 /*
  * Build a kernel address vector on the attached port from a guest's.  The
- * source GID is looked up by value in the real port's table and held in
- * @ah; the caller drops it with rdma_destroy_ah_attr().
+ * source GID must be one the guest may send from; it is looked up by value
+ * in the real port's table and held in @ah; the caller drops it with
+ * rdma_destroy_ah_attr().
  */
 int xenib_be_ah_from_wire(struct xenib_be *be, const struct xenib_ah_attr *w,
 			  struct rdma_ah_attr *ah)
@@ -62,6 +63,8 @@ int xenib_be_ah_from_wire(struct xenib_be *be, const struct xenib_ah_attr *w,
 
 	memcpy(sgid.raw, w->sgid, sizeof(sgid.raw));
 	memcpy(dgid.raw, w->dgid, sizeof(dgid.raw));
+	if (!xenib_check_sgid(sgid.raw, be->addrs[0], be->nr_addrs))
+		return -EACCES;
 	sgid_attr = rdma_find_gid_by_port(dev, &sgid, w->gid_type, be->port,
 					  NULL);
 	if (IS_ERR(sgid_attr))

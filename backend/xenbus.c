@@ -5,6 +5,7 @@
  * Copyright (c) 2026 The xenib authors
  */
 
+#include <linux/inet.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <xen/events.h>
@@ -315,6 +316,50 @@ again:
 	return err;
 }
 
+/*
+ * The addresses the toolstack gave the guest ("ip", optional), kept as
+ * the GIDs they make on RoCE: IPv4 ones mapped into IPv6.
+ */
+static int xenib_be_read_addrs(struct xenib_be *be)
+{
+	struct xenbus_device *dev = be->dev;
+	char *list, *pos, *tok;
+	const char *end;
+	int err = 0;
+
+	list = xenbus_read(XBT_NIL, dev->nodename, "ip", NULL);
+	if (IS_ERR(list))
+		return PTR_ERR(list) == -ENOENT ? 0 : PTR_ERR(list);
+	pos = list;
+	while (!err && (tok = strsep(&pos, " ")) != NULL) {
+		u8 *gid = be->addrs[be->nr_addrs];
+
+		if (!*tok)
+			continue;
+		if (be->nr_addrs == XENIB_MAX_ADDRS) {
+			err = -E2BIG;
+			xenbus_dev_fatal(dev, err, "%s/ip: more than %u addresses",
+					 dev->nodename, XENIB_MAX_ADDRS);
+			break;
+		}
+		memset(gid, 0, 16);
+		if (in4_pton(tok, -1, gid + 12, -1, &end) && !*end) {
+			gid[10] = 0xff;
+			gid[11] = 0xff;
+		} else if (!in6_pton(tok, -1, gid, -1, &end) || *end) {
+			err = -EINVAL;
+			xenbus_dev_fatal(dev, err,
+					 "%s/ip: '%s' is not an IPv4 or IPv6 address",
+					 dev->nodename, tok);
+			break;
+		}
+		be->nr_addrs++;
+	}
+	kfree(list);
+	return err;
+}
+
+
 static int xenib_be_probe(struct xenbus_device *dev,
 			  const struct xenbus_device_id *id)
 {
@@ -346,6 +391,9 @@ static int xenib_be_probe(struct xenbus_device *dev,
 	strscpy(be->hca_name, hca, sizeof(be->hca_name));
 	kfree(hca);
 	be->port = xenbus_read_unsigned(dev->nodename, "port", 1);
+	err = xenib_be_read_addrs(be);
+	if (err)
+		goto fail;
 
 	err = xenib_hca_bind(be);
 	if (err) {

@@ -58,6 +58,15 @@
  *   backend/.../hca            name of the real RDMA device in the backend
  *                              domain, e.g. "rxe0" or "mlx5_0"
  *   backend/.../port           port number on that device, 1-based
+ *   backend/.../ip             optional: the addresses the guest may send
+ *                              from, space-separated IPv4 (dotted) or IPv6
+ *                              addresses, at most XENIB_MAX_ADDRS.  A guest
+ *                              may use the port's link-local (default) GIDs
+ *                              and the GIDs of these addresses as source
+ *                              GIDs, no other (see XENIB_OP_CREATE_AH).  The
+ *                              administrator adds them to the real port's
+ *                              netdev in the backend domain, which creates
+ *                              their GIDs in the real table.
  *
  *   device/.../backend         backend path
  *   device/.../backend-id      backend domain id
@@ -406,6 +415,9 @@ struct xenib_handle_resp {
  * exchange when it posts XENIB_EVT_CQ for that CQ.  An event is posted
  * after the completion that caused it is in the ring.
  */
+/* At most this many addresses in backend/.../ip. */
+#define XENIB_MAX_ADDRS			8
+
 #define XENIB_QUEUE_HDR_SIZE		384
 #define XENIB_QUEUE_CQ_ARM_OFFSET	64
 #define XENIB_QUEUE_PROD_OFFSET		128
@@ -458,7 +470,9 @@ struct xenib_resize_cq_req {
  * Address vectors.  GID indices are not shared between the ends (the guest
  * has a GID table of its own), so a source GID travels by value and type
  * and the backend looks it up in the real port's table; a GID the real
- * port does not have fails with -EINVAL.  dmac is the destination's
+ * port does not have fails with -EINVAL, one the guest may not send from
+ * (neither link-local nor of an address in backend/.../ip) with -EACCES.
+ * dmac is the destination's
  * Ethernet address, already resolved by the frontend (RoCE).  port 1 in the
  * guest is the attached port.
  */
