@@ -7,6 +7,7 @@
  */
 
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -355,6 +356,7 @@ struct attach_tx {
 	const char *fe;
 	const char *hca;
 	unsigned int port;
+	const char *ip;
 };
 
 /*
@@ -413,6 +415,8 @@ static int write_keys(struct xenib *x, xs_transaction_t t, void *arg)
 		err = write_str(x, t, a->be, "hca", a->hca);
 	if (!err)
 		err = write_uint(x, t, a->be, "port", a->port);
+	if (!err && a->ip && *a->ip)
+		err = write_str(x, t, a->be, "ip", a->ip);
 	if (!err)
 		err = write_uint(x, t, a->be, "state", XS_INITIALISING);
 	return err;
@@ -435,13 +439,42 @@ static char *backend_error(struct xenib *x, unsigned int domid,
 	return err;
 }
 
+int xenib_check_addrs(const char *ip, const char **bad)
+{
+	unsigned char buf[16];
+	char tok[64];
+	unsigned int n = 0;
+	const char *p = ip;
+	size_t len;
+
+	while (*p) {
+		len = strcspn(p, " ");
+		if (!len || len >= sizeof(tok) || ++n > XENIB_ATTACH_MAX_ADDRS)
+			goto bad;
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		if (inet_pton(AF_INET, tok, buf) != 1 &&
+		    inet_pton(AF_INET6, tok, buf) != 1)
+			goto bad;
+		p += len;
+		if (*p && !*++p)	/* a trailing space */
+			goto bad;
+	}
+	return 0;
+bad:
+	if (bad)
+		*bad = p;
+	return -EDESTADDRREQ;
+}
+
 int xenib_attach(struct xenib *x, unsigned int domid, unsigned int devid,
-		 const char *hca, unsigned int port, char *why,
-		 size_t why_len)
+		 const char *hca, unsigned int port, const char *ip,
+		 char *why, size_t why_len)
 {
 	char be[XENIB_PATH_MAX], fe[XENIB_PATH_MAX], dom[XENIB_PATH_MAX];
 	struct attach_tx a = {
 		.domid = domid, .be = be, .fe = fe, .hca = hca, .port = port,
+		.ip = ip,
 	};
 	char *err_msg;
 	int err, state;
@@ -457,6 +490,8 @@ int xenib_attach(struct xenib *x, unsigned int domid, unsigned int devid,
 	err = xenib_check_hca(hca, port);
 	if (err)
 		return err;
+	if (ip && xenib_check_addrs(ip, NULL))
+		return -EDESTADDRREQ;
 
 	be_path(be, domid, devid);
 	fe_path(fe, domid, devid);
@@ -584,6 +619,10 @@ int xenib_get_device(struct xenib *x, unsigned int domid, unsigned int devid,
 		snprintf(info->hca, sizeof(info->hca), "%s", s);
 	free(s);
 	info->port = xs_get_int(x, info->backend_path, "port");
+	s = xs_get(x, XBT_NULL, info->backend_path, "ip");
+	if (s)
+		snprintf(info->ip, sizeof(info->ip), "%s", s);
+	free(s);
 	info->version = xs_get_int(x, info->frontend_path, "version");
 	s = backend_error(x, domid, devid, info->backend_path);
 	if (s)

@@ -47,14 +47,19 @@ static const char usage_exit_codes[] =
 	"  6  backend module xen-ibback not loaded\n";
 
 static const char usage_attach[] =
-	"usage: xenibctl attach DOMAIN [hca=DEV] [port=N] [devid=N] [--wait-connected[=SECS]]\n"
+	"usage: xenibctl attach DOMAIN [hca=DEV] [port=N] [devid=N] [ip=ADDR]...\n"
+	"                       [--wait-connected[=SECS]]\n"
 	"\n"
 	"Give DOMAIN (name or id) port N (default 1) of RDMA device DEV (default\n"
 	"rxe0) of this domain as its xenib device devid (default 0): writes both\n"
 	"ends' xenstore directories and waits until the backend accepted the\n"
 	"device (InitWait).  With --wait-connected also waits until both ends\n"
 	"are Connected (SECS, default 30); if they are not, the device stays\n"
-	"attached and the exit code is 1.\n";
+	"attached and the exit code is 1.\n"
+	"\n"
+	"ip=ADDR (IPv4 or IPv6, up to 8 times): an address the guest may send\n"
+	"RoCE traffic from; without, only the port's link-local GIDs.  Add the\n"
+	"address to DEV's netdev here too, so that the real port has its GIDs.\n";
 
 static const char usage_detach[] =
 	"usage: xenibctl detach DOMAIN [devid=N] [--timeout=SECS]\n"
@@ -70,7 +75,7 @@ static const char usage_list[] =
 	"Every attached xenib device: domain, domid, devid, backend and frontend\n"
 	"state, RDMA device, port and protocol version (\"-\" until the frontend\n"
 	"chose one).  --json: a JSON array of objects with the keys domain,\n"
-	"domid, devid, backend_state, frontend_state, hca, port, version,\n"
+	"domid, devid, backend_state, frontend_state, hca, port, ip, version,\n"
 	"backend_path, frontend_path (null where unknown) and error (why the\n"
 	"backend failed the device, null if it did not).\n";
 
@@ -92,7 +97,7 @@ static const char usage_main[] =
 	"Manage xenib devices (RDMA for Xen guests) from the backend domain.\n"
 	"\n"
 	"Commands:\n"
-	"  attach DOMAIN [hca=DEV] [port=N] [devid=N] [--wait-connected[=SECS]]\n"
+	"  attach DOMAIN [hca=DEV] [port=N] [devid=N] [ip=ADDR]... [--wait-connected[=SECS]]\n"
 	"  detach DOMAIN [devid=N] [--timeout=SECS]\n"
 	"  list [--json]\n"
 	"  show DOMAIN [devid=N] [--json]\n"
@@ -188,8 +193,8 @@ static int resolve(const char *dom, bool guest, unsigned int *domid)
 static int cmd_attach(int argc, char **argv)
 {
 	unsigned int port = 1, devid = 0, wait = 0, domid;
-	const char *hca = "rxe0", *dom;
-	char why[512] = "";
+	const char *hca = "rxe0", *dom, *bad_addr;
+	char why[512] = "", ip[XENIB_ADDRS_MAX] = "";
 	bool bad = false;
 	int i, err, rc;
 
@@ -201,6 +206,14 @@ static int cmd_attach(int argc, char **argv)
 
 		if (!strncmp(a, "hca=", 4))
 			hca = a + 4;
+		else if (!strncmp(a, "ip=", 3)) {
+			if (strlen(ip) + strlen(a + 3) + 2 > sizeof(ip))
+				return usage_error(usage_attach,
+						   "too many addresses:", a);
+			if (*ip)
+				strcat(ip, " ");
+			strcat(ip, a + 3);
+		}
 		else if (!strcmp(a, "--wait-connected"))
 			wait = DEFAULT_WAIT_CONNECTED;
 		else if (!num_arg(a, "port", &port, &bad) &&
@@ -213,10 +226,15 @@ static int cmd_attach(int argc, char **argv)
 					   a);
 	}
 
+	if (xenib_check_addrs(ip, &bad_addr))
+		return usage_error(usage_attach,
+				   "ip= takes an IPv4 or IPv6 address, at most 8 of them:",
+				   bad_addr);
+
 	rc = resolve(dom, true, &domid);
 	if (rc)
 		return rc;
-	err = xenib_attach(x, domid, devid, hca, port, why, sizeof(why));
+	err = xenib_attach(x, domid, devid, hca, port, ip, why, sizeof(why));
 	switch (err) {
 	case 0:
 		break;
@@ -368,6 +386,8 @@ static void json_info(const struct xenib_device_info *d, const char *indent)
 	json_str(d->hca, true);
 	printf(",\n%s\"port\": ", indent);
 	json_int(d->port);
+	printf(",\n%s\"ip\": ", indent);
+	json_str(d->ip, false);
 	printf(",\n%s\"version\": ", indent);
 	json_int(d->version);
 	printf(",\n%s\"backend_path\": ", indent);
@@ -503,6 +523,7 @@ static void show_plain(const struct xenib_device_info *d, const char *dir,
 	printf("frontend state:  %s\n", xenib_state_name(d->frontend_state));
 	printf("hca:             %s\n", or_dash(d->hca));
 	printf("port:            %s\n", int_or_dash(d->port, buf, sizeof(buf)));
+	printf("ip:              %s\n", or_dash(d->ip));
 	printf("version:         %s\n",
 	       int_or_dash(d->version, buf, sizeof(buf)));
 	if (*d->error)

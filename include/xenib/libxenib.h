@@ -30,6 +30,9 @@
 #define XENIB_HCA_NAME_MAX		64	/* IB_DEVICE_NAME_MAX */
 #define XENIB_PATH_MAX			128	/* xenstore and sysfs paths */
 #define XENIB_ERROR_MAX			256	/* a backend's error message */
+/* backend/.../ip: at most XENIB_MAX_ADDRS of xenibif.h, in text, spaced. */
+#define XENIB_ATTACH_MAX_ADDRS		8
+#define XENIB_ADDRS_MAX			(XENIB_ATTACH_MAX_ADDRS * 46)
 #define XENIB_KV_KEY_MAX		32
 #define XENIB_KV_VALUE_MAX		32
 #define XENIB_KV_MAX_VALUES		4
@@ -50,6 +53,7 @@ struct xenib_device_info {
 	int frontend_state;	/* likewise */
 	char hca[XENIB_HCA_NAME_MAX];		/* "" if missing */
 	int port;		/* -1 if missing or not a number */
+	char ip[XENIB_ADDRS_MAX];	/* the addresses it may send from, or "" */
 	int version;		/* frontend's protocol version, -1 if absent */
 	char backend_path[XENIB_PATH_MAX];
 	char frontend_path[XENIB_PATH_MAX];
@@ -105,17 +109,28 @@ int xenib_check_hca(const char *hca, unsigned int port);
  * empty with their owner and permissions, then every key of both ends is
  * written in one transaction, then this waits up to
  * XENIB_ACCEPT_TIMEOUT_MS for the backend to accept the device (InitWait).
+ * @ip (NULL or "" for none) lists the addresses the guest may send from,
+ * separated by spaces (backend/.../ip, see xenibif.h);
+ * xenib_check_addrs() checks such a list.
  *
  * Errors: -EINVAL (@domid is the backend domain, port 0 or a bad @hca),
- * -ESRCH (no such domain), -ENOPKG (backend driver not loaded), -ENODEV
- * and -ENXIO as xenib_check_hca(), -EEXIST (the domain already has
- * device @devid), -ECONNREFUSED (the backend did not accept it; the nodes
- * are removed again and, if @why is not NULL, the backend's state and
- * error message are put there, at most @why_len bytes).
+ * -EDESTADDRREQ (a bad @ip list), -ESRCH (no such domain), -ENOPKG
+ * (backend driver not loaded), -ENODEV and -ENXIO as xenib_check_hca(),
+ * -EEXIST (the domain already has device @devid), -ECONNREFUSED (the
+ * backend did not accept it; the nodes are removed again and, if @why is
+ * not NULL, the backend's state and error message are put there, at most
+ * @why_len bytes).
  */
 int xenib_attach(struct xenib *x, unsigned int domid, unsigned int devid,
-		 const char *hca, unsigned int port, char *why,
-		 size_t why_len);
+		 const char *hca, unsigned int port, const char *ip,
+		 char *why, size_t why_len);
+
+/*
+ * Check a list of addresses for xenib_attach(): IPv4 or IPv6 addresses
+ * separated by single spaces, at most XENIB_ATTACH_MAX_ADDRS.  0 or
+ * -EDESTADDRREQ; @bad (if not NULL) then points at the first bad one.
+ */
+int xenib_check_addrs(const char *ip, const char **bad);
 
 /*
  * Wait up to @timeout_ms for both ends of a device to be Connected.

@@ -39,5 +39,12 @@ xenib=['hca=rxe0']
 CFG
 expect "one-line list" "$(xenib_cfg_devices "$tmp/one.cfg")" "hca=rxe0"
 
+cat > "$tmp/ip.cfg" <<'CFG'
+name="g"
+xenib = [ 'hca=rxe0,port=1,ip=10.78.0.11,ip=fd00::11' ]
+CFG
+expect "addresses in a device" "$(xenib_cfg_devices "$tmp/ip.cfg")" \
+	"hca=rxe0,port=1,ip=10.78.0.11,ip=fd00::11"
+
 [ $failures -eq 0 ] && echo "ok config parsing"
 exit $((failures > 0))

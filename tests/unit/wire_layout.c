@@ -12,8 +12,12 @@
 #include <stdio.h>
 #include <xen/io/ring.h>
 #include <xenib/xenibif.h>
+#include <xenib/libxenib.h>
 
 #define CHECK_EQ(what, got, want) _Static_assert((got) == (want), what)
+
+/* The tools' copy of the address limit is the protocol's. */
+CHECK_EQ("XENIB_ATTACH_MAX_ADDRS", XENIB_ATTACH_MAX_ADDRS, XENIB_MAX_ADDRS);
 
 #define OFF(type, field, want) \
 	CHECK_EQ("offsetof(" #type ", " #field ")", offsetof(struct type, field), want)
