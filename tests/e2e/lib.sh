@@ -181,18 +181,19 @@ objs_are() { [ "$(backend_objs)" = "$1" ]; }
 # server on SERVER's
 # device SDEV and as a client on CLIENT's CDEV; both must exit 0.  The
 # client's output is printed (all of it into the file $PP_SAVE if set); the
-# server's is printed on failure.
+# server's is printed on failure.  PP_SERVER_ARGS and PP_CLIENT_ARGS, if
+# set, are added to one side's options only (e.g. each side's GID index).
 PP_PORT=${PP_PORT:-18515}
 pingpong() {
 	local desc=$1 srv=$2 sdev=$3 ip=$4 cli=$5 cdev=$6 tool=$7
 	local port=$((PP_PORT++)) i out rc srv_rc
 
-	on "$srv" "rm -f /tmp/pp.log; ($tool -d $sdev -p $port >/tmp/pp.srv 2>&1 </dev/null; echo rc=\$? >/tmp/pp.log) >/dev/null 2>&1 &" ||
+	on "$srv" "rm -f /tmp/pp.log; ($tool ${PP_SERVER_ARGS:-} -d $sdev -p $port >/tmp/pp.srv 2>&1 </dev/null; echo rc=\$? >/tmp/pp.log) >/dev/null 2>&1 &" ||
 		fail "$desc: starting the server"
 	# The client gives up if the server is not listening yet.
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		sleep 2
-		out=$(on "$cli" "$tool -d $cdev -p $port $ip" 2>&1)
+		out=$(on "$cli" "$tool ${PP_CLIENT_ARGS:-} -d $cdev -p $port $ip" 2>&1)
 		rc=$?
 		echo "$out" | grep -qE "Couldn't connect|Unable to init the socket" || break
 	done

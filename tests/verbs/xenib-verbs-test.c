@@ -148,6 +148,8 @@ static const char *errname(int err)
 		return "EOPNOTSUPP";
 	case EADDRNOTAVAIL:
 		return "EADDRNOTAVAIL";
+	case EACCES:
+		return "EACCES";
 	case ENETUNREACH:
 		return "ENETUNREACH";
 	}
@@ -2174,6 +2176,57 @@ static int cmd_attack(struct ibv_context *ctx, uint64_t addr, uint32_t lkey,
 	return 0;
 }
 
+/*
+ * Send from GID @idx of port 1: an AH from it to itself, and an RC QP
+ * brought to RTR with that address vector.  Both must work if @refused is
+ * 0, both fail with EACCES otherwise (an address the guest may not use).
+ */
+static int cmd_send_from(struct ibv_context *ctx, int idx, int refused)
+{
+	struct ibv_pd *pd = ibv_alloc_pd(ctx);
+	struct ibv_cq *cq = ibv_create_cq(ctx, 4, NULL, NULL, 0);
+	struct ibv_ah_attr ah_attr;
+	struct ibv_qp_attr a;
+	struct ibv_ah *ah;
+	struct ibv_qp *qp;
+	char what[128];
+	int mask, err;
+
+	if (!pd || !cq)
+		fail(errno, "%s", "ibv_alloc_pd / ibv_create_cq");
+	if (ibv_query_gid(ctx, 1, idx, &own_gid))
+		fail(errno, "ibv_query_gid index %d", idx);
+	own_gid_index = idx;
+	own_ah_attr(&ah_attr);
+	ah = ibv_create_ah(pd, &ah_attr);
+	snprintf(what, sizeof(what), "ibv_create_ah from GID %d", idx);
+	if (refused)
+		expect_err(what, !ah, errno, EACCES);
+	else if (!ah)
+		fail(errno, "%s", what);
+	else
+		okf("%s", what);
+	if (ah)
+		check(ibv_destroy_ah(ah), "ibv_destroy_ah");
+
+	qp = new_qp(pd, IBV_QPT_RC, cq, NULL);
+	init_attr(qp, &a, &mask);
+	check(ibv_modify_qp(qp, &a, mask), "RC QP to INIT");
+	rtr_attr(qp, &a, &mask);
+	err = ibv_modify_qp(qp, &a, mask);
+	snprintf(what, sizeof(what), "an RC QP to RTR from GID %d", idx);
+	if (refused)
+		expect_err(what, err, err, EACCES);
+	else if (err)
+		fail(err, "%s", what);
+	else
+		okf("%s", what);
+	check(ibv_destroy_qp(qp), "ibv_destroy_qp");
+	check(ibv_destroy_cq(cq), "ibv_destroy_cq");
+	check(ibv_dealloc_pd(pd), "ibv_dealloc_pd");
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -2183,7 +2236,8 @@ static void usage(void)
 		"                        | quota cq|qp|srq|ah|mr MAX\n"
 		"                        | ops | flush | sqfull | badkey | events\n"
 		"                        | stream SECS | async SECS | hostile\n"
-		"                        | victim SECS | attack ADDR LKEY RKEY\n");
+		"                        | victim SECS | attack ADDR LKEY RKEY\n"
+		"                        | send-from GID_INDEX allowed|refused\n");
 	exit(2);
 }
 
@@ -2266,6 +2320,11 @@ int main(int argc, char **argv)
 		ret = cmd_async(ctx, atoi(argv[optind + 1]));
 	else if (!strcmp(cmd, "victim") && nargs > 0)
 		ret = cmd_victim(ctx, atoi(argv[optind + 1]));
+	else if (!strcmp(cmd, "send-from") && nargs > 1 &&
+		 (!strcmp(argv[optind + 2], "allowed") ||
+		  !strcmp(argv[optind + 2], "refused")))
+		ret = cmd_send_from(ctx, atoi(argv[optind + 1]),
+				    !strcmp(argv[optind + 2], "refused"));
 	else if (!strcmp(cmd, "attack") && nargs > 2)
 		ret = cmd_attack(ctx, strtoull(argv[optind + 1], NULL, 0),
 				 strtoul(argv[optind + 2], NULL, 0),
