@@ -208,6 +208,36 @@ static int xenib_kcheck_opcode(struct xenib_qp *qp, enum ib_wr_opcode opcode)
 	}
 }
 
+/*
+ * The SGEs of a work request's ring element: one on its slot's bounce
+ * page, or the consumer's own.
+ */
+static void xenib_kwqe_sges(struct xenib_qp *qp, struct xenib_kwq *wq,
+			    u32 slot, struct rxe_dma_info *dma,
+			    const struct ib_sge *sge, int num_sge, u32 len,
+			    bool bounce)
+{
+	int i;
+
+	dma->length = len;
+	dma->resid = len;
+	if (bounce) {
+		if (!len)
+			return;
+		dma->num_sge = 1;
+		dma->sge[0].addr = xenib_kbounce_iova(wq, slot);
+		dma->sge[0].length = len;
+		dma->sge[0].lkey = qp->bounce->ibmr.lkey;
+		return;
+	}
+	for (i = 0; i < num_sge; i++) {
+		dma->sge[i].addr = sge[i].addr;
+		dma->sge[i].length = sge[i].length;
+		dma->sge[i].lkey = sge[i].lkey;
+	}
+	dma->num_sge = num_sge;
+}
+
 /* Write @wr into send ring slot @idx. */
 static int xenib_kbuild_send(struct xenib_qp *qp, const struct ib_send_wr *wr,
 			     u32 idx)
@@ -219,7 +249,7 @@ static int xenib_kbuild_send(struct xenib_qp *qp, const struct ib_send_wr *wr,
 	bool is_inline = wr->send_flags & IB_SEND_INLINE;
 	bool bounce;
 	u32 len;
-	int err, i;
+	int err;
 
 	err = xenib_kcheck_opcode(qp, wr->opcode);
 	if (err)
@@ -258,22 +288,9 @@ static int xenib_kbuild_send(struct xenib_qp *qp, const struct ib_send_wr *wr,
 								      slot)),
 				      wr->sg_list, wr->num_sge);
 		}
-		if (len) {
-			wqe->dma.num_sge = 1;
-			wqe->dma.sge[0].addr = xenib_kbounce_iova(wq, slot);
-			wqe->dma.sge[0].length = len;
-			wqe->dma.sge[0].lkey = qp->bounce->ibmr.lkey;
-		}
-	} else {
-		for (i = 0; i < wr->num_sge; i++) {
-			wqe->dma.sge[i].addr = wr->sg_list[i].addr;
-			wqe->dma.sge[i].length = wr->sg_list[i].length;
-			wqe->dma.sge[i].lkey = wr->sg_list[i].lkey;
-		}
-		wqe->dma.num_sge = wr->num_sge;
 	}
-	wqe->dma.length = len;
-	wqe->dma.resid = len;
+	xenib_kwqe_sges(qp, wq, slot, &wqe->dma, wr->sg_list, wr->num_sge, len,
+			bounce);
 
 	switch (wr->opcode) {
 	case IB_WR_RDMA_WRITE:
@@ -313,7 +330,7 @@ static int xenib_kbuild_recv(struct xenib_qp *qp, const struct ib_recv_wr *wr,
 	struct xenib_kwr *kwr = &wq->wrs[slot];
 	bool bounce;
 	u32 len;
-	int err, i;
+	int err;
 
 	if (wr->num_sge < 0 || wr->num_sge > wq->max_sge)
 		return -EINVAL;
@@ -331,21 +348,10 @@ static int xenib_kbuild_recv(struct xenib_qp *qp, const struct ib_recv_wr *wr,
 		memcpy(&wq->sges[slot * wq->max_sge], wr->sg_list,
 		       wr->num_sge * sizeof(*wr->sg_list));
 		kwr->num_sge = wr->num_sge;
-		/* As long as the consumer's buffers: too short fails alike. */
-		wqe->dma.num_sge = 1;
-		wqe->dma.sge[0].addr = xenib_kbounce_iova(wq, slot);
-		wqe->dma.sge[0].length = len;
-		wqe->dma.sge[0].lkey = qp->bounce->ibmr.lkey;
-	} else {
-		for (i = 0; i < wr->num_sge; i++) {
-			wqe->dma.sge[i].addr = wr->sg_list[i].addr;
-			wqe->dma.sge[i].length = wr->sg_list[i].length;
-			wqe->dma.sge[i].lkey = wr->sg_list[i].lkey;
-		}
-		wqe->dma.num_sge = wr->num_sge;
 	}
-	wqe->dma.length = len;
-	wqe->dma.resid = len;
+	/* As long as the consumer's buffers: too short fails alike. */
+	xenib_kwqe_sges(qp, wq, slot, &wqe->dma, wr->sg_list, wr->num_sge, len,
+			bounce);
 	return 0;
 }
 
@@ -356,13 +362,19 @@ static bool xenib_kwq_full(struct xenib_kwq *wq, struct xenib_fe_queue *ring)
 	return wq->head - smp_load_acquire(&wq->tail) >= xenib_kq_mask(ring);
 }
 
-/* Let the backend see what was produced into @ring. */
-static void xenib_kwq_publish(struct xenib_kwq *wq,
-			      struct xenib_fe_queue *ring)
+/*
+ * End a post to @wq: let the backend see what was produced into @ring,
+ * and ring its doorbell.
+ */
+static void xenib_kwq_post_done(struct xenib_qp *qp, struct xenib_kwq *wq,
+				struct xenib_fe_queue *ring,
+				unsigned long flags)
 {
 	/* The elements before the index that publishes them. */
 	smp_store_release(xenib_kq_index(ring, XENIB_QUEUE_PROD_OFFSET),
 			  wq->head & xenib_kq_mask(ring));
+	spin_unlock_irqrestore(&wq->lock, flags);
+	xenib_fe_kick(ibdev_to_fe(qp->ibqp.device));
 }
 
 int xenib_kpost_send(struct xenib_qp *qp, const struct ib_send_wr *wr,
@@ -380,11 +392,10 @@ int xenib_kpost_send(struct xenib_qp *qp, const struct ib_send_wr *wr,
 			*bad_wr = wr;
 			break;
 		}
-		wq->head++;
+		/* Pollers read it unlocked, to check a completion's slot. */
+		WRITE_ONCE(wq->head, wq->head + 1);
 	}
-	xenib_kwq_publish(wq, &qp->sq);
-	spin_unlock_irqrestore(&wq->lock, flags);
-	xenib_fe_kick(ibdev_to_fe(qp->ibqp.device));
+	xenib_kwq_post_done(qp, wq, &qp->sq, flags);
 	return err;
 }
 
@@ -404,11 +415,9 @@ int xenib_kpost_recv(struct xenib_qp *qp, const struct ib_recv_wr *wr,
 			*bad_wr = wr;
 			break;
 		}
-		wq->head++;
+		WRITE_ONCE(wq->head, wq->head + 1);
 	}
-	xenib_kwq_publish(wq, &qp->rq);
-	spin_unlock_irqrestore(&wq->lock, flags);
-	xenib_fe_kick(ibdev_to_fe(qp->ibqp.device));
+	xenib_kwq_post_done(qp, wq, &qp->rq, flags);
 	return err;
 }
 
