@@ -14,6 +14,7 @@
 #   make bench-data       data path latency/bandwidth, guest vs. native
 #   make bench-fair       one guest flooding next to another, both measured
 #   make bench-mpi        Open MPI over UCX, ranks in guests vs. native
+#   make bench-kverbs     kernel verbs in a guest vs. native
 #   make fuzz             fuzz the backend's checks of guest input (clang)
 
 KVER ?= $(shell uname -r)
@@ -30,7 +31,7 @@ STAGE ?= build/stage
 MODULES := backend/xen-ibback.ko frontend/xen-ibfront.ko
 
 .PHONY: all modules clean install stage check unit-tests kdir-check print-kdir \
-	test-progs kverbs-test bench-reg bench-data bench-fair bench-mpi userlib userlib-skip fuzz
+	test-progs kverbs-test bench-reg bench-data bench-fair bench-mpi bench-kverbs userlib userlib-skip fuzz
 
 # xenibctl needs Xen's libxenstore headers; without them "make" builds the
 # modules only.
@@ -161,3 +162,6 @@ bench-fair:
 
 bench-mpi:
 	tests/bench/mpi.sh
+
+bench-kverbs:
+	tests/bench/kverbs.sh

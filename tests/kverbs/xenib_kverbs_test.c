@@ -16,6 +16,11 @@
  * guest.  page_limit=1 adds xenib's documented limit: one page per work
  * request through local_dma_lkey.
  *
+ * bench=N adds a benchmark after the checks (no check of its own): N RC
+ * round trips of 64 B .. a page between the two QPs, then N sends of each
+ * size in batches of 8, polling without sleeping; it prints the mean round
+ * trip and the bandwidth.
+ *
  * hold=1 then keeps a PD, a CQ and a connected RC pair with work posted
  * until the module is removed or the device goes away (ib_core then has
  * the client release them): what a kernel ULP holds when its guest dies
@@ -26,6 +31,8 @@
 
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <rdma/ib_cache.h>
@@ -38,6 +45,10 @@ MODULE_PARM_DESC(ibdev, "RDMA device to check");
 static bool hold;
 module_param(hold, bool, 0444);
 MODULE_PARM_DESC(hold, "After the checks, keep objects with work posted");
+
+static unsigned int bench;
+module_param(bench, uint, 0444);
+MODULE_PARM_DESC(bench, "Round trips and sends per size of the benchmark (0: none)");
 
 static bool page_limit;
 module_param(page_limit, bool, 0444);
@@ -648,6 +659,88 @@ static void kt_cq_pool(struct kt *t)
 	ib_free_cq(cq);
 }
 
+/*
+ * Wait for @n completions, any, polling without sleeping (a sleep would be
+ * what is measured); false (and a failure) if they do not all come and
+ * succeed.
+ */
+static bool kt_bench_wait(struct kt *t, int n)
+{
+	unsigned long end = jiffies + KT_TIMEOUT;
+	struct ib_wc wc[16];
+	int i, r, got = 0, bad = -1;
+
+	while (got < n && time_before(jiffies, end)) {
+		r = ib_poll_cq(t->cq, n - got, wc);
+		for (i = 0; i < r; i++)
+			if (wc[i].status != IB_WC_SUCCESS && bad < 0)
+				bad = wc[i].status;
+		if (r > 0)
+			got += r;
+		else
+			cond_resched();
+	}
+	/* A failure counts; the benchmark's waits are not checks. */
+	if (got == n && bad < 0)
+		return true;
+	t->failures++;
+	pr_err("%s: FAIL benchmark: %d of %d completions, status %d\n",
+	       KBUILD_MODNAME, got, n, bad);
+	return false;
+}
+
+#define KT_BENCH_BATCH	8
+
+/*
+ * Round trips a -> b -> a, then batches of sends a -> b, on the RC pair:
+ * mean round trip (us) and bandwidth (MB/s) per size, as dmesg lines a
+ * benchmark script reads.
+ */
+static void kt_bench(struct kt *t)
+{
+	static const u32 sizes[] = { 64, 1024, PAGE_SIZE };
+	struct ib_sge ssge, rsge;
+	struct ib_send_wr wr = {
+		.sg_list = &ssge, .num_sge = 1, .opcode = IB_WR_SEND,
+		.send_flags = IB_SEND_SIGNALED,
+	};
+	unsigned int i, j, k;
+	u64 rtt_ns, bw_ns;
+	ktime_t start;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		ssge = kt_sge(t, true, 0, sizes[i]);
+		rsge = kt_sge(t, false, 0, PAGE_SIZE);
+		start = ktime_get();
+		for (j = 0; j < bench; j++) {
+			if (kt_post_recv(t, t->b, 0, &rsge, 1) ||
+			    kt_post_recv(t, t->a, 0, &rsge, 1) ||
+			    ib_post_send(t->a, &wr, NULL) ||
+			    !kt_bench_wait(t, 2) ||
+			    ib_post_send(t->b, &wr, NULL) ||
+			    !kt_bench_wait(t, 2))
+				return;
+		}
+		rtt_ns = ktime_to_ns(ktime_sub(ktime_get(), start));
+		start = ktime_get();
+		for (j = 0; j < bench; j += KT_BENCH_BATCH) {
+			for (k = 0; k < KT_BENCH_BATCH; k++)
+				if (kt_post_recv(t, t->b, 0, &rsge, 1) ||
+				    ib_post_send(t->a, &wr, NULL))
+					return;
+			if (!kt_bench_wait(t, 2 * KT_BENCH_BATCH))
+				return;
+		}
+		bw_ns = ktime_to_ns(ktime_sub(ktime_get(), start));
+		pr_info("%s: bench %s size=%u rtt_us=%llu kBps=%llu\n",
+			KBUILD_MODNAME, ibdev, sizes[i],
+			div_u64(rtt_ns, bench * 1000ULL),
+			div64_u64((u64)DIV_ROUND_UP(bench, KT_BENCH_BATCH) *
+				  KT_BENCH_BATCH * sizes[i] * 1000000,
+				  max_t(u64, bw_ns, 1)));
+	}
+}
+
 static void kt_run(struct kt *t)
 {
 	struct ib_cq_init_attr cq_attr = { .cqe = 64 };
@@ -689,6 +782,9 @@ static void kt_run(struct kt *t)
 		kt_rc_sges_imm(t);
 		kt_rc_inline(t);
 		kt_rc_unsignaled_event(t);
+		/* Before the errors, which leave the pair in ERR. */
+		if (bench && !t->failures)
+			kt_bench(t);
 		kt_rc_errors(t);
 	}
 	kt_destroy_qps(t);
