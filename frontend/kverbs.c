@@ -362,19 +362,12 @@ static bool xenib_kwq_full(struct xenib_kwq *wq, struct xenib_fe_queue *ring)
 	return wq->head - smp_load_acquire(&wq->tail) >= xenib_kq_mask(ring);
 }
 
-/*
- * End a post to @wq: let the backend see what was produced into @ring,
- * and ring its doorbell.
- */
-static void xenib_kwq_post_done(struct xenib_qp *qp, struct xenib_kwq *wq,
-				struct xenib_fe_queue *ring,
-				unsigned long flags)
+/* Let the backend see what was produced into @ring (under @wq->lock). */
+static void xenib_kwq_publish(struct xenib_kwq *wq, struct xenib_fe_queue *ring)
 {
 	/* The elements before the index that publishes them. */
 	smp_store_release(xenib_kq_index(ring, XENIB_QUEUE_PROD_OFFSET),
 			  wq->head & xenib_kq_mask(ring));
-	spin_unlock_irqrestore(&wq->lock, flags);
-	xenib_fe_kick(ibdev_to_fe(qp->ibqp.device));
 }
 
 int xenib_kpost_send(struct xenib_qp *qp, const struct ib_send_wr *wr,
@@ -395,7 +388,9 @@ int xenib_kpost_send(struct xenib_qp *qp, const struct ib_send_wr *wr,
 		/* Pollers read it unlocked, to check a completion's slot. */
 		WRITE_ONCE(wq->head, wq->head + 1);
 	}
-	xenib_kwq_post_done(qp, wq, &qp->sq, flags);
+	xenib_kwq_publish(wq, &qp->sq);
+	spin_unlock_irqrestore(&wq->lock, flags);
+	xenib_fe_kick(ibdev_to_fe(qp->ibqp.device));
 	return err;
 }
 
@@ -417,7 +412,9 @@ int xenib_kpost_recv(struct xenib_qp *qp, const struct ib_recv_wr *wr,
 		}
 		WRITE_ONCE(wq->head, wq->head + 1);
 	}
-	xenib_kwq_post_done(qp, wq, &qp->rq, flags);
+	xenib_kwq_publish(wq, &qp->rq);
+	spin_unlock_irqrestore(&wq->lock, flags);
+	xenib_fe_kick(ibdev_to_fe(qp->ibqp.device));
 	return err;
 }
 
