@@ -164,8 +164,17 @@ struct xenib_be_wq {
 	u32 max_posted;			/* what the real queue holds */
 	u32 max_sge;
 	bool broken;			/* the guest's indices made no sense */
-	u64 *wr_id;			/* the guest's, per slot */
-	unsigned long *done;		/* receive queues: retired slots */
+	/*
+	 * SRQs: a slot is retired as soon as it is posted, as rxe takes SRQ
+	 * elements, because their completions come out of order (several
+	 * QPs); real work requests then carry a tag, not the slot.
+	 */
+	bool shared;
+	u64 *wr_id;			/* the guest's, per slot (SRQs: per tag) */
+	/* Receive queues: retired slots; SRQs: tags in use. */
+	unsigned long *done;
+	u32 *free_tags;			/* SRQs: a stack of free tags */
+	u32 nr_free_tags;
 	struct ib_sge *sge;		/* max_sge, for posting */
 };
 

@@ -148,6 +148,19 @@ int xenib_be_wq_init(struct xenib_be *be, struct xenib_be_wq *wq,
 		err = -ENOMEM;
 		goto fail;
 	}
+	if (wq->shared) {
+		u32 i;
+
+		wq->free_tags = kvcalloc(wq->max_posted,
+					 sizeof(*wq->free_tags), GFP_KERNEL);
+		if (!wq->free_tags) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		for (i = 0; i < wq->max_posted; i++)
+			wq->free_tags[i] = wq->max_posted - 1 - i;
+		wq->nr_free_tags = wq->max_posted;
+	}
 	err = xa_alloc_cyclic(&be->wqs, &wq->id, wq, xa_limit_32b,
 			      &be->next_wq_id, GFP_KERNEL);
 	if (err < 0)
@@ -157,9 +170,11 @@ fail:
 	kvfree(wq->wr_id);
 	bitmap_free(wq->done);
 	kfree(wq->sge);
+	kvfree(wq->free_tags);
 	wq->wr_id = NULL;
 	wq->done = NULL;
 	wq->sge = NULL;
+	wq->free_tags = NULL;
 	return err;
 }
 
@@ -171,7 +186,9 @@ void xenib_be_wq_destroy(struct xenib_be *be, struct xenib_be_wq *wq)
 	kvfree(wq->wr_id);
 	bitmap_free(wq->done);
 	kfree(wq->sge);
+	kvfree(wq->free_tags);
 	wq->wr_id = NULL;
+	wq->free_tags = NULL;
 }
 
 static void xenib_be_wq_publish(struct xenib_be_wq *wq)
@@ -229,6 +246,26 @@ static bool xenib_be_wq_retire(struct xenib_be_wq *wq, u32 idx)
 	}
 	xenib_be_wq_publish(wq);
 	return true;
+}
+
+/*
+ * The guest's wr_id of @wq's real work request @idx (a slot, or an SRQ's
+ * tag), which has completed: retire it.  False if it is not posted.
+ */
+static bool xenib_be_wq_complete(struct xenib_be_wq *wq, u32 idx, u64 *wr_id)
+{
+	u32 mask = wq->queue->index_mask;
+
+	if (wq->shared) {
+		if (idx >= wq->max_posted || !test_bit(idx, wq->done))
+			return false;
+		clear_bit(idx, wq->done);
+		wq->free_tags[wq->nr_free_tags++] = idx;
+		*wr_id = wq->wr_id[idx];
+		return true;
+	}
+	*wr_id = wq->wr_id[idx & mask];
+	return xenib_be_wq_retire(wq, idx);
 }
 
 static inline u64 xenib_be_wr_id(struct xenib_be_wq *wq, u32 idx)
@@ -497,10 +534,11 @@ static bool xenib_be_feed_recv(struct xenib_be *be, struct xenib_be_wq *wq,
 	pending = xenib_be_wq_pending(wq);
 	if (pending < 0)	/* an SRQ's owner only starves itself */
 		return qp ? xenib_be_wq_break(be, qp, wq) : false;
-	while (pending-- > 0 && wq->head - wq->tail < wq->max_posted) {
+	while (pending-- > 0 && (wq->shared ? wq->nr_free_tags > 0 :
+				  wq->head - wq->tail < wq->max_posted)) {
 		u32 idx = wq->head;
 		struct ib_recv_wr wr = {};
-		u32 num_sge;
+		u32 num_sge, tag = 0;
 		int status, err;
 
 		xenib_be_queue_read(wq->queue, idx, wqe, elem_size);
@@ -526,15 +564,26 @@ static bool xenib_be_feed_recv(struct xenib_be *be, struct xenib_be_wq *wq,
 			work = true;
 			continue;
 		}
-		wr.wr_id = xenib_be_wr_id(wq, idx);
+		if (wq->shared)
+			tag = wq->free_tags[wq->nr_free_tags - 1];
+		wr.wr_id = xenib_be_wr_id(wq, wq->shared ? tag : idx);
 		wr.sg_list = wq->sge;
 		wr.num_sge = num_sge;
 		err = srq ? ib_post_srq_recv(srq->srq, &wr, NULL) :
 			    ib_post_recv(qp->qp, &wr, NULL);
 		if (err)
 			break;
-		wq->wr_id[idx & wq->queue->index_mask] = wqe->wr_id;
 		wq->head++;
+		if (wq->shared) {
+			wq->nr_free_tags--;
+			set_bit(tag, wq->done);
+			wq->wr_id[tag] = wqe->wr_id;
+			/* Taken, as rxe takes it: the guest may reuse the slot. */
+			wq->tail = wq->head;
+			xenib_be_wq_publish(wq);
+		} else {
+			wq->wr_id[idx & wq->queue->index_mask] = wqe->wr_id;
+		}
 		be->stats.recvs_posted++;
 		work = true;
 	}
@@ -556,8 +605,7 @@ static bool xenib_be_translate_wc(struct xenib_be *be, const struct ib_wc *wc,
 	if (!wq)
 		return false;	/* its QP or SRQ is gone */
 	memset(uwc, 0, sizeof(*uwc));
-	uwc->wr_id = wq->wr_id[idx & wq->queue->index_mask];
-	if (!xenib_be_wq_retire(wq, idx))
+	if (!xenib_be_wq_complete(wq, idx, &uwc->wr_id))
 		return false;	/* posted before a reset */
 	if (wc->qp == gone)
 		return false;

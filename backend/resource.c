@@ -396,6 +396,7 @@ int xenib_be_create_srq(struct xenib_be *be,
 		err = PTR_ERR(srq->srq);
 		goto fail_unmap;
 	}
+	srq->wq.shared = true;
 	err = xenib_be_wq_init(be, &srq->wq, srq->queue, false,
 			       init.attr.max_wr, init.attr.max_sge);
 	if (err) {
