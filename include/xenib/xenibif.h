@@ -390,9 +390,12 @@ struct xenib_handle_resp {
  * rxe_send_wqe elements), receive queue and shared receive queue (struct
  * rxe_recv_wqe); the backend consumes them, checks them (opcode for the QP
  * type, SGE count, every local key one of this frontend's MRs, inline length)
- * and posts them to the real QP or SRQ.  The backend advances a work
- * queue's consumer index only when the real device has retired the work
- * request, so a full guest queue means a full real one, as on hardware.
+ * and posts them to the real QP or SRQ.  The backend advances a send or
+ * receive queue's consumer index only when the real device has retired the
+ * work request, so a full guest queue means a full real one, as on
+ * hardware.  An SRQ's consumer index advances when the backend has posted
+ * the element to the real SRQ (its completions come out of order; rxe
+ * likewise frees an SRQ element when a message takes it).
  * Completions are written by the backend into the CQ rings as struct
  * ib_uverbs_wc, with the guest's wr_id; the guest owns the CQ consumer
  * index.  A work request that fails the checks completes with an error
