@@ -10,20 +10,17 @@
 # Boots the testbed if none is running (and stops it again afterwards).
 set -u
 . "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/report.sh"
 n=${1:-200}
 bench_boot
 tmp=$BENCH_TMP
 ensure_rdma guest1
 
-KT=/usr/local/lib/xenib/xenib_kverbs_test.ko
-# kverbs_bench DOMAIN DEV OUT: the module's "bench" lines into OUT.
+# kverbs_bench DOMAIN DEV OUT: the module's benchmark lines into OUT.
 kverbs_bench() {
-	local lines
-	lines=$(on "$1" "dmesg | wc -l" | tr -d '\r')
-	on "$1" "insmod $KT ibdev=$2 bench=$n && rmmod xenib_kverbs_test" ||
-		fail "the kernel-verbs module failed on $2 in $1 (its checks or the benchmark; see dmesg there)"
-	on "$1" "dmesg | tail -n +$((lines + 1))" | tr -d '\r' |
-		sed -n 's/.*xenib_kverbs_test: bench [^ ]* //p' >"$3"
+	kverbs_load "$1" "ibdev=$2" "bench=$n" >"$3.log" ||
+		fail "the kernel-verbs module failed on $2 in $1: $(cat "$3.log")"
+	sed -n 's/.*xenib_kverbs_test: bench [^ ]* //p' "$3.log" >"$3"
 	[ -s "$3" ] || fail "no benchmark lines from $2 in $1"
 	sed 's/^/    /' "$3"
 }
@@ -35,12 +32,7 @@ kverbs_bench guest1 xenib0 "$tmp/guest"
 
 echo
 echo "Kernel verbs, RC between two QPs of one device (QEMU TCG: compare ratios only)"
-awk '
-function field(line, key,   i, n, kv) {
-	n = split(line, kv, /[ =]/)
-	for (i = 1; i < n; i++) if (kv[i] == key) return kv[i + 1]
-	return ""
-}
+awk "$AWK_FIELD"'
 FNR == NR { rtt[field($0, "size")] = field($0, "rtt_us"); bw[field($0, "size")] = field($0, "kBps"); next }
 {
 	s = field($0, "size")

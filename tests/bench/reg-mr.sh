@@ -8,6 +8,7 @@
 # Boots the testbed if none is running (and stops it again afterwards).
 set -u
 . "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/report.sh"
 iters=${1:-20}
 bench_boot
 tmp=$BENCH_TMP
@@ -20,12 +21,7 @@ on guest1 "xenib-reg-bench -d xenib0 -n $iters" | tee "$tmp/guest" || exit 1
 
 echo
 echo "ibv_reg_mr + ibv_dereg_mr, mean microseconds (QEMU TCG: compare ratios only)"
-awk '
-function field(line, key,   i, n, kv) {
-	n = split(line, kv, /[ =]/)
-	for (i = 1; i < n; i++) if (kv[i] == key) return kv[i + 1]
-	return ""
-}
+awk "$AWK_FIELD"'
 function human(b) {
 	return b >= 1048576 ? b / 1048576 " MiB" : b / 1024 " KiB"
 }

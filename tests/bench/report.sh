@@ -1,8 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0
-# Report helpers of the guest-vs-native benchmarks (datapath.sh, mpi.sh),
-# sourced after tests/e2e/lib.sh.  Their results are rows of
+# Report helpers of the guest-vs-native benchmarks (datapath.sh, mpi.sh;
+# reg-mr.sh and kverbs.sh use AWK_FIELD), sourced after tests/e2e/lib.sh.  Their results are rows of
 #   size native_lat gd_lat gg_lat native_bw gd_bw gg_bw
 # (bytes, us, MB/s; gd = guest1-Dom0, gg = guest1-guest2).
+
+# AWK_FIELD: an awk function for the benchmarks' "key=value ..." lines;
+# field(line, key) is key's value, or "".  Put it before the program:
+# awk "$AWK_FIELD"'...'.
+AWK_FIELD='
+function field(line, key,   i, n, kv) {
+	n = split(line, kv, /[ =]/)
+	for (i = 1; i < n; i++) if (kv[i] == key) return kv[i + 1]
+	return ""
+}'
 
 # report_tsv ROWS TSV: the rows with a header line naming the columns.
 report_tsv() {

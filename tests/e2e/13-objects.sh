@@ -12,12 +12,6 @@ trap 'kill_holders guest1' EXIT
 
 base=$(backend_objs)
 echo "  backend objects before (pd cq qp, grant-mapped pages): $base"
-# held_are "PDs CQs QPs": the objects alone (their rings' pages vary).
-held_are() { [ "$(backend_objs | cut -d' ' -f1-3)" = "$1" ]; }
-plus() { # BASE "dPD dCQ dQP"
-	local -a b=($1) d=($2)
-	echo "$((b[0] + d[0])) $((b[1] + d[1])) $((b[2] + d[2]))"
-}
 
 for verb in cq qp srq ah; do
 	on dom0 "xenib-verbs-test -d rxe0 $verb" >/dev/null ||

@@ -8,34 +8,8 @@
 
 ensure_rdma guest1
 
-KT=/usr/local/lib/xenib/xenib_kverbs_test.ko
-
-# objs_plus BEFORE PD CQ QP: "PDs CQs QPs" of backend_objs BEFORE plus these.
-objs_plus() {
-	echo "$1" | { read -r p c q _; echo "$((p + $2)) $((c + $3)) $((q + $4))"; }
-}
-# objs_held EXPECTED: the backend's "PDs CQs QPs" are EXPECTED.
-objs_held() { [ "$(backend_objs | cut -d' ' -f1-3)" = "$1" ]; }
-
-# run_kverbs DOMAIN ARGS: load the checks (insmod's status is theirs), show
-# what they printed (the failed ones and the count), unload (not with
-# hold=1: the module then holds objects until it is removed).
-run_kverbs() {
-	local dom=$1 status lines
-	shift
-	lines=$(on "$dom" "dmesg | wc -l" | tr -d '\r')
-	on "$dom" "insmod $KT $*"
-	status=$?
-	on "$dom" "dmesg | tail -n +$((lines + 1)) | grep xenib_kverbs_test:"
-	case " $* " in
-	*" hold=1 "*) ;;
-	*) on "$dom" "rmmod xenib_kverbs_test 2>/dev/null; true" >/dev/null ;;
-	esac
-	return $status
-}
-
 check "the kernel-verbs checks pass natively on rxe0 in Dom0" \
-	run_kverbs dom0 ibdev=rxe0
+	kverbs_load dom0 ibdev=rxe0
 
 before_objs=$(backend_objs)
 before_mrs=$(backend_mrs)
@@ -43,7 +17,7 @@ sends=$(be_stat guest1 sends_posted)
 recvs=$(be_stat guest1 recvs_posted)
 
 check "the kernel-verbs checks pass on xenib0 in guest1" \
-	run_kverbs guest1 ibdev=xenib0 page_limit=1
+	kverbs_load guest1 ibdev=xenib0 page_limit=1
 
 # Each of the checks' 23 SENDs and 24 receives (with ib_drain_qp's) reached
 # the real device; the work requests the frontend refused did not.
@@ -60,7 +34,6 @@ check "backend MRs (the bounce buffers) back to $before_mrs" \
 	mrs_are "$before_mrs"
 check "the frontend still answers" ping_ok guest1
 
-
 # A kernel consumer holding objects with work posted when its device is
 # detached: ib_core has it release them (locally: the backend has gone),
 # and the backend has released its side.  Then when its guest dies.
@@ -71,10 +44,10 @@ for how in detach destroy; do
 	base=$(backend_objs)
 	base_mrs=$(backend_mrs)
 	check "$g's kernel holds a PD, a CQ and an RC pair with work posted" \
-		run_kverbs "$g" ibdev=xenib0 hold=1
+		kverbs_load "$g" ibdev=xenib0 hold=1
 	# Plus the CQ and QP the backend registers the PD's MRs with.
 	check "the backend holds them for it" \
-		objs_held "$(objs_plus "$base" 1 2 3)"
+		held_are "$(plus "$base" "1 2 3")"
 	check "... and the QPs' 2 bounce MRs" mrs_are $((base_mrs + 2))
 	if [ "$how" = detach ]; then
 		on dom0 "xenibctl detach guest1" >/dev/null ||

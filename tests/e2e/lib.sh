@@ -175,6 +175,34 @@ mrs_are() { [ "$(backend_mrs)" = "$1" ]; }
 # failed test leaves no objects behind for the tests after it.
 kill_holders() { on "$1" "killall -9 xenib-verbs-test 2>/dev/null; true" >/dev/null 2>&1; }
 objs_are() { [ "$(backend_objs)" = "$1" ]; }
+# held_are "PDs CQs QPs": the backend's objects alone (their rings' pages
+# vary).
+held_are() { [ "$(backend_objs | cut -d' ' -f1-3)" = "$1" ]; }
+# plus BASE "dPD dCQ dQP": "PDs CQs QPs" of backend_objs BASE plus these.
+plus() {
+	local -a b=($1) d=($2)
+	echo "$((b[0] + d[0])) $((b[1] + d[1])) $((b[2] + d[2]))"
+}
+
+# kverbs_load DOMAIN ARGS: load the kernel-verbs test module (tests/kverbs)
+# with ARGS; print what this load logged (its failed checks, its count,
+# benchmark lines); unload it again unless ARGS hold hold=1 (it then keeps
+# objects until removed).  Returns insmod's status: the checks'.
+KVERBS_KO=/usr/local/lib/xenib/xenib_kverbs_test.ko
+kverbs_load() {
+	local dom=$1 status lines
+	shift
+	lines=$(on "$dom" "dmesg | wc -l" | tr -d '\r')
+	on "$dom" "insmod $KVERBS_KO $*"
+	status=$?
+	on "$dom" "dmesg | tail -n +$((lines + 1)) | grep xenib_kverbs_test:" |
+		tr -d '\r'
+	case " $* " in
+	*" hold=1 "*) ;;
+	*) on "$dom" "rmmod xenib_kverbs_test 2>/dev/null; true" >/dev/null ;;
+	esac
+	return $status
+}
 
 # pingpong DESC SERVER SDEV SERVER_IP CLIENT CDEV TOOL: run TOOL (an
 # rdma-core or perftest program and its options, GID index included) as a
