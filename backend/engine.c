@@ -273,6 +273,39 @@ static inline u64 xenib_be_wr_id(struct xenib_be_wq *wq, u32 idx)
 	return (u64)wq->id << 32 | idx;
 }
 
+/* Whether @wq may post one more real work request. */
+static bool xenib_be_wq_room(struct xenib_be_wq *wq)
+{
+	return wq->shared ? wq->nr_free_tags > 0 :
+			    wq->head - wq->tail < wq->max_posted;
+}
+
+/* What names guest index @idx of @wq in its real work request. */
+static u32 xenib_be_wq_real_idx(struct xenib_be_wq *wq, u32 idx)
+{
+	return wq->shared ? wq->free_tags[wq->nr_free_tags - 1] : idx;
+}
+
+/*
+ * Guest index @idx of @wq went to the real queue as @real (from
+ * xenib_be_wq_real_idx()) with the guest's @wr_id; an SRQ gives the slot
+ * back to the guest at once, as rxe does when a message takes it.
+ */
+static void xenib_be_wq_posted(struct xenib_be_wq *wq, u32 idx, u32 real,
+			       u64 wr_id)
+{
+	wq->head++;
+	if (!wq->shared) {
+		wq->wr_id[idx & wq->queue->index_mask] = wr_id;
+		return;
+	}
+	wq->nr_free_tags--;
+	set_bit(real, wq->done);
+	wq->wr_id[real] = wr_id;
+	wq->tail = wq->head;
+	xenib_be_wq_publish(wq);
+}
+
 /*
  * Check the @num_sge SGEs at @sge (from the guest) against this guest's
  * MRs in @pd and copy them to @wq->sge.  Returns the IB_WC_* status a
@@ -534,11 +567,10 @@ static bool xenib_be_feed_recv(struct xenib_be *be, struct xenib_be_wq *wq,
 	pending = xenib_be_wq_pending(wq);
 	if (pending < 0)	/* an SRQ's owner only starves itself */
 		return qp ? xenib_be_wq_break(be, qp, wq) : false;
-	while (pending-- > 0 && (wq->shared ? wq->nr_free_tags > 0 :
-				  wq->head - wq->tail < wq->max_posted)) {
-		u32 idx = wq->head;
+	while (pending-- > 0 && xenib_be_wq_room(wq)) {
+		u32 idx = wq->head, real;
 		struct ib_recv_wr wr = {};
-		u32 num_sge, tag = 0;
+		u32 num_sge;
 		int status, err;
 
 		xenib_be_queue_read(wq->queue, idx, wqe, elem_size);
@@ -564,26 +596,15 @@ static bool xenib_be_feed_recv(struct xenib_be *be, struct xenib_be_wq *wq,
 			work = true;
 			continue;
 		}
-		if (wq->shared)
-			tag = wq->free_tags[wq->nr_free_tags - 1];
-		wr.wr_id = xenib_be_wr_id(wq, wq->shared ? tag : idx);
+		real = xenib_be_wq_real_idx(wq, idx);
+		wr.wr_id = xenib_be_wr_id(wq, real);
 		wr.sg_list = wq->sge;
 		wr.num_sge = num_sge;
 		err = srq ? ib_post_srq_recv(srq->srq, &wr, NULL) :
 			    ib_post_recv(qp->qp, &wr, NULL);
 		if (err)
 			break;
-		wq->head++;
-		if (wq->shared) {
-			wq->nr_free_tags--;
-			set_bit(tag, wq->done);
-			wq->wr_id[tag] = wqe->wr_id;
-			/* Taken, as rxe takes it: the guest may reuse the slot. */
-			wq->tail = wq->head;
-			xenib_be_wq_publish(wq);
-		} else {
-			wq->wr_id[idx & wq->queue->index_mask] = wqe->wr_id;
-		}
+		xenib_be_wq_posted(wq, idx, real, wqe->wr_id);
 		be->stats.recvs_posted++;
 		work = true;
 	}

@@ -328,8 +328,13 @@ static int xenib_be_read_addrs(struct xenib_be *be)
 	int err = 0;
 
 	list = xenbus_read(XBT_NIL, dev->nodename, "ip", NULL);
-	if (IS_ERR(list))
-		return PTR_ERR(list) == -ENOENT ? 0 : PTR_ERR(list);
+	if (IS_ERR(list)) {
+		err = PTR_ERR(list);
+		if (err == -ENOENT)
+			return 0;
+		xenbus_dev_fatal(dev, err, "reading %s/ip", dev->nodename);
+		return err;
+	}
 	pos = list;
 	while (!err && (tok = strsep(&pos, " ")) != NULL) {
 		u8 *gid = be->addrs[be->nr_addrs];
@@ -358,7 +363,6 @@ static int xenib_be_read_addrs(struct xenib_be *be)
 	kfree(list);
 	return err;
 }
-
 
 static int xenib_be_probe(struct xenbus_device *dev,
 			  const struct xenbus_device_id *id)
