@@ -291,7 +291,7 @@ static int xenib_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		return xenib_kpost_send(qp, wr, bad_wr);
 	if (wr) {
 		*bad_wr = wr;
-		return -EINVAL;
+		return -EOPNOTSUPP;
 	}
 	xenib_fe_kick(ibdev_to_fe(ibqp->device));
 	return 0;
