@@ -78,6 +78,9 @@
  *                              backend speaks, e.g. "1"
  *   max-ring-page-order        log2 of the largest control ring, in pages,
  *                              the backend maps (at most 4)
+ *   feature-cm                 "1" if the backend relays connection
+ *                              manager MADs for this port (XENIB_OP_SEND_MAD,
+ *                              XENIB_OP_RECV_MAD); absent or "0" otherwise
  *
  * Written by the frontend (before switching to Initialised):
  *
@@ -193,7 +196,9 @@
 #define XENIB_OP_REG_MR			18 /* register guest memory */
 #define XENIB_OP_DEREG_MR		19
 #define XENIB_OP_RESIZE_CQ		20 /* new size, new ring */
-#define XENIB_OP_MAX			21
+#define XENIB_OP_SEND_MAD		21 /* a connection manager MAD out */
+#define XENIB_OP_RECV_MAD		22 /* the next MAD for this guest */
+#define XENIB_OP_MAX			23
 
 /*
  * Object handles
@@ -661,6 +666,63 @@ struct xenib_reg_mr_resp {
 	uint32_t rsvd;
 };
 
+/*
+ * Connection manager MADs
+ * =======================
+ *
+ * A guest's QP1 is not a QP on the real device: the backend's domain owns
+ * the real port's QP1.  Where the backend relays the connection manager
+ * (feature-cm), it holds the CM management class of the real port and
+ * passes CM MADs between the port and the guests; the guest's own CM runs
+ * the protocol end to end.
+ *
+ * XENIB_OP_SEND_MAD sends one MAD from the guest's QP1 to QP1 of "ah"'s
+ * destination.  The MAD must be a CM MAD (base version 1, class
+ * IB_MGMT_CLASS_CM, class version 2, method Send) of exactly
+ * XENIB_MAD_SIZE bytes, else -EINVAL; the source GID must be one of the
+ * guest's addresses (backend/.../ip; not a link-local GID, which every
+ * guest on the port shares), else -EACCES.  The status says only whether
+ * the MAD was handed to the real port, as a UD send completes.
+ *
+ * A MAD arriving on the real port goes to the guest that owns its
+ * destination GID (one of its addresses); MADs for no guest are dropped.
+ * The backend queues at most XENIB_MAD_QUEUE MADs per guest, dropping
+ * newer ones beyond that, and posts XENIB_EVT_MAD when the queue turns
+ * non-empty.  XENIB_OP_RECV_MAD takes the oldest queued MAD, or answers
+ * -ENOENT when there is none; "pending" says how many remain, so a
+ * frontend fetches until it reads 0 and waits for the next event then.
+ * The addresses travel as GIDs; "network_type" is the RDMA_NETWORK_* of
+ * the packet's network header (RDMA_NETWORK_IPV4 for RoCE v2 over IPv4),
+ * from which the guest rebuilds the header its CM expects in front of the
+ * MAD.
+ */
+#define XENIB_MAD_SIZE			256
+#define XENIB_MAD_QUEUE			64
+
+struct xenib_send_mad_req {
+	struct xenib_ah_attr ah;
+	uint32_t remote_qpn;		/* 1 */
+	uint32_t remote_qkey;		/* IB_QP1_QKEY */
+	uint16_t pkey_index;
+	uint16_t rsvd0;
+	uint32_t rsvd1;
+	uint8_t mad[XENIB_MAD_SIZE];
+};
+
+struct xenib_recv_mad_resp {
+	uint8_t sgid[16];		/* the sender's */
+	uint8_t dgid[16];		/* the guest's address it was sent to */
+	uint32_t src_qp;
+	uint32_t flow_label;
+	uint16_t pkey_index;
+	uint8_t hop_limit;
+	uint8_t traffic_class;
+	uint8_t network_type;		/* RDMA_NETWORK_* */
+	uint8_t sl;
+	uint16_t pending;		/* MADs still queued after this one */
+	uint8_t mad[XENIB_MAD_SIZE];
+};
+
 struct xenib_ctrl_request {
 	uint64_t id;		/* echoed in the response */
 	uint16_t op;		/* XENIB_OP_* */
@@ -679,6 +741,7 @@ struct xenib_ctrl_request {
 		struct xenib_modify_srq_req modify_srq;
 		struct xenib_create_ah_req create_ah;
 		struct xenib_reg_mr_req reg_mr;
+		struct xenib_send_mad_req send_mad;
 		uint8_t pad[XENIB_MSG_PAYLOAD];
 	} u;
 };
@@ -699,6 +762,7 @@ struct xenib_ctrl_response {
 		struct xenib_create_srq_resp create_srq;
 		struct xenib_srq_attr query_srq;
 		struct xenib_reg_mr_resp reg_mr;
+		struct xenib_recv_mad_resp recv_mad;
 		uint8_t pad[XENIB_MSG_PAYLOAD];
 	} u;
 };
@@ -720,7 +784,8 @@ DEFINE_RING_TYPES(xenib_ctrl, struct xenib_ctrl_request,
 #define XENIB_EVT_QP_ASYNC		3 /* about QP "handle" */
 #define XENIB_EVT_SRQ_ASYNC		4 /* about SRQ "handle" */
 #define XENIB_EVT_PORT_ASYNC		5 /* about the port; handle 0 */
-#define XENIB_EVT_MAX			6
+#define XENIB_EVT_MAD			6 /* MADs queued: XENIB_OP_RECV_MAD */
+#define XENIB_EVT_MAX			7
 
 struct xenib_event {
 	uint16_t type;		/* XENIB_EVT_* */

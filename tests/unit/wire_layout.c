@@ -101,6 +101,16 @@ int main(void)
 	OFF(xenib_reg_mr_req, nr_indirect, 32);
 	OFF(xenib_reg_mr_req, indirect, 40);
 	OFF(xenib_reg_mr_resp, rkey, 8);
+	CHECK_EQ("sizeof send_mad req", sizeof(struct xenib_send_mad_req), 320);
+	OFF(xenib_send_mad_req, remote_qpn, 48);
+	OFF(xenib_send_mad_req, pkey_index, 56);
+	OFF(xenib_send_mad_req, mad, 64);
+	CHECK_EQ("sizeof recv_mad resp", sizeof(struct xenib_recv_mad_resp), 304);
+	OFF(xenib_recv_mad_resp, src_qp, 32);
+	OFF(xenib_recv_mad_resp, pkey_index, 40);
+	OFF(xenib_recv_mad_resp, network_type, 44);
+	OFF(xenib_recv_mad_resp, pending, 46);
+	OFF(xenib_recv_mad_resp, mad, 48);
 
 	printf("ok wire layout (%zu-bit)\n", sizeof(void *) * 8);
 	return 0;
