@@ -64,6 +64,8 @@ install: modules
 	@# Distribution kernels sign their own modules; ours are unsigned.
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
 		CONFIG_MODULE_SIG_ALL= modules_install
+	install -D -m 644 scripts/modprobe.d/xen-ibback.conf \
+		$(INSTALL_MOD_PATH)/etc/modprobe.d/xen-ibback.conf
 	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(MODULE_KVER)
 
 # Test programs that run in the testbed's domains, against the system
@@ -118,6 +120,8 @@ stage: modules test-progs userlib kverbs-test
 	cp $(MODULES) $(STAGE)/common/lib/modules/$(MODULE_KVER)/$(INSTALL_MOD_DIR)/
 	cp $(TEST_PROGS) $(STAGE)/common/usr/local/bin/
 	cp $(KVERBS_TEST) $(STAGE)/common/usr/local/lib/xenib/
+	install -D -m 644 scripts/modprobe.d/xen-ibback.conf \
+		$(STAGE)/dom0/etc/modprobe.d/xen-ibback.conf
 	cp scripts/xenib-attach scripts/xenib-detach scripts/xenib-create \
 		scripts/xenib-backend-unload scripts/xenib-lib.sh \
 		build/userlib/xenibctl $(STAGE)/dom0/usr/local/sbin/

@@ -244,12 +244,18 @@ int xenib_check_sge(const struct rxe_sge *sge, u64 mr_iova, u64 mr_length,
  */
 bool xenib_check_sgid(const u8 *sgid, const u8 *addrs, unsigned int nr)
 {
-	unsigned int i;
-
 	if (sgid[0] == 0xfe && (sgid[1] & 0xc0) == 0x80)
 		return true;
+	return xenib_check_own_gid(sgid, addrs, nr);
+}
+
+/* Whether @gid is the GID of one of the guest's own addresses. */
+bool xenib_check_own_gid(const u8 *gid, const u8 *addrs, unsigned int nr)
+{
+	unsigned int i;
+
 	for (i = 0; i < nr; i++)
-		if (!memcmp(sgid, addrs + 16 * i, 16))
+		if (!memcmp(gid, addrs + 16 * i, 16))
 			return true;
 	return false;
 }

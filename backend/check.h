@@ -62,6 +62,7 @@ int xenib_check_recv_wqe(const struct rxe_recv_wqe *wqe, size_t elem_size,
 			 u32 max_sge);
 bool xenib_wqe_writes_local(u32 opcode);
 bool xenib_check_sgid(const u8 *sgid, const u8 *addrs, unsigned int nr);
+bool xenib_check_own_gid(const u8 *gid, const u8 *addrs, unsigned int nr);
 int xenib_check_sge(const struct rxe_sge *sge, u64 mr_iova, u64 mr_length,
 		    u32 mr_access, bool write);
 

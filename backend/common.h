@@ -28,6 +28,8 @@ struct xenib_hca {
 	struct ib_device *ibdev;
 	struct list_head list;		/* in xenib_hca_list */
 	struct list_head backends;	/* struct xenib_be.hca_entry */
+	/* Per port (1-based): our agent for the CM class; see mad.c. */
+	struct ib_mad_agent **cm_agents;
 };
 
 struct xenib_be_stats {
@@ -50,6 +52,10 @@ struct xenib_be_stats {
 	u64 cq_events;
 	u64 async_events;
 	u64 bad_wqes;
+	/* Connection manager MADs; see mad.c. */
+	u64 mads_sent;
+	u64 mads_received;
+	u64 mads_dropped;
 };
 
 /* A queue in frontend memory, mapped into the backend; see queue.c. */
@@ -122,6 +128,12 @@ struct xenib_be {
 	unsigned int queue_pages;	/* mapped for queues, see queue.c */
 	unsigned int mr_pages;		/* mapped for MRs, see mr.c */
 
+	/* CM MADs for the guest, until it fetches them; see mad.c. */
+	spinlock_t mad_lock;
+	struct list_head mads;
+	unsigned int nr_mads;
+	bool mad_open;			/* connected: MADs are queued */
+
 	struct xenib_be_stats stats;
 };
 
@@ -136,6 +148,20 @@ int xenib_hca_query_port(struct xenib_be *be, struct xenib_port_attr *attr);
 int xenib_hca_query_pkey(struct xenib_be *be,
 			 const struct xenib_query_pkey_req *req,
 			 struct xenib_query_pkey_resp *resp);
+struct xenib_be_mad;
+bool xenib_hca_deliver_mad(struct xenib_hca *hca, u32 port,
+			   struct xenib_be_mad *m);
+
+/* mad.c */
+void xenib_cm_open(struct xenib_hca *hca);
+void xenib_cm_close(struct xenib_hca *hca);
+bool xenib_be_has_cm(struct xenib_be *be);
+bool xenib_be_queue_mad(struct xenib_be *be, struct xenib_be_mad *m);
+void xenib_be_mad_open(struct xenib_be *be);
+void xenib_be_mad_close(struct xenib_be *be);
+int xenib_be_send_mad(struct xenib_be *be,
+		      const struct xenib_send_mad_req *req);
+int xenib_be_recv_mad(struct xenib_be *be, struct xenib_recv_mad_resp *resp);
 
 /* Objects a frontend owns on the real device; see resource.c. */
 struct xenib_be_pd {

@@ -155,12 +155,19 @@ static void xenib_dispatch(struct xenib_be *be,
 	case XENIB_OP_DEREG_MR:
 		ret = xenib_be_dereg_mr(be, &req->u.handle);
 		break;
+	case XENIB_OP_SEND_MAD:
+		ret = xenib_be_send_mad(be, &req->u.send_mad);
+		break;
+	case XENIB_OP_RECV_MAD:
+		ret = xenib_be_recv_mad(be, &resp->u.recv_mad);
+		break;
 	default:
 		ret = -EOPNOTSUPP;
 		break;
 	}
 out:
-	if (ret)
+	/* An empty MAD queue is an answer, not a failed request. */
+	if (ret && !(req->op == XENIB_OP_RECV_MAD && ret == -ENOENT))
 		be->stats.errors++;
 	resp->status = ret;
 }

@@ -49,6 +49,7 @@ static int xenib_hca_add(struct ib_device *ibdev)
 		return -ENOMEM;
 	hca->ibdev = ibdev;
 	INIT_LIST_HEAD(&hca->backends);
+	xenib_cm_open(hca);
 
 	mutex_lock(&xenib_hca_mutex);
 	list_add_tail(&hca->list, &xenib_hca_list);
@@ -63,6 +64,8 @@ static void xenib_hca_remove(struct ib_device *ibdev, void *client_data)
 	struct xenib_hca *hca = client_data;
 	struct xenib_be *be, *tmp;
 
+	/* Waits for MADs being delivered, which take xenib_hca_mutex. */
+	xenib_cm_close(hca);
 	mutex_lock(&xenib_hca_mutex);
 	list_del(&hca->list);
 	list_for_each_entry_safe(be, tmp, &hca->backends, hca_entry) {
@@ -120,6 +123,24 @@ void xenib_hca_unbind(struct xenib_be *be)
 	}
 	mutex_unlock(&be->lock);
 	mutex_unlock(&xenib_hca_mutex);
+}
+
+/* Hand @m to the guest on @port that owns its destination, if any. */
+bool xenib_hca_deliver_mad(struct xenib_hca *hca, u32 port,
+			   struct xenib_be_mad *m)
+{
+	struct xenib_be *be;
+	bool taken = false;
+
+	mutex_lock(&xenib_hca_mutex);
+	list_for_each_entry(be, &hca->backends, hca_entry) {
+		if (be->port == port && xenib_be_queue_mad(be, m)) {
+			taken = true;
+			break;
+		}
+	}
+	mutex_unlock(&xenib_hca_mutex);
+	return taken;
 }
 
 /* Called with be->lock held. */

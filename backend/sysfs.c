@@ -64,6 +64,9 @@ static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
 	EMIT(cq_events);
 	EMIT(async_events);
 	EMIT(bad_wqes);
+	EMIT(mads_sent);
+	EMIT(mads_received);
+	EMIT(mads_dropped);
 	len += sysfs_emit_at(buf, len, "engine_busy_us %llu\n",
 			     (unsigned long long)st.engine_busy_ns / 1000);
 #undef EMIT

@@ -39,6 +39,7 @@ static void xenib_be_disconnect(struct xenib_be *be)
 	}
 
 	xenib_be_engine_stop(be);
+	xenib_be_mad_close(be);
 
 	mutex_lock(&be->lock);
 	xenib_be_resources_release(be);
@@ -165,6 +166,7 @@ static int xenib_be_connect(struct xenib_be *be)
 		be->connected = true;
 		/* Requests queued before we mapped the ring get answered now. */
 		be->irq_pending = true;
+		xenib_be_mad_open(be);
 	}
 	mutex_unlock(&be->lock);
 	if (err)
@@ -292,8 +294,9 @@ static void xenib_be_frontend_changed(struct xenbus_device *dev,
 	}
 }
 
-static int xenib_be_write_features(struct xenbus_device *dev)
+static int xenib_be_write_features(struct xenib_be *be)
 {
+	struct xenbus_device *dev = be->dev;
 	struct xenbus_transaction xbt;
 	int err;
 
@@ -306,6 +309,10 @@ again:
 	if (!err)
 		err = xenbus_printf(xbt, dev->nodename, "max-ring-page-order",
 				    "%u", max_ring_page_order);
+	/* Without addresses of its own no reply could find the guest. */
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename, "feature-cm", "%d",
+				    xenib_be_has_cm(be));
 	if (err) {
 		xenbus_transaction_end(xbt, 1);
 		return err;
@@ -382,6 +389,8 @@ static int xenib_be_probe(struct xenbus_device *dev,
 	init_waitqueue_head(&be->wq);
 	init_waitqueue_head(&be->engine_wq);
 	spin_lock_init(&be->evt_lock);
+	spin_lock_init(&be->mad_lock);
+	INIT_LIST_HEAD(&be->mads);
 	INIT_LIST_HEAD(&be->hca_entry);
 	xenib_be_resources_init(be);
 	dev_set_drvdata(&dev->dev, be);
@@ -406,7 +415,7 @@ static int xenib_be_probe(struct xenbus_device *dev,
 		goto fail;
 	}
 
-	err = xenib_be_write_features(dev);
+	err = xenib_be_write_features(be);
 	if (err) {
 		xenbus_dev_fatal(dev, err, "writing backend features");
 		goto fail_unbind;

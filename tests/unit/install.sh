@@ -17,6 +17,8 @@ for m in xen-ibback xen-ibfront; do
 	grep -q "^updates/xenib/.*$m.ko:" "$tmp/root/lib/modules/$kver/modules.dep" ||
 		{ echo "FAIL depmod did not index $m"; exit 1; }
 done
+cmp -s scripts/modprobe.d/xen-ibback.conf "$tmp/root/etc/modprobe.d/xen-ibback.conf" ||
+	{ echo "FAIL the backend's modprobe.d file (load order before ib_cm) not installed"; exit 1; }
 echo "ok make install"
 
 if ! command -v dkms >/dev/null; then
