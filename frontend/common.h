@@ -92,6 +92,9 @@ struct xenib_fe {
 	struct xarray srqs;
 	/* Kernel QPs by QP number, for their completions; see kverbs.c. */
 	struct xarray kqps;
+	/* The backend relays CM MADs (feature-cm); QP1 while it exists. */
+	bool has_cm;
+	struct xenib_gsi *gsi;
 
 	/* At most one call per ring slot in flight: the ring never overflows. */
 	unsigned int nr_calls;
@@ -132,6 +135,13 @@ void xenib_fe_kick(struct xenib_fe *fe);
 struct xenib_pd {
 	struct ib_pd ibpd;
 	u32 handle;
+	bool gsi;			/* QP1's: its AHs stay here */
+};
+
+/* A completion made by the frontend, not the backend (QP1's; gsi.c). */
+struct xenib_swc {
+	struct list_head list;
+	struct ib_wc wc;
 };
 
 struct xenib_cq {
@@ -140,6 +150,7 @@ struct xenib_cq {
 	struct xenib_fe_queue queue;
 	bool kernel;
 	spinlock_t poll_lock;		/* kernel CQs: one poller at a time */
+	struct list_head soft;		/* struct xenib_swc, under poll_lock */
 };
 
 struct xenib_srq {
@@ -180,11 +191,13 @@ struct xenib_qp {
 	struct xenib_mr *bounce;
 	struct xenib_kwq ksq;
 	struct xenib_kwq krq;
+	struct xenib_gsi *gsi;		/* QP1 only */
 };
 
 struct xenib_ah {
 	struct ib_ah ibah;
-	u32 handle;
+	u32 handle;			/* 0: on QP1's PD, the backend has none */
+	struct xenib_ah_attr wire;
 };
 
 struct xenib_mr {
@@ -305,6 +318,21 @@ int xenib_kpost_recv(struct xenib_qp *qp, const struct ib_recv_wr *wr,
 		     const struct ib_recv_wr **bad_wr);
 int xenib_kpoll_cq(struct xenib_cq *cq, int num_entries, struct ib_wc *wc);
 bool xenib_kcq_empty(struct xenib_cq *cq);
+void xenib_kcq_add(struct xenib_cq *cq, struct xenib_swc *swc);
+void xenib_kcq_free_soft(struct xenib_cq *cq);
+
+/* gsi.c */
+struct xenib_gsi;
+int xenib_gsi_create(struct xenib_qp *qp, struct ib_qp_init_attr *init);
+void xenib_gsi_destroy(struct xenib_qp *qp);
+int xenib_gsi_modify(struct xenib_qp *qp, struct ib_qp_attr *attr,
+		     int attr_mask);
+void xenib_gsi_query(struct xenib_qp *qp, struct ib_qp_attr *attr);
+int xenib_gsi_post_send(struct xenib_qp *qp, const struct ib_send_wr *wr,
+			const struct ib_send_wr **bad_wr);
+int xenib_gsi_post_recv(struct xenib_qp *qp, const struct ib_recv_wr *wr,
+			const struct ib_recv_wr **bad_wr);
+void xenib_gsi_mad_event(struct xenib_fe *fe);
 
 /* netdev.c */
 struct net_device *xenib_netdev_create(struct device *parent, const u8 *mac);

@@ -42,6 +42,7 @@ int xenib_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 	if (!udata) {
 		cq->kernel = true;
 		spin_lock_init(&cq->poll_lock);
+		INIT_LIST_HEAD(&cq->soft);
 		err = xenib_kqueue_map(&cq->queue);
 		if (err)
 			goto fail_free;
@@ -88,6 +89,8 @@ int xenib_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 		return err;
 	/* No event handler runs for it once it is out of the table. */
 	xa_erase_irq(&ibdev_to_fe(ibcq->device)->cqs, cq->handle);
+	if (cq->kernel)
+		xenib_kcq_free_soft(cq);
 	xenib_fe_queue_free(&cq->queue);
 	return 0;
 }

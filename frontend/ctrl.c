@@ -483,6 +483,9 @@ static void xenib_fe_handle_events(struct xenib_fe *fe)
 		case XENIB_EVT_PORT_ASYNC:
 			xenib_fe_async_event(fe, &ev);
 			break;
+		case XENIB_EVT_MAD:
+			xenib_gsi_mad_event(fe);
+			break;
 		default:
 			fe->stats.bad_events++;
 			break;
@@ -496,6 +499,7 @@ static void xenib_fe_handle_events(struct xenib_fe *fe)
 		dev_warn_ratelimited(&fe->dev->dev, "event ring overflowed\n");
 		fe->evt_overflows = overflows;
 		xenib_fe_all_cq_events(fe);
+		xenib_gsi_mad_event(fe);
 	}
 	wake_up_all(&fe->event_wq);
 }

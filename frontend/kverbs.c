@@ -483,11 +483,19 @@ int xenib_kpoll_cq(struct xenib_cq *cq, int num_entries, struct ib_wc *wc)
 	u32 *prod_index = xenib_kq_index(q, XENIB_QUEUE_PROD_OFFSET);
 	u32 *cons_index = xenib_kq_index(q, XENIB_QUEUE_CONS_OFFSET);
 	u32 mask = xenib_kq_mask(q);
+	struct xenib_swc *swc;
 	unsigned long flags;
 	u32 cons, prod;
 	int n = 0;
 
 	spin_lock_irqsave(&cq->poll_lock, flags);
+	while (n < num_entries &&
+	       (swc = list_first_entry_or_null(&cq->soft, struct xenib_swc,
+					       list))) {
+		list_del(&swc->list);
+		wc[n++] = swc->wc;
+		kfree(swc);
+	}
 	cons = READ_ONCE(*cons_index);
 	/* The completions before the index that publishes them. */
 	prod = smp_load_acquire(prod_index);
@@ -505,10 +513,39 @@ int xenib_kpoll_cq(struct xenib_cq *cq, int num_entries, struct ib_wc *wc)
 bool xenib_kcq_empty(struct xenib_cq *cq)
 {
 	struct xenib_fe_queue *q = &cq->queue;
-
 	u32 cons = READ_ONCE(*xenib_kq_index(q, XENIB_QUEUE_CONS_OFFSET));
 
+	if (!list_empty_careful(&cq->soft))
+		return false;
 	/* Pairs with the backend's release of what it wrote. */
 	return cons == smp_load_acquire(xenib_kq_index(q,
 						       XENIB_QUEUE_PROD_OFFSET));
+}
+
+/*
+ * Add a completion the frontend made (gsi.c), which @cq then owns, and
+ * raise the CQ's event if it is armed, as the backend does for the ring's.
+ */
+void xenib_kcq_add(struct xenib_cq *cq, struct xenib_swc *swc)
+{
+	u32 *arm = xenib_kq_index(&cq->queue, XENIB_QUEUE_CQ_ARM_OFFSET);
+	unsigned long flags;
+
+	spin_lock_irqsave(&cq->poll_lock, flags);
+	list_add_tail(&swc->list, &cq->soft);
+	spin_unlock_irqrestore(&cq->poll_lock, flags);
+	/* Published before the arm word is looked at; see req_notify_cq. */
+	smp_mb();
+	if (xchg(arm, XENIB_CQ_ARM_NONE) != XENIB_CQ_ARM_NONE &&
+	    cq->ibcq.comp_handler)
+		cq->ibcq.comp_handler(&cq->ibcq, cq->ibcq.cq_context);
+}
+
+void xenib_kcq_free_soft(struct xenib_cq *cq)
+{
+	struct xenib_swc *swc, *tmp;
+
+	list_for_each_entry_safe(swc, tmp, &cq->soft, list)
+		kfree(swc);
+	INIT_LIST_HEAD(&cq->soft);
 }

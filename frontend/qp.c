@@ -120,6 +120,8 @@ int xenib_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 
 	if (udata && udata->outlen < sizeof(uresp))
 		return -EINVAL;
+	if (init->qp_type == IB_QPT_GSI && !udata)
+		return xenib_gsi_create(qp, init);
 	/* Kernel QPs have no SRQs yet. */
 	if (!udata && init->srq)
 		return -EOPNOTSUPP;
@@ -239,6 +241,8 @@ int xenib_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 	struct xenib_qp_attr *w;
 	int err;
 
+	if (to_xqp(ibqp)->gsi)
+		return xenib_gsi_modify(to_xqp(ibqp), attr, attr_mask);
 	if (attr_mask & ~XENIB_QP_ATTR_MASK)
 		return -EOPNOTSUPP;
 	if ((attr_mask & IB_QP_PORT && attr->port_num != 1) ||
@@ -297,6 +301,17 @@ int xenib_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 	struct xenib_qp_attr *w;
 	int err;
 
+	if (qp->gsi) {
+		xenib_gsi_query(qp, attr);
+		memset(init, 0, sizeof(*init));
+		init->qp_type = IB_QPT_GSI;
+		init->send_cq = ibqp->send_cq;
+		init->recv_cq = ibqp->recv_cq;
+		init->cap = qp->cap;
+		init->sq_sig_type = qp->sq_sig_type;
+		init->port_num = 1;
+		return 0;
+	}
 	w = kzalloc(sizeof(*w), GFP_KERNEL);
 	if (!w)
 		return -ENOMEM;
@@ -349,6 +364,10 @@ int xenib_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	struct xenib_qp *qp = to_xqp(ibqp);
 	int err;
 
+	if (qp->gsi) {
+		xenib_gsi_destroy(qp);
+		return 0;
+	}
 	err = xenib_fe_release(ibqp->device, XENIB_OP_DESTROY_QP, qp->handle);
 	if (err)
 		return err;
@@ -371,12 +390,16 @@ int xenib_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
 	struct xenib_ah *ah = to_xah(ibah);
 	int err;
 
+	err = xenib_ah_to_wire(init->ah_attr, &ah->wire);
+	if (err)
+		return err;
+	/* QP1's: only carried to XENIB_OP_SEND_MAD, which checks them. */
+	if (to_xpd(ibah->pd)->gsi)
+		return 0;
 	/* Asking the backend sleeps. */
 	if (!(init->flags & RDMA_CREATE_AH_SLEEPABLE))
 		return -EOPNOTSUPP;
-	err = xenib_ah_to_wire(init->ah_attr, &req.attr);
-	if (err)
-		return err;
+	req.attr = ah->wire;
 	req.pd = to_xpd(ibah->pd)->handle;
 	err = xenib_fe_call_simple(ibdev_to_fe(ibah->device), XENIB_OP_CREATE_AH,
 				   &req, sizeof(req), &resp, sizeof(resp));
@@ -399,6 +422,8 @@ int xenib_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
 
 int xenib_destroy_ah(struct ib_ah *ibah, u32 flags)
 {
+	if (!to_xah(ibah)->handle)
+		return 0;
 	return xenib_fe_release(ibah->device, XENIB_OP_DESTROY_AH,
 				to_xah(ibah)->handle);
 }

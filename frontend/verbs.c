@@ -13,6 +13,7 @@
 
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <rdma/ib_mad.h>
 #include <rdma/ib_verbs.h>
 #include "common.h"
 
@@ -20,13 +21,16 @@
 #define XENIB_UVERBS_ABI_VERSION	2
 
 /*
- * Port capabilities that need MADs on QP1 (the IB connection manager):
- * the guest has no QP1 yet, so ib_mad, ib_cm and rdma_cm leave the device
- * alone instead of failing to open QP1 on it.
+ * Port capabilities that need MADs on QP1.  The guest's QP1 carries only
+ * the connection manager's, and only where the backend relays them
+ * (gsi.c): without that, ib_mad, ib_cm and rdma_cm leave the device alone
+ * instead of failing to open QP1 on it.  Subnet management never reaches
+ * a guest.
  */
-#define XENIB_KERNEL_VERBS_CAPS	(RDMA_CORE_CAP_IB_MAD | RDMA_CORE_CAP_IB_SMI | \
-				 RDMA_CORE_CAP_IB_CM | RDMA_CORE_CAP_IB_SA | \
-				 RDMA_CORE_CAP_AF_IB | RDMA_CORE_CAP_OPA_MAD)
+#define XENIB_CM_CAPS		(RDMA_CORE_CAP_IB_MAD | RDMA_CORE_CAP_IB_CM | \
+				 RDMA_CORE_CAP_AF_IB)
+#define XENIB_MAD_CAPS		(XENIB_CM_CAPS | RDMA_CORE_CAP_IB_SMI | \
+				 RDMA_CORE_CAP_IB_SA | RDMA_CORE_CAP_OPA_MAD)
 
 struct xenib_ucontext {
 	struct ib_ucontext ibuc;
@@ -149,18 +153,23 @@ static int xenib_query_port(struct ib_device *ibdev, u32 port_num,
 static int xenib_get_port_immutable(struct ib_device *ibdev, u32 port_num,
 				    struct ib_port_immutable *immutable)
 {
+	struct xenib_fe *fe = ibdev_to_fe(ibdev);
 	struct xenib_port_attr port;
 	int err;
 
-	err = xenib_query_port_wire(ibdev_to_fe(ibdev), &port);
+	err = xenib_query_port_wire(fe, &port);
 	if (err)
 		return err;
 	immutable->pkey_tbl_len = port.pkey_tbl_len;
 	immutable->gid_tbl_len = port.gid_tbl_len;
-	immutable->core_cap_flags = port.core_cap_flags &
-				    ~XENIB_KERNEL_VERBS_CAPS;
+	immutable->core_cap_flags = port.core_cap_flags & ~XENIB_MAD_CAPS;
 	/* ib_core insists on no MAD size for a port without MADs. */
 	immutable->max_mad_size = 0;
+	if (fe->has_cm && port.core_cap_flags & RDMA_CORE_CAP_IB_CM) {
+		immutable->core_cap_flags |= port.core_cap_flags &
+					     XENIB_CM_CAPS;
+		immutable->max_mad_size = IB_MGMT_MAD_SIZE;
+	}
 	return 0;
 }
 
@@ -287,6 +296,8 @@ static int xenib_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 {
 	struct xenib_qp *qp = to_xqp(ibqp);
 
+	if (qp->gsi)
+		return xenib_gsi_post_send(qp, wr, bad_wr);
 	if (qp->kernel)
 		return xenib_kpost_send(qp, wr, bad_wr);
 	if (wr) {
@@ -303,6 +314,8 @@ static int xenib_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 {
 	struct xenib_qp *qp = to_xqp(ibqp);
 
+	if (qp->gsi)
+		return xenib_gsi_post_recv(qp, wr, bad_wr);
 	if (qp->kernel)
 		return xenib_kpost_recv(qp, wr, bad_wr);
 	*bad_wr = wr;

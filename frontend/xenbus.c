@@ -137,6 +137,7 @@ static int xenib_fe_connect(struct xenib_fe *fe)
 		return -EPROTONOSUPPORT;
 	}
 	fe->version = XENIB_PROTOCOL_VERSION;
+	fe->has_cm = xenbus_read_unsigned(dev->otherend, "feature-cm", 0);
 
 	max_order = xenbus_read_unsigned(dev->otherend, "max-ring-page-order",
 					 0);
