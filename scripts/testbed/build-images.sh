@@ -145,9 +145,12 @@ for b in "$ROOT"/usr/bin/ibv_* "$ROOT"/usr/bin/ib_{read,write,send,atomic}_{bw,l
 	"$ROOT"/usr/bin/{rping,ucmatose,udaddy,mckey,rdma_client,rdma_server,rdma_xclient,rdma_xserver,riostream,rstream,cmtime} \
 	"$ROOT"/usr/bin/rdma "$ROOT"/sbin/rdma "$ROOT"/usr/sbin/rdma "$ROOT"/usr/bin/kmod \
 	"$ROOT"/usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav*.so \
-	"$ROOT"/etc/libibverbs.d/rxe.driver; do
+	"$ROOT"/etc/libibverbs.d/rxe.driver \
+	"$ROOT"/usr/lib/x86_64-linux-gnu/libgcc_s.so.1; do
 	[ -e "$b" ] && BINS+=("${b#"$ROOT"}")
 done
+# (libgcc_s: glibc loads it for pthread_exit and pthread_cancel, which
+# librdmacm's tools call on their way out; ldd does not list it.)
 copy_in "${BINS[@]}" /usr/bin/dash
 # /bin/sh is dash, not busybox: busybox-static's ash runs its own applets
 # before PATH, which would hide kmod's modprobe/depmod/lsmod
