@@ -14,29 +14,6 @@ DOM0_IP=10.78.0.1
 G1_IP=10.78.0.11
 G2_IP=10.78.0.12
 
-# v2_gid DOM DEV ADDR: the index of DEV's RoCE v2 GID of IPv4 ADDR, or "".
-# (ibv_devinfo lists the table at once; reading sysfs entry by entry takes
-# half a minute under TCG.)
-v2_gid() {
-	on "$1" "ibv_devinfo -v -d $2" | tr -d '\r' |
-		sed -n "s/.*GID\[ *\([0-9]*\)\]:[[:space:]]*::ffff:${3//./\\.}, RoCE v2\$/\1/p" |
-		head -n 1
-}
-
-# with_ip GUEST ADDR: attach GUEST again, given ADDR, and put ADDR on its
-# xenib0 and on dummy0 in Dom0.
-with_ip() {
-	on dom0 "ip -o addr show dev dummy0 | grep -q ' $2/' || ip addr add $2/24 dev dummy0" ||
-		fail "adding $2 to dummy0 in Dom0"
-	on dom0 "xenibctl detach $1" >/dev/null || fail "xenibctl detach $1"
-	on dom0 "xenibctl attach $1 hca=rxe0 port=1 ip=$2 --wait-connected" ||
-		fail "xenibctl attach $1 ... ip=$2"
-	ensure_rdma "$1"
-	on "$1" "ip addr add $2/24 dev xenib0" || fail "ip addr add $2 dev xenib0 in $1"
-	wait_for 30 "$1's xenib0 has a RoCE v2 GID for $2" \
-		eval "[ -n \"\$(v2_gid $1 xenib0 $2)\" ]"
-}
-
 with_ip guest1 "$G1_IP"
 with_ip guest2 "$G2_IP"
 
@@ -81,14 +58,6 @@ for other in "$DOM0_IP:Dom0" "$G2_IP:guest2"; do
 done
 ok "guest1 cannot send from Dom0's or guest2's address"
 
-# Back to the guests without addresses of their own.
-for g in guest1 guest2; do
-	on dom0 "xenibctl detach $g" >/dev/null && \
-		on dom0 "xenibctl attach $g hca=rxe0 port=1 --wait-connected" >/dev/null ||
-		fail "attaching $g again without an address"
-	ensure_rdma "$g"
-done
-on dom0 "ip addr del $G1_IP/24 dev dummy0; ip addr del $G2_IP/24 dev dummy0" ||
-	fail "removing the guests' addresses from dummy0"
+drop_ips guest1 "$G1_IP" guest2 "$G2_IP"
 check "guest1 answers" ping_ok guest1
 check "guest2 answers" ping_ok guest2

@@ -204,6 +204,74 @@ kverbs_load() {
 	return $status
 }
 
+# v2_gid DOM DEV ADDR: the index of DEV's RoCE v2 GID of IPv4 ADDR, or "".
+# (ibv_devinfo lists the table at once; reading sysfs entry by entry takes
+# half a minute under TCG.)
+v2_gid() {
+	on "$1" "ibv_devinfo -v -d $2" | tr -d '\r' |
+		sed -n "s/.*GID\[ *\([0-9]*\)\]:[[:space:]]*::ffff:${3//./\\.}, RoCE v2\$/\1/p" |
+		head -n 1
+}
+
+# with_ip GUEST ADDR: attach GUEST again (issue 7's addresses), given ADDR, and put ADDR on its
+# xenib0 and on dummy0 in Dom0.
+with_ip() {
+	on dom0 "ip -o addr show dev dummy0 | grep -q ' $2/' || ip addr add $2/24 dev dummy0" ||
+		fail "adding $2 to dummy0 in Dom0"
+	on dom0 "xenibctl detach $1" >/dev/null || fail "xenibctl detach $1"
+	on dom0 "xenibctl attach $1 hca=rxe0 port=1 ip=$2 --wait-connected" ||
+		fail "xenibctl attach $1 ... ip=$2"
+	ensure_rdma "$1"
+	on "$1" "ip addr add $2/24 dev xenib0" || fail "ip addr add $2 dev xenib0 in $1"
+	wait_for 30 "$1's xenib0 has a RoCE v2 GID for $2" \
+		eval "[ -n \"\$(v2_gid $1 xenib0 $2)\" ]"
+}
+
+# drop_ips GUEST ADDR...: back to guests without addresses of their own:
+# each GUEST attached again without one, its ADDR gone from dummy0.
+drop_ips() {
+	while [ $# -ge 2 ]; do
+		on dom0 "xenibctl detach $1" >/dev/null &&
+			on dom0 "xenibctl attach $1 hca=rxe0 port=1 --wait-connected" >/dev/null ||
+			fail "attaching $1 again without an address"
+		ensure_rdma "$1"
+		on dom0 "ip addr del $2/24 dev dummy0" || fail "removing $2 from dummy0"
+		shift 2
+	done
+}
+
+# ensure_cm GUEST ADDR...: guests with the connection manager (issue 7):
+# each GUEST given its ADDR (with_ip), rdma_ucm loaded, and the backend
+# offering it the CM.  Dom0's rdma_cm loads too; the backend holds rxe0's
+# CM class, as it loaded first.
+ensure_cm() {
+	local g
+	on dom0 "modprobe rdma_ucm" || fail "modprobe rdma_ucm in Dom0"
+	while [ $# -ge 2 ]; do
+		g=$1
+		with_ip "$g" "$2"
+		[ "$(on dom0 "xenstore-read $(be_path "$g")/feature-cm" | tr -d '\r')" = 1 ] ||
+			fail "the backend does not offer $g the CM (feature-cm): $(on dom0 "dmesg | grep -i 'CM class'")"
+		on "$g" "modprobe rdma_ucm" || fail "modprobe rdma_ucm in $g"
+		shift 2
+	done
+}
+
+# ensure_dom0_rxe1: Dom0's own RDMA device for its rdma_cm, rxe1 on dummy1
+# (10.79.0.1): rxe0's CM class is the guests'.
+DOM0_CM_IP=10.79.0.1
+ensure_dom0_rxe1() {
+	on dom0 "test -e /sys/class/infiniband/rxe1 || {
+		ip link add dummy1 type dummy 2>/dev/null
+		ip addr add $DOM0_CM_IP/24 dev dummy1 && ip link set dummy1 up &&
+		rdma link add rxe1 type rxe netdev dummy1; }" >/dev/null ||
+		fail "creating rxe1 on dummy1 in Dom0"
+}
+
+drop_dom0_rxe1() {
+	on dom0 "rdma link delete rxe1 2>/dev/null; ip link del dummy1 2>/dev/null; true" >/dev/null
+}
+
 # pingpong DESC SERVER SDEV SERVER_IP CLIENT CDEV TOOL: run TOOL (an
 # rdma-core or perftest program and its options, GID index included) as a
 # server on SERVER's

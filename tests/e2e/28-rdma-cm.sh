@@ -1,0 +1,142 @@
+#!/bin/bash
+# The connection manager in guests (issue 7): the backend holds rxe0's CM
+# class and relays CM MADs by destination address, the guests' own ib_cm
+# and rdma_cm run the protocol over QP1 tunnelled to it.  librdmacm's tools
+# from Debian (rping with data verification, ucmatose, udaddy, rdma_server
+# and rdma_client, perftest with -R; -F: TCG clocks fail its CPU
+# frequency check) connect guest1 <-> guest2 on their
+# own addresses.  CM MADs for guest1's and guest2's addresses never reach
+# guest3 listening on the same port, and guest1 cannot send CM MADs from
+# an address it was not given.
+. "$(dirname "$0")/lib.sh"
+
+G1_IP=10.78.0.11
+G2_IP=10.78.0.12
+
+ensure_rdma guest1 guest2
+ensure_cm guest1 "$G1_IP" guest2 "$G2_IP"
+ok "the backend relays the CM to guest1 and guest2"
+
+mads() { # GUEST COUNTER: the backend's MAD counter for GUEST
+	be_stat "$1" "$2"
+}
+
+# cm_listening DOM PORT: an rdma_cm id in DOM listens on PORT.
+cm_listening() {
+	on "$1" "rdma resource show cm_id" | grep -q "state LISTEN.*src-addr [0-9.]*:$2 "
+}
+
+# cm_pair DESC SERVER PORT SERVER_CMD CLIENT CLIENT_CMD: start SERVER_CMD
+# in the background on SERVER, wait for its listen on PORT, run CLIENT_CMD
+# on CLIENT; both must exit 0.  The client's output is printed.
+cm_pair() {
+	local desc=$1 srv=$2 port=$3 scmd=$4 cli=$5 ccmd=$6 out rc srv_rc i
+
+	on "$srv" "rm -f /tmp/cm.rc; (timeout 120 $scmd >/tmp/cm.srv 2>&1 </dev/null; echo \$? >/tmp/cm.rc) >/dev/null 2>&1 &" ||
+		fail "$desc: starting the server"
+	wait_for 30 "$desc: the server listens" cm_listening "$srv" "$port"
+	out=$(on "$cli" "timeout 120 $ccmd" 2>&1)
+	rc=$?
+	echo "$out" | sed 's/^/    /' | tail -4
+	for i in $(seq 1 30); do
+		srv_rc=$(on "$srv" "cat /tmp/cm.rc 2>/dev/null" | tr -d '\r')
+		[ -n "$srv_rc" ] && break
+		sleep 2
+	done
+	if [ "$rc" != 0 ] || [ "$srv_rc" != 0 ]; then
+		echo "    server ($srv, exit ${srv_rc:-still running}):"
+		on "$srv" "cat /tmp/cm.srv; kill \$(pidof timeout) 2>/dev/null" | sed 's/^/    /' | tail -8
+		fail "$desc (client exit $rc)"
+	fi
+	CM_OUT=$out
+	ok "$desc"
+}
+
+before=$(mads guest2 mads_received)
+cm_pair "rping -V guest1 -> guest2" \
+	guest2 7174 "rping -s -a $G2_IP -p 7174 -C 20 -S 1024 -V" \
+	guest1 "rping -c -a $G2_IP -p 7174 -C 20 -S 1024 -V -v"
+[ "$(echo "$CM_OUT" | grep -c 'ping data: rdma-ping-')" = 20 ] ||
+	fail "rping: expected 20 verified pings"
+after=$(mads guest2 mads_received)
+[ "$after" -gt "$before" ] || fail "guest2 got no MADs through the backend ($before -> $after)"
+ok "20 pings verified; guest2 received $((after - before)) CM MADs through the backend"
+
+cm_pair "rping -V guest2 -> guest1" \
+	guest1 7175 "rping -s -a $G1_IP -p 7175 -C 5 -V" \
+	guest2 "rping -c -a $G1_IP -p 7175 -C 5 -V"
+cm_pair "ucmatose guest1 -> guest2 (4 connections)" \
+	guest2 7471 "ucmatose -b $G2_IP -c 4 -C 10" \
+	guest1 "ucmatose -s $G2_IP -b $G1_IP -c 4 -C 10"
+cm_pair "udaddy guest2 -> guest1 (SIDR)" \
+	guest1 7174 "udaddy -b $G1_IP" \
+	guest2 "udaddy -s $G1_IP -b $G2_IP"
+cm_pair "rdma_server / rdma_client guest1 -> guest2" \
+	guest2 7476 "rdma_server -s $G2_IP -p 7476" \
+	guest1 "rdma_client -s $G2_IP -p 7476"
+cm_pair "ib_send_bw -R guest1 -> guest2" \
+	guest2 18600 "ib_send_bw -R -F -d xenib0 -p 18600 -n 200 -s 4096" \
+	guest1 "ib_send_bw -R -F -d xenib0 -p 18600 -n 200 -s 4096 $G2_IP"
+
+# Isolation: guest3, with an address of its own, listens on the port on
+# every address; requests for guest2's address, on that port and others,
+# must not reach it: not one MAD for guest3 from the backend.
+G3_IP=10.78.0.13
+objs_before_g3=$(backend_objs)
+ensure_rdma guest3
+ensure_cm guest3 "$G3_IP"
+on guest3 "(timeout 120 rping -s -p 7180 -C 1 >/tmp/cm.spy 2>&1) >/dev/null 2>&1 &" ||
+	fail "starting guest3's listener"
+wait_for 30 "guest3 listens on 7180 (any address)" cm_listening guest3 7180
+g3_before=$(mads guest3 mads_received)
+cm_pair "rping guest1 -> guest2 while guest3 listens on the same port" \
+	guest2 7180 "rping -s -a $G2_IP -p 7180 -C 3 -V" \
+	guest1 "rping -c -a $G2_IP -p 7180 -C 3 -V"
+cm_pair "ucmatose guest2 -> guest1 (4 connections) while guest3 listens" \
+	guest1 7471 "ucmatose -b $G1_IP -c 4 -C 10" \
+	guest2 "ucmatose -s $G1_IP -b $G2_IP -c 4 -C 10"
+g3_after=$(mads guest3 mads_received)
+[ "$g3_after" = "$g3_before" ] ||
+	fail "guest3 received $((g3_after - g3_before)) CM MADs of the others' connections"
+cm_listening guest3 7180 || fail "guest3's listener on 7180 is gone"
+ok "guest3, listening on the same port, received none of the others' CM MADs"
+# ... and it still gets its own.
+cm_pair "rping guest1 -> guest3" \
+	guest3 7182 "rping -s -a $G3_IP -p 7182 -C 3 -V" \
+	guest1 "rping -c -a $G3_IP -p 7182 -C 3 -V"
+[ "$(mads guest3 mads_received)" -gt "$g3_after" ] || fail "guest3 got no MADs for its own connection"
+on guest3 "killall rping 2>/dev/null; true" >/dev/null
+# A guest that dies with the CM in use leaves nothing behind.
+on dom0 "xl destroy guest3" || fail "xl destroy guest3"
+on dom0 "ip addr del $G3_IP/24 dev dummy0" || fail "removing $G3_IP from dummy0"
+wait_for 60 "backend objects back to $objs_before_g3 after guest3 is destroyed" \
+	objs_are "$objs_before_g3"
+
+# Forgery: an address guest1 was not given, on its xenib0 (the GID
+# appears in the guest's table), does not let it send CM MADs.
+FORGED_IP=10.78.0.14
+on guest1 "ip addr add $FORGED_IP/32 dev xenib0" || fail "ip addr add $FORGED_IP on guest1"
+wait_for 30 "guest1's xenib0 has a GID for $FORGED_IP" \
+	eval "[ -n \"\$(v2_gid guest1 xenib0 $FORGED_IP)\" ]"
+on guest2 "(timeout 60 rping -s -a $G2_IP -p 7181 -C 1 >/tmp/cm.forged 2>&1) >/dev/null 2>&1 &" ||
+	fail "starting guest2's server"
+wait_for 30 "guest2 listens on 7181" cm_listening guest2 7181
+errs=$(be_stat guest1 errors)
+g2_before=$(mads guest2 mads_received)
+if on guest1 "timeout 30 rping -c -I $FORGED_IP -a $G2_IP -p 7181 -C 1" >/dev/null 2>&1; then
+	fail "guest1 connected from $FORGED_IP, an address it was not given"
+fi
+[ "$(be_stat guest1 errors)" -gt "$errs" ] || fail "the backend refused nothing from guest1"
+[ "$(mads guest2 mads_received)" = "$g2_before" ] ||
+	fail "guest2 received MADs guest1 sent from $FORGED_IP"
+ok "guest1 cannot send CM MADs from an address it was not given"
+on guest1 "ip addr del $FORGED_IP/32 dev xenib0" || fail "ip addr del $FORGED_IP on guest1"
+on guest2 "killall rping 2>/dev/null; true" >/dev/null
+
+for g in guest1 guest2; do
+	[ "$(mads "$g" mads_dropped)" = 0 ] || fail "the backend dropped MADs for $g"
+done
+ok "no MAD dropped"
+
+# As the test found them: guests without addresses (so without the CM).
+drop_ips guest1 "$G1_IP" guest2 "$G2_IP"
