@@ -15,6 +15,7 @@
 #   make bench-fair       one guest flooding next to another, both measured
 #   make bench-mpi        Open MPI over UCX, ranks in guests vs. native
 #   make bench-kverbs     kernel verbs in a guest vs. native
+#   make bench-cm         rdma_cm connection set-up in guests vs. native
 #   make fuzz             fuzz the backend's checks of guest input (clang)
 
 KVER ?= $(shell uname -r)
@@ -31,7 +32,7 @@ STAGE ?= build/stage
 MODULES := backend/xen-ibback.ko frontend/xen-ibfront.ko
 
 .PHONY: all modules clean install stage check unit-tests kdir-check print-kdir \
-	test-progs kverbs-test bench-reg bench-data bench-fair bench-mpi bench-kverbs userlib userlib-skip fuzz
+	test-progs kverbs-test bench-reg bench-data bench-fair bench-mpi bench-kverbs bench-cm userlib userlib-skip fuzz
 
 # xenibctl needs Xen's libxenstore headers; without them "make" builds the
 # modules only.
@@ -169,3 +170,6 @@ bench-mpi:
 
 bench-kverbs:
 	tests/bench/kverbs.sh
+
+bench-cm:
+	tests/bench/cm.sh
