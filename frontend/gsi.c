@@ -430,39 +430,56 @@ static int xenib_gsi_build_send(struct xenib_qp *qp,
 	return 0;
 }
 
+/*
+ * Queue @gwr for sending or as a receive buffer, as the QP's state and
+ * capacity allow; it is freed if not.
+ */
+static int xenib_gsi_enqueue(struct xenib_qp *qp, struct xenib_gsi_wr *gwr,
+			     bool send)
+{
+	struct xenib_gsi *gsi = qp->gsi;
+	unsigned long flags;
+	int err = 0;
+
+	spin_lock_irqsave(&gsi->lock, flags);
+	if (send ? gsi->state != IB_QPS_RTS :
+		   gsi->state == IB_QPS_RESET || gsi->state == IB_QPS_ERR)
+		err = -EINVAL;
+	else if (send ? gsi->nr_sends >= qp->cap.max_send_wr :
+			gsi->nr_recvs >= qp->cap.max_recv_wr)
+		err = -ENOMEM;
+	if (!err && send) {
+		list_add_tail(&gwr->swc.list, &gsi->sends);
+		gsi->nr_sends++;
+	} else if (!err) {
+		list_add_tail(&gwr->swc.list, &gsi->recvs);
+		gsi->nr_recvs++;
+	}
+	spin_unlock_irqrestore(&gsi->lock, flags);
+	if (err)
+		kfree(gwr);
+	return err;
+}
+
 int xenib_gsi_post_send(struct xenib_qp *qp, const struct ib_send_wr *wr,
 			const struct ib_send_wr **bad_wr)
 {
-	struct xenib_gsi *gsi = qp->gsi;
 	struct xenib_gsi_wr *gwr;
-	unsigned long flags;
 	bool posted = false;
 	int err = 0;
 
 	for (; wr; wr = wr->next) {
 		err = xenib_gsi_build_send(qp, wr, &gwr);
+		if (!err)
+			err = xenib_gsi_enqueue(qp, gwr, true);
 		if (err)
 			break;
-		spin_lock_irqsave(&gsi->lock, flags);
-		if (gsi->state != IB_QPS_RTS)
-			err = -EINVAL;
-		else if (gsi->nr_sends >= qp->cap.max_send_wr)
-			err = -ENOMEM;
-		if (!err) {
-			list_add_tail(&gwr->swc.list, &gsi->sends);
-			gsi->nr_sends++;
-		}
-		spin_unlock_irqrestore(&gsi->lock, flags);
-		if (err) {
-			kfree(gwr);
-			break;
-		}
 		posted = true;
 	}
 	if (err)
 		*bad_wr = wr;
 	if (posted)
-		queue_work(system_unbound_wq, &gsi->work);
+		queue_work(system_unbound_wq, &qp->gsi->work);
 	return err;
 }
 
@@ -471,8 +488,6 @@ int xenib_gsi_post_recv(struct xenib_qp *qp, const struct ib_recv_wr *wr,
 {
 	struct xenib_gsi *gsi = qp->gsi;
 	struct xenib_gsi_wr *gwr;
-	unsigned long flags;
-	bool fetch = false;
 	int err = 0;
 
 	for (; wr; wr = wr->next) {
@@ -488,26 +503,14 @@ int xenib_gsi_post_recv(struct xenib_qp *qp, const struct ib_recv_wr *wr,
 		gwr->swc.wc.wr_id = wr->wr_id;
 		gwr->num_sge = wr->num_sge;
 		memcpy(gwr->sge, wr->sg_list, wr->num_sge * sizeof(*wr->sg_list));
-		spin_lock_irqsave(&gsi->lock, flags);
-		if (gsi->state == IB_QPS_RESET || gsi->state == IB_QPS_ERR)
-			err = -EINVAL;
-		else if (gsi->nr_recvs >= qp->cap.max_recv_wr)
-			err = -ENOMEM;
-		if (!err) {
-			list_add_tail(&gwr->swc.list, &gsi->recvs);
-			gsi->nr_recvs++;
-			fetch = test_bit(XENIB_GSI_FETCH, &gsi->flags);
-		}
-		spin_unlock_irqrestore(&gsi->lock, flags);
-		if (err) {
-			kfree(gwr);
+		err = xenib_gsi_enqueue(qp, gwr, false);
+		if (err)
 			break;
-		}
 	}
 	if (err)
 		*bad_wr = wr;
 	/* MADs were waiting for a buffer. */
-	if (fetch)
+	if (test_bit(XENIB_GSI_FETCH, &gsi->flags))
 		queue_work(system_unbound_wq, &gsi->work);
 	return err;
 }
