@@ -30,7 +30,7 @@ cm_listening() {
 # in the background on SERVER, wait for its listen on PORT, run CLIENT_CMD
 # on CLIENT; both must exit 0.  The client's output is printed.
 cm_pair() {
-	local desc=$1 srv=$2 port=$3 scmd=$4 cli=$5 ccmd=$6 out rc srv_rc i
+	local desc=$1 srv=$2 port=$3 scmd=$4 cli=$5 ccmd=$6 out rc
 
 	on "$srv" "rm -f /tmp/cm.rc; (timeout 120 $scmd >/tmp/cm.srv 2>&1 </dev/null; echo \$? >/tmp/cm.rc) >/dev/null 2>&1 &" ||
 		fail "$desc: starting the server"
@@ -38,18 +38,9 @@ cm_pair() {
 	out=$(on "$cli" "timeout 120 $ccmd" 2>&1)
 	rc=$?
 	echo "$out" | sed 's/^/    /' | tail -4
-	for i in $(seq 1 30); do
-		srv_rc=$(on "$srv" "cat /tmp/cm.rc 2>/dev/null" | tr -d '\r')
-		[ -n "$srv_rc" ] && break
-		sleep 2
-	done
-	if [ "$rc" != 0 ] || [ "$srv_rc" != 0 ]; then
-		echo "    server ($srv, exit ${srv_rc:-still running}):"
-		on "$srv" "cat /tmp/cm.srv; kill \$(pidof timeout) 2>/dev/null" | sed 's/^/    /' | tail -8
-		fail "$desc (client exit $rc)"
-	fi
 	CM_OUT=$out
-	ok "$desc"
+	server_verdict "$desc" "$srv" "$rc" "cat /tmp/cm.rc 2>/dev/null" \
+		"cat /tmp/cm.srv; kill \$(pidof timeout) 2>/dev/null"
 }
 
 before=$(mads guest2 mads_received)

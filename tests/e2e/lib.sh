@@ -282,7 +282,7 @@ drop_dom0_rxe1() {
 PP_PORT=${PP_PORT:-18515}
 pingpong() {
 	local desc=$1 srv=$2 sdev=$3 ip=$4 cli=$5 cdev=$6 tool=$7
-	local port=$((PP_PORT++)) i out rc srv_rc
+	local port=$((PP_PORT++)) i out rc
 
 	on "$srv" "rm -f /tmp/pp.log; ($tool ${PP_SERVER_ARGS:-} -d $sdev -p $port >/tmp/pp.srv 2>&1 </dev/null; echo rc=\$? >/tmp/pp.log) >/dev/null 2>&1 &" ||
 		fail "$desc: starting the server"
@@ -295,14 +295,25 @@ pingpong() {
 	done
 	echo "$out" | sed 's/^/    /' | tail -4
 	[ -z "${PP_SAVE:-}" ] || echo "$out" | tr -d '\r' > "$PP_SAVE"
+	server_verdict "$desc" "$srv" "$rc" "sed -n 's/^rc=//p' /tmp/pp.log 2>/dev/null" \
+		"cat /tmp/pp.srv; pkill -f -- '-p $port' 2>/dev/null"
+}
+
+# server_verdict DESC SERVER CLIENT_RC RC_CMD LOG_CMD: wait up to two
+# minutes for a background server's exit status (RC_CMD prints it in
+# SERVER); unless both it and the client's (CLIENT_RC) are 0, show what
+# LOG_CMD prints (the server's output; it also stops the server) and fail.
+server_verdict() {
+	local desc=$1 srv=$2 rc=$3 srv_rc i
+
 	for i in $(seq 1 60); do
-		srv_rc=$(on "$srv" "sed -n 's/^rc=//p' /tmp/pp.log 2>/dev/null" | tr -d '\r')
+		srv_rc=$(on "$srv" "$4" | tr -d '\r')
 		[ -n "$srv_rc" ] && break
 		sleep 2
 	done
 	if [ "$rc" != 0 ] || [ "$srv_rc" != 0 ]; then
 		echo "    server ($srv, exit ${srv_rc:-still running}):"
-		on "$srv" "cat /tmp/pp.srv; pkill -f -- '-p $port' 2>/dev/null" | sed 's/^/    /' | tail -8
+		on "$srv" "$5" | sed 's/^/    /' | tail -8
 		fail "$desc (client exit $rc)"
 	fi
 	ok "$desc"
