@@ -3,9 +3,10 @@
 # interface, sends malformed control requests over its real ring.  The
 # backend answers each with the error the protocol names (EOPNOTSUPP for
 # unknown operations, EINVAL for malformed ones, ENOENT for handles the
-# guest does not have -- another guest's included), maps nothing for bad
-# queue or memory descriptions (bad grant references included), and keeps
-# serving this guest and the others.
+# guest does not have -- another guest's included, EACCES for CM MADs not
+# from an address of the guest's own), maps nothing for bad queue or
+# memory descriptions (bad grant references included), and keeps serving
+# this guest and the others.
 . "$(dirname "$0")/lib.sh"
 
 ensure_connected guest1
@@ -32,6 +33,7 @@ EOPNOTSUPP=-95 EINVAL=-22 ENOENT=-2
 OP_NOP=0 OP_DEALLOC_PD=5 OP_ALLOC_PD=4 OP_CREATE_CQ=6 OP_DESTROY_CQ=7
 OP_CREATE_QP=8 OP_MODIFY_QP=9 OP_DESTROY_QP=11 OP_QUERY_SRQ=14
 OP_CREATE_AH=16 OP_REG_MR=18 OP_DEREG_MR=19 OP_RESIZE_CQ=20
+OP_SEND_MAD=21 OP_RECV_MAD=22 EACCES=-13
 
 expect 0 "a well-formed NOP" $OP_NOP 7 0 0 0
 expect $EOPNOTSUPP "unknown operation 99" 99
@@ -100,6 +102,24 @@ expect $EINVAL "REG_MR wrapping the address space" $OP_REG_MR $pd 1 0xfffff000 0
 expect $EINVAL "REG_MR listing a bad grant reference" $OP_REG_MR $pd 1 0x10000 0 4096 0 0 1 1 0 99999
 expect $ENOENT "REG_MR in an unknown PD" $OP_REG_MR 777 1 0x10000 0 4096 0 0 1 1 0 1
 expect 0 "DEALLOC_PD of that PD" $OP_DEALLOC_PD $pd
+
+# CM MADs (guest1 has no address of its own here): struct xenib_send_mad_req
+# is an address vector (12 words: dgid, sgid, flow label, hop limit |
+# traffic class << 8 ..., gid type | flags << 8 | dmac ...), remote QPN,
+# Q_Key, pkey_index | rsvd0 << 16, rsvd1, then the MAD, whose first word
+# is base version | class << 8 | class version << 16 | method << 24.
+ZERO4="0 0 0 0"
+AV="$ZERO4 0x000080fe 0 0 0x01000000 0 64 0x100 0"	# GRH, from fe80::1
+CM_SEND=0x03020701 QP1_QKEY=0x80010000
+expect $EINVAL "SEND_MAD to QP 2" $OP_SEND_MAD $AV 2 $QP1_QKEY 0 0 $CM_SEND
+expect $EINVAL "SEND_MAD with another Q_Key" $OP_SEND_MAD $AV 1 0x1234 0 0 $CM_SEND
+expect $EINVAL "SEND_MAD with its reserved words set" $OP_SEND_MAD $AV 1 $QP1_QKEY 0x10000 1 $CM_SEND
+expect $EINVAL "SEND_MAD of a subnet administration MAD" $OP_SEND_MAD $AV 1 $QP1_QKEY 0 0 0x03020301
+expect $EINVAL "SEND_MAD of a CM GetResp" $OP_SEND_MAD $AV 1 $QP1_QKEY 0 0 0x81020701
+expect $EINVAL "SEND_MAD with P_Key index 9999" $OP_SEND_MAD $AV 1 $QP1_QKEY 9999 0 $CM_SEND
+expect $EACCES "SEND_MAD of a CM MAD from a link-local GID" $OP_SEND_MAD $AV 1 $QP1_QKEY 0 0 $CM_SEND
+expect $EACCES "SEND_MAD without a GRH" $OP_SEND_MAD $ZERO4 $ZERO4 0 64 0 0 1 $QP1_QKEY 0 0 $CM_SEND
+expect $ENOENT "RECV_MAD with nothing queued" $OP_RECV_MAD
 
 used=$(on dom0 "cat $RES" | tr -d '\r' | awk '$2 != 0' | tr '\n' ' ')
 [ -z "$used" ] || fail "the backend holds something for guest1 after all that: $used"
