@@ -71,11 +71,28 @@ static void xenib_gsi_complete(struct xenib_gsi *gsi, struct ib_cq *ibcq,
 	xenib_kcq_add(to_xcq(ibcq), &wr->swc);
 }
 
+/* Complete @list's work requests with a flush error, or drop them. */
+static void xenib_gsi_flush_list(struct xenib_gsi *gsi, struct list_head *list,
+				 struct ib_cq *ibcq, enum ib_wc_opcode opcode,
+				 bool report)
+{
+	struct xenib_gsi_wr *wr, *tmp;
+
+	list_for_each_entry_safe(wr, tmp, list, swc.list) {
+		list_del(&wr->swc.list);
+		if (report)
+			xenib_gsi_complete(gsi, ibcq, wr, IB_WC_WR_FLUSH_ERR,
+					   opcode);
+		else
+			kfree(wr);
+	}
+}
+
 /* Complete everything posted with a flush error, as a QP entering ERR. */
 static void xenib_gsi_flush(struct xenib_gsi *gsi, bool report)
 {
 	struct ib_qp *ibqp = &gsi->qp->ibqp;
-	struct xenib_gsi_wr *wr, *tmp;
+	struct xenib_gsi_wr *wr;
 	LIST_HEAD(sends);
 	LIST_HEAD(recvs);
 
@@ -87,22 +104,8 @@ static void xenib_gsi_flush(struct xenib_gsi *gsi, bool report)
 	gsi->nr_recvs = 0;
 	spin_unlock_irq(&gsi->lock);
 
-	list_for_each_entry_safe(wr, tmp, &sends, swc.list) {
-		list_del(&wr->swc.list);
-		if (report)
-			xenib_gsi_complete(gsi, ibqp->send_cq, wr,
-					   IB_WC_WR_FLUSH_ERR, IB_WC_SEND);
-		else
-			kfree(wr);
-	}
-	list_for_each_entry_safe(wr, tmp, &recvs, swc.list) {
-		list_del(&wr->swc.list);
-		if (report)
-			xenib_gsi_complete(gsi, ibqp->recv_cq, wr,
-					   IB_WC_WR_FLUSH_ERR, IB_WC_RECV);
-		else
-			kfree(wr);
-	}
+	xenib_gsi_flush_list(gsi, &sends, ibqp->send_cq, IB_WC_SEND, report);
+	xenib_gsi_flush_list(gsi, &recvs, ibqp->recv_cq, IB_WC_RECV, report);
 }
 
 static void xenib_gsi_send_one(struct xenib_gsi *gsi, struct xenib_gsi_wr *wr)
