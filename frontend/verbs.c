@@ -332,6 +332,22 @@ static struct ib_mr *xenib_get_dma_mr(struct ib_pd *ibpd, int access)
 	return ERR_PTR(-EOPNOTSUPP);
 }
 
+/*
+ * The port's netdev through the callback instead of ib_device_set_netdev():
+ * ib_core finds devices set that way by netdev and driver id, and rdma_rxe's
+ * netdev notifier, which looks for RDMA_DRIVER_RXE (ours too, for the rxe
+ * provider), would take this device for an rxe_dev on every event of xenib0
+ * where rdma_rxe is loaded: write port state past our ib_device and
+ * unregister it when xenib0 changes namespace.
+ */
+static struct net_device *xenib_get_netdev(struct ib_device *ibdev, u32 port)
+{
+	struct net_device *ndev = to_xdev(ibdev)->ndev;
+
+	dev_hold(ndev);
+	return ndev;
+}
+
 static const struct ib_device_ops xenib_dev_ops = {
 	.owner = THIS_MODULE,
 	.driver_id = RDMA_DRIVER_RXE,
@@ -354,6 +370,7 @@ static const struct ib_device_ops xenib_dev_ops = {
 	.disassociate_ucontext = xenib_disassociate_ucontext,
 	.get_dma_mr = xenib_get_dma_mr,
 	.get_link_layer = xenib_get_link_layer,
+	.get_netdev = xenib_get_netdev,
 	.get_port_immutable = xenib_get_port_immutable,
 	.mmap = xenib_fe_mmap,
 	.mmap_free = xenib_fe_mmap_free,
@@ -436,9 +453,6 @@ int xenib_fe_ib_register(struct xenib_fe *fe)
 		goto fail_dealloc;
 	}
 	xdev->ndev = ndev;
-	err = ib_device_set_netdev(ibdev, ndev, 1);
-	if (err)
-		goto fail_netdev;
 
 	err = ib_register_device(ibdev, "xenib%d", NULL);
 	if (err) {
@@ -453,7 +467,6 @@ int xenib_fe_ib_register(struct xenib_fe *fe)
 	return 0;
 
 fail_netdev:
-	/* Drops the port's reference to the netdev before it goes. */
 	ib_dealloc_device(ibdev);
 	xenib_netdev_destroy(ndev);
 	return err;
