@@ -124,6 +124,13 @@ static int xenib_query_port_wire(struct xenib_fe *fe,
 				    port, sizeof(*port));
 }
 
+/* The backend relays this port's CM MADs (feature-cm, backend/mad.c). */
+static bool xenib_port_has_cm(struct xenib_fe *fe,
+			      const struct xenib_port_attr *port)
+{
+	return fe->has_cm && port->core_cap_flags & RDMA_CORE_CAP_IB_CM;
+}
+
 static int xenib_query_device(struct ib_device *ibdev,
 			      struct ib_device_attr *attr,
 			      struct ib_udata *udata)
@@ -147,6 +154,9 @@ static int xenib_query_port(struct ib_device *ibdev, u32 port_num,
 	if (err)
 		return err;
 	xenib_port_attr_from_wire(&port, attr);
+	/* As the port's capabilities (below): no CM without the backend's. */
+	if (!xenib_port_has_cm(ibdev_to_fe(ibdev), &port))
+		attr->port_cap_flags &= ~IB_PORT_CM_SUP;
 	return 0;
 }
 
@@ -165,7 +175,7 @@ static int xenib_get_port_immutable(struct ib_device *ibdev, u32 port_num,
 	immutable->core_cap_flags = port.core_cap_flags & ~XENIB_MAD_CAPS;
 	/* ib_core insists on no MAD size for a port without MADs. */
 	immutable->max_mad_size = 0;
-	if (fe->has_cm && port.core_cap_flags & RDMA_CORE_CAP_IB_CM) {
+	if (xenib_port_has_cm(fe, &port)) {
 		immutable->core_cap_flags |= port.core_cap_flags &
 					     XENIB_CM_CAPS;
 		immutable->max_mad_size = IB_MGMT_MAD_SIZE;

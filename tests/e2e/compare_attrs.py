@@ -67,6 +67,10 @@ DIFFERENCES = {
     "max_mr": ("the real limit capped by the per-guest quota",
                lambda g, n: 0 < g <= n),
     "max_mw": ("0: no memory windows for guests", lambda g, n: g == 0),
+    # IB_PORT_CM_SUP only for a guest the backend relays the CM for.
+    "port_cap_flags": ("the real flags, the CM's maybe cleared",
+                       lambda g, n: g & ~n == 0 and
+                       (g | 0x10000) == (n | 0x10000)),
 }
 
 
