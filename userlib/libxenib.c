@@ -479,8 +479,6 @@ int xenib_attach(struct xenib *x, unsigned int domid, unsigned int devid,
 	char *err_msg;
 	int err, state;
 
-	if (domid == XENIB_BACKEND_DOMID)
-		return -EINVAL;
 	snprintf(dom, sizeof(dom), "/local/domain/%u", domid);
 	if (!xs_exists(x, XBT_NULL, dom))
 		return -ESRCH;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xenib/libxenib.h"
 
@@ -31,6 +32,7 @@ enum {
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
 #define DEFAULT_WAIT_CONNECTED	30	/* seconds, for a bare --wait-connected */
+#define FRONTEND_MODULE		"/sys/module/xen_ibfront"
 #define DEFAULT_DETACH_TIMEOUT	(XENIB_DETACH_TIMEOUT_MS / 1000)
 
 static const char usage_exit_codes[] =
@@ -40,7 +42,7 @@ static const char usage_exit_codes[] =
 	"     not connected in time, no backend statistics); the message says\n"
 	"     what to do\n"
 	"  2  usage error\n"
-	"  3  unknown domain, or Domain-0 where a guest is needed\n"
+	"  3  unknown domain\n"
 	"  4  no such RDMA device or port here\n"
 	"  5  attach: the domain already has that device; detach, show: it has\n"
 	"     no such device\n"
@@ -59,7 +61,12 @@ static const char usage_attach[] =
 	"\n"
 	"ip=ADDR (IPv4 or IPv6, up to 8 times): an address the guest may send\n"
 	"RoCE traffic from; without, only the port's link-local GIDs.  Add the\n"
-	"address to DEV's netdev here too, so that the real port has its GIDs.\n";
+	"address to DEV's netdev here too, so that the real port has its GIDs.\n"
+	"\n"
+	"DOMAIN may be Domain-0 itself, with xen-ibfront loaded here: its\n"
+	"programs then reach the guests' connection manager through the same\n"
+	"relay.  Move the new netdev into a network namespace of its own first\n"
+	"(README.md), since this domain's stack has every guest's address.\n";
 
 static const char usage_detach[] =
 	"usage: xenibctl detach DOMAIN [devid=N] [--timeout=SECS]\n"
@@ -166,8 +173,7 @@ static int open_xs(void)
 	return EXIT_OK;
 }
 
-/* Resolve DOMAIN; with @guest, refuse the backend domain itself. */
-static int resolve(const char *dom, bool guest, unsigned int *domid)
+static int resolve(const char *dom, unsigned int *domid)
 {
 	int err, rc = open_xs();
 
@@ -182,10 +188,6 @@ static int resolve(const char *dom, bool guest, unsigned int *domid)
 		msg("looking up domain '%s' in xenstore: %s", dom,
 		    strerror(-err));
 		return EXIT_FAIL;
-	}
-	if (guest && *domid == XENIB_BACKEND_DOMID) {
-		msg("cannot attach to Domain-0 itself: give a guest domain");
-		return EXIT_NO_DOMAIN;
 	}
 	return EXIT_OK;
 }
@@ -231,9 +233,14 @@ static int cmd_attach(int argc, char **argv)
 				   "ip= takes an IPv4 or IPv6 address, at most 8 of them:",
 				   bad_addr);
 
-	rc = resolve(dom, true, &domid);
+	rc = resolve(dom, &domid);
 	if (rc)
 		return rc;
+	/* A guest's frontend cannot be seen from here, this domain's can. */
+	if (domid == XENIB_BACKEND_DOMID && access(FRONTEND_MODULE, F_OK)) {
+		msg("Domain-0's own device needs the frontend here: run 'modprobe xen-ibfront' first");
+		return EXIT_FAIL;
+	}
 	err = xenib_attach(x, domid, devid, hca, port, ip, why, sizeof(why));
 	switch (err) {
 	case 0:
@@ -307,7 +314,7 @@ static int cmd_detach(int argc, char **argv)
 		return usage_error(usage_detach, "unknown argument", argv[i]);
 	}
 
-	rc = resolve(argv[0], false, &domid);
+	rc = resolve(argv[0], &domid);
 	if (rc)
 		return rc;
 	err = xenib_detach(x, domid, devid, timeout * 1000, why, sizeof(why));
@@ -598,7 +605,7 @@ static int cmd_show(int argc, char **argv)
 		}
 	}
 
-	rc = resolve(argv[0], false, &domid);
+	rc = resolve(argv[0], &domid);
 	if (rc)
 		return rc;
 	err = xenib_get_device(x, domid, devid, &info);

@@ -111,9 +111,11 @@ int xenib_check_hca(const char *hca, unsigned int port);
  * XENIB_ACCEPT_TIMEOUT_MS for the backend to accept the device (InitWait).
  * @ip (NULL or "" for none) lists the addresses the guest may send from,
  * separated by spaces (backend/.../ip, see xenibif.h);
- * xenib_check_addrs() checks such a list.
+ * xenib_check_addrs() checks such a list.  @domid may be the backend
+ * domain itself, whose own xen-ibfront then connects to its backend
+ * (grants to itself): that is how Dom0's programs reach the guests' CM.
  *
- * Errors: -EINVAL (@domid is the backend domain, port 0 or a bad @hca),
+ * Errors: -EINVAL (port 0 or a bad @hca),
  * -EDESTADDRREQ (a bad @ip list), -ESRCH (no such domain), -ENOPKG
  * (backend driver not loaded), -ENODEV and -ENXIO as xenib_check_hca(),
  * -EEXIST (the domain already has device @devid), -ECONNREFUSED (the
