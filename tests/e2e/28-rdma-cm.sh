@@ -21,28 +21,6 @@ mads() { # GUEST COUNTER: the backend's MAD counter for GUEST
 	be_stat "$1" "$2"
 }
 
-# cm_listening DOM PORT: an rdma_cm id in DOM listens on PORT.
-cm_listening() {
-	on "$1" "rdma resource show cm_id" | grep -q "state LISTEN.*src-addr [0-9.]*:$2 "
-}
-
-# cm_pair DESC SERVER PORT SERVER_CMD CLIENT CLIENT_CMD: start SERVER_CMD
-# in the background on SERVER, wait for its listen on PORT, run CLIENT_CMD
-# on CLIENT; both must exit 0.  The client's output is printed.
-cm_pair() {
-	local desc=$1 srv=$2 port=$3 scmd=$4 cli=$5 ccmd=$6 out rc
-
-	on "$srv" "rm -f /tmp/cm.rc; (timeout 120 $scmd >/tmp/cm.srv 2>&1 </dev/null; echo \$? >/tmp/cm.rc) >/dev/null 2>&1 &" ||
-		fail "$desc: starting the server"
-	wait_for 30 "$desc: the server listens" cm_listening "$srv" "$port"
-	out=$(on "$cli" "timeout 120 $ccmd" 2>&1)
-	rc=$?
-	echo "$out" | sed 's/^/    /' | tail -4
-	CM_OUT=$out
-	server_verdict "$desc" "$srv" "$rc" "cat /tmp/cm.rc 2>/dev/null" \
-		"cat /tmp/cm.srv; kill \$(pidof timeout) 2>/dev/null"
-}
-
 before=$(mads guest2 mads_received)
 cm_pair "rping -V guest1 -> guest2" \
 	guest2 7174 "rping -s -a $G2_IP -p 7174 -C 20 -S 1024 -V" \

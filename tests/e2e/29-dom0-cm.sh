@@ -1,0 +1,124 @@
+#!/bin/bash
+# rdma_cm between Dom0 and a guest (issue 7).  The guests hold rxe0's CM
+# class, so Dom0's programs reach them the way a guest does: through a
+# xenib device of Dom0's own (xen-ibfront loaded in Dom0, "xenibctl attach
+# Domain-0", grants to itself), whose netdev is moved into a network
+# namespace, since Dom0's own stack has every guest's address on dummy0.
+# librdmacm's tools from Debian (rping with data verification, ucmatose,
+# udaddy, rdma_server and rdma_client, perftest with -R) connect Dom0 <->
+# guest1 in both directions.  Also: a guest without an address of its own
+# is not offered the CM at all, and Dom0's rdma_cm keeps the devices
+# cm_hcas leaves out.
+. "$(dirname "$0")/lib.sh"
+
+G1_IP=10.78.0.11
+D0_IP=10.78.0.21
+NETNS=xenib-cm
+IN_NS="ip netns exec $NETNS"
+IB_PORT_CM_SUP=$((1 << 16))
+
+# port_caps DOM: the port_cap_flags of DOM's xenib0 (hexadecimal).
+port_caps() {
+	on "$1" "ibv_devinfo -v -d xenib0" | tr -d '\r' |
+		sed -n 's/.*port_cap_flags:[[:space:]]*\(0x[0-9a-f]*\).*/\1/p' | head -n 1
+}
+
+ensure_rdma guest1 guest2
+objs_before=$(backend_objs)
+[ "$(on dom0 "xenstore-read $(be_path guest2)/feature-cm" | tr -d '\r')" = 0 ] ||
+	fail "guest2, which has no address, is offered the CM (feature-cm)"
+caps=$(port_caps guest2)
+[ -n "$caps" ] && [ $((caps & IB_PORT_CM_SUP)) = 0 ] ||
+	fail "guest2's port claims the CM without an address (port_cap_flags $caps)"
+ok "guest2, without an address, has no CM (feature-cm 0, port_cap_flags $caps)"
+
+ensure_cm guest1 "$G1_IP"
+caps=$(port_caps guest1)
+[ -n "$caps" ] && [ $((caps & IB_PORT_CM_SUP)) != 0 ] ||
+	fail "guest1's port does not claim the CM (port_cap_flags $caps)"
+
+# Dom0's own device: the frontend beside the backend, its netdev in a
+# namespace with Dom0's address, which is also on dummy0 for the real GID.
+on dom0 "modprobe xen-ibfront && ip addr add $D0_IP/24 dev dummy0" ||
+	fail "loading xen-ibfront in Dom0 and adding $D0_IP to dummy0"
+on dom0 "xenibctl attach Domain-0 hca=rxe0 port=1 ip=$D0_IP --wait-connected" ||
+	fail "xenibctl attach Domain-0"
+wait_for 30 "Dom0 has its own xenib0 (netdev and RDMA device)" \
+	on dom0 "test -e /sys/class/net/xenib0 && test -e /sys/class/infiniband/xenib0"
+[ "$(on dom0 "xenstore-read $(be_path Domain-0)/feature-cm" | tr -d '\r')" = 1 ] ||
+	fail "the backend does not offer Dom0's own device the CM"
+on dom0 "ip netns add $NETNS && ip link set xenib0 netns $NETNS &&
+	$IN_NS ip addr add $D0_IP/24 dev xenib0 && $IN_NS ip link set xenib0 up &&
+	$IN_NS ip link set lo up" || fail "moving xenib0 into namespace $NETNS"
+# rdma_rxe, loaded in Dom0, must leave the device alone through the move.
+on dom0 "test -e /sys/class/infiniband/xenib0" ||
+	fail "Dom0's xenib0 RDMA device went away when its netdev changed namespace"
+wait_for 30 "Dom0's xenib0 has a RoCE v2 GID for $D0_IP" \
+	eval "[ -n \"\$(v2_gid dom0 xenib0 $D0_IP)\" ]"
+
+before=$(be_stat Domain-0 mads_received)
+cm_pair "rping -V Dom0 -> guest1" \
+	guest1 7190 "rping -s -a $G1_IP -p 7190 -C 20 -S 1024 -V" \
+	dom0 "$IN_NS rping -c -a $G1_IP -p 7190 -C 20 -S 1024 -V -v"
+[ "$(echo "$CM_OUT" | grep -c 'ping data: rdma-ping-')" = 20 ] ||
+	fail "rping: expected 20 verified pings"
+after=$(be_stat Domain-0 mads_received)
+[ "$after" -gt "$before" ] || fail "Dom0's device got no MADs through the backend ($before -> $after)"
+ok "20 pings verified; Dom0's device received $((after - before)) CM MADs through the backend"
+
+cm_pair "rping -V guest1 -> Dom0" \
+	dom0 7191 "$IN_NS rping -s -a $D0_IP -p 7191 -C 20 -V" \
+	guest1 "rping -c -a $D0_IP -p 7191 -C 20 -V -v"
+[ "$(echo "$CM_OUT" | grep -c 'ping data: rdma-ping-')" = 20 ] ||
+	fail "rping: expected 20 verified pings"
+cm_pair "ucmatose guest1 -> Dom0 (4 connections)" \
+	dom0 7471 "$IN_NS ucmatose -b $D0_IP -c 4 -C 10" \
+	guest1 "ucmatose -s $D0_IP -b $G1_IP -c 4 -C 10"
+cm_pair "ucmatose Dom0 -> guest1 (4 connections)" \
+	guest1 7471 "ucmatose -b $G1_IP -c 4 -C 10" \
+	dom0 "$IN_NS ucmatose -s $G1_IP -b $D0_IP -c 4 -C 10"
+cm_pair "udaddy Dom0 -> guest1 (SIDR)" \
+	guest1 7174 "udaddy -b $G1_IP" \
+	dom0 "$IN_NS udaddy -s $G1_IP -b $D0_IP"
+cm_pair "udaddy guest1 -> Dom0 (SIDR)" \
+	dom0 7174 "$IN_NS udaddy -b $D0_IP" \
+	guest1 "udaddy -s $D0_IP -b $G1_IP"
+cm_pair "rdma_server / rdma_client guest1 -> Dom0" \
+	dom0 7496 "$IN_NS rdma_server -s $D0_IP -p 7496" \
+	guest1 "rdma_client -s $D0_IP -p 7496"
+cm_pair "rdma_server / rdma_client Dom0 -> guest1" \
+	guest1 7497 "rdma_server -s $G1_IP -p 7497" \
+	dom0 "$IN_NS rdma_client -s $G1_IP -p 7497"
+cm_pair "ib_send_bw -R Dom0 -> guest1" \
+	guest1 18610 "ib_send_bw -R -F -d xenib0 -p 18610 -n 200 -s 4096" \
+	dom0 "$IN_NS ib_send_bw -R -F -d xenib0 -p 18610 -n 200 -s 4096 $G1_IP"
+# (perftest's bandwidth is TCG's clock; the iterations are what counts.)
+echo "$CM_OUT" | grep -qE '^ *4096 +200 ' || fail "ib_send_bw -R: not 200 iterations of 4096 bytes"
+cm_pair "ib_read_bw -R guest1 -> Dom0" \
+	dom0 18611 "$IN_NS ib_read_bw -R -F -d xenib0 -p 18611 -n 200 -s 4096" \
+	guest1 "ib_read_bw -R -F -d xenib0 -p 18611 -n 200 -s 4096 $D0_IP"
+echo "$CM_OUT" | grep -qE '^ *4096 +200 ' || fail "ib_read_bw -R: not 200 iterations of 4096 bytes"
+
+for g in Domain-0 guest1; do
+	[ "$(be_stat "$g" mads_dropped)" = 0 ] || fail "the backend dropped MADs for $g"
+done
+ok "no MAD dropped"
+
+# As the test found Dom0: no namespace, no device of its own, no frontend.
+on dom0 "ip netns del $NETNS" || fail "deleting namespace $NETNS"
+on dom0 "xenibctl detach Domain-0" || fail "xenibctl detach Domain-0"
+on dom0 "rmmod xen_ibfront && ip addr del $D0_IP/24 dev dummy0" ||
+	fail "unloading xen-ibfront in Dom0 and removing $D0_IP from dummy0"
+drop_ips guest1 "$G1_IP"
+
+# cm_hcas=rxe0 (the testbed's) leaves other devices' CM to Dom0: its own
+# rdma_cm runs natively on rxe1 beside the relay.
+ensure_dom0_rxe1
+cm_pair "rping -V in Dom0 on rxe1 (not given to the guests' CM)" \
+	dom0 7192 "rping -s -a $DOM0_CM_IP -p 7192 -C 5 -V" \
+	dom0 "rping -c -a $DOM0_CM_IP -p 7192 -C 5 -V -v"
+[ "$(echo "$CM_OUT" | grep -c 'ping data: rdma-ping-')" = 5 ] ||
+	fail "rping on rxe1: expected 5 verified pings"
+drop_dom0_rxe1
+wait_for 60 "backend objects back to $objs_before" objs_are "$objs_before"
+ok "Dom0 and guest1 as the test found them"
