@@ -13,6 +13,9 @@
 #include <linux/etherdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <rdma/ib_addr.h>
 #include <rdma/ib_cache.h>
 #include <rdma/rdma_user_rxe.h>
 #include "common.h"
@@ -36,6 +39,78 @@ MODULE_PARM_DESC(max_qps, "Queue pairs per guest device");
 
 static_assert(XENIB_QP_MODIFY_MASK == XENIB_QP_ATTR_MASK);
 
+/* How long a destination MAC may take to resolve: ib_core's own limit. */
+#define XENIB_RESOLVE_MS	1000
+
+struct xenib_resolve {
+	struct completion done;
+	int status;
+};
+
+static void xenib_be_resolved(int status, struct sockaddr *src,
+			      struct rdma_dev_addr *addr, void *context)
+{
+	struct xenib_resolve *r = context;
+
+	r->status = status;
+	complete(&r->done);
+}
+
+/*
+ * The destination MAC of a RoCE address vector, by Dom0's neighbour table
+ * on the real port's netdev, as ib_core resolves it for a native process's
+ * QPs and AHs.  The guest's own answer is not used: its xenib0 is NOARP
+ * and gives every neighbour the port's MAC, right only for destinations on
+ * this device (Dom0 and the other guests), and a guest's MAC is not to be
+ * trusted anyway.  May sleep up to XENIB_RESOLVE_MS (an ARP or neighbour
+ * solicitation on the real network); the hop limit comes with the route.
+ */
+static int xenib_be_resolve_dmac(struct rdma_ah_attr *ah)
+{
+	struct ib_global_route *grh = rdma_ah_retrieve_grh(ah);
+	const struct ib_gid_attr *sgid_attr = grh->sgid_attr;
+	struct in6_addr *dgid = (struct in6_addr *)grh->dgid.raw;
+	struct rdma_dev_addr addr = {
+		.net = &init_net,
+		.sgid_attr = sgid_attr,
+	};
+	union {
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} src, dst;
+	struct xenib_resolve r;
+	int err;
+
+	if (rdma_is_multicast_addr(dgid)) {
+		if (ipv6_addr_v4mapped(dgid))
+			ip_eth_mc_map(dgid->s6_addr32[3], ah->roce.dmac);
+		else
+			ipv6_eth_mc_map(dgid, ah->roce.dmac);
+		return 0;
+	}
+	/* RoCE v1 does not go through IP: the MAC is in the GID. */
+	if (rdma_link_local_addr(dgid) &&
+	    sgid_attr->gid_type == IB_GID_TYPE_ROCE) {
+		rdma_get_ll_mac(dgid, ah->roce.dmac);
+		return 0;
+	}
+
+	rdma_gid2ip((struct sockaddr *)&src, &sgid_attr->gid);
+	rdma_gid2ip((struct sockaddr *)&dst, &grh->dgid);
+	init_completion(&r.done);
+	err = rdma_resolve_ip((struct sockaddr *)&src, (struct sockaddr *)&dst,
+			      &addr, XENIB_RESOLVE_MS, xenib_be_resolved, true,
+			      &r);
+	if (err)
+		return err;
+	wait_for_completion(&r.done);
+	if (r.status)
+		return r.status;
+	memcpy(ah->roce.dmac, addr.dst_dev_addr, ETH_ALEN);
+	grh->hop_limit = addr.hoplimit;
+	return 0;
+}
+
 /*
  * Build a kernel address vector on the attached port from a guest's.  The
  * source GID must be one the guest may send from; it is looked up by value
@@ -48,6 +123,7 @@ int xenib_be_ah_from_wire(struct xenib_be *be, const struct xenib_ah_attr *w,
 	struct ib_device *dev = be->hca->ibdev;
 	const struct ib_gid_attr *sgid_attr;
 	union ib_gid sgid, dgid;
+	int err;
 
 	memset(ah, 0, sizeof(*ah));
 	if (w->flags & ~XENIB_AH_F_GRH ||
@@ -71,8 +147,13 @@ int xenib_be_ah_from_wire(struct xenib_be *be, const struct xenib_ah_attr *w,
 		return -EINVAL;
 	rdma_move_grh_sgid_attr(ah, &dgid, w->flow_label, w->hop_limit,
 				w->traffic_class, sgid_attr);
-	if (ah->type == RDMA_AH_ATTR_TYPE_ROCE)
-		memcpy(ah->roce.dmac, w->dmac, ETH_ALEN);
+	if (ah->type == RDMA_AH_ATTR_TYPE_ROCE) {
+		err = xenib_be_resolve_dmac(ah);
+		if (err) {
+			rdma_destroy_ah_attr(ah);
+			return err;
+		}
+	}
 	return 0;
 }
 

@@ -480,9 +480,13 @@ struct xenib_resize_cq_req {
  * and the backend looks it up in the real port's table; a GID the real
  * port does not have fails with -EINVAL, one the guest may not send from
  * (neither link-local nor of an address in backend/.../ip) with -EACCES.
- * dmac is the destination's
- * Ethernet address, already resolved by the frontend (RoCE).  port 1 in the
- * guest is the attached port.
+ * dmac (RoCE) is ignored in requests: the backend resolves the destination
+ * GID's Ethernet address itself, in its own neighbour table for the real
+ * port (the guest's has no view of the real network), and fails the
+ * request with that resolution's error (-ENODATA, -ETIMEDOUT, -ENETUNREACH,
+ * ...), as ib_core fails a native QP's; the hop limit becomes the route's.
+ * Replies carry the resolved dmac.  port 1 in the guest is the attached
+ * port.
  */
 #define XENIB_AH_F_GRH			(1U << 0)
 
