@@ -104,6 +104,50 @@ for g in Domain-0 guest1; do
 done
 ok "no MAD dropped"
 
+# A host beyond Dom0: the backend resolves the MAC in Dom0's neighbour
+# table (here a static entry on dummy0), not the guest's NOARP xenib0,
+# which answers the port's own MAC and so loops everything back into
+# rxe0.  guest1's CM REQs for 10.78.0.99 must leave by dummy0 with that
+# MAC (nobody answers; rping gives up).
+REMOTE_IP=10.78.0.99
+REMOTE_MAC=02:00:00:00:00:99
+ROCE_CAPTURE=$(cat <<'EOF'
+import socket, sys, time
+# RoCE v2 frames (IPv4, UDP 4791) to MAC argv[2] on dummy0 in argv[1] s.
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind(("dummy0", 0))
+s.settimeout(0.5)
+mac = bytes.fromhex(sys.argv[2].replace(":", ""))
+end, n = time.time() + float(sys.argv[1]), 0
+while time.time() < end:
+    try:
+        f = s.recv(2048)
+    except socket.timeout:
+        continue
+    if (f[:6] == mac and f[12:14] == b"\x08\x00" and f[23] == 17 and
+            f[36:38] == b"\x12\xb7"):
+        n += 1
+print(n)
+EOF
+)
+on dom0 "ip neigh replace $REMOTE_IP lladdr $REMOTE_MAC dev dummy0 nud permanent &&
+	cat >/tmp/roce-capture.py <<'PYEOF'
+$ROCE_CAPTURE
+PYEOF
+	rm -f /tmp/roce-capture.out
+	(python3 /tmp/roce-capture.py 20 $REMOTE_MAC >/tmp/roce-capture.out 2>&1 &)" ||
+	fail "starting a capture on dummy0 in Dom0"
+sleep 2
+if on guest1 "timeout 15 rping -c -a $REMOTE_IP -p 7199 -C 1" >/dev/null 2>&1; then
+	fail "rping connected to $REMOTE_IP, where nobody listens"
+fi
+wait_for 40 "the capture on dummy0 finished" on dom0 "grep -q . /tmp/roce-capture.out"
+frames=$(on dom0 "cat /tmp/roce-capture.out" | tr -d '\r')
+on dom0 "ip neigh del $REMOTE_IP dev dummy0" || fail "removing the neighbour entry"
+[ "$frames" -gt 0 ] 2>/dev/null ||
+	fail "no RoCE frame to $REMOTE_MAC left dummy0 for $REMOTE_IP (capture: $frames)"
+ok "guest1's CM REQs for $REMOTE_IP left by dummy0 to $REMOTE_MAC ($frames frames): Dom0's neighbour, not the guest's"
+
 # As the test found Dom0: no namespace, no device of its own, no frontend.
 on dom0 "ip netns del $NETNS" || fail "deleting namespace $NETNS"
 on dom0 "xenibctl detach Domain-0" || fail "xenibctl detach Domain-0"
