@@ -114,8 +114,8 @@ static int xenib_be_resolve_dmac(struct rdma_ah_attr *ah)
 /*
  * Build a kernel address vector on the attached port from a guest's.  The
  * source GID must be one the guest may send from; it is looked up by value
- * in the real port's table and held in @ah; the caller drops it with
- * rdma_destroy_ah_attr().
+ * in the real port's table and held in @ah.  On success the caller drops
+ * it with rdma_destroy_ah_attr(); on failure nothing is held.
  */
 int xenib_be_ah_from_wire(struct xenib_be *be, const struct xenib_ah_attr *w,
 			  struct rdma_ah_attr *ah)
