@@ -28,8 +28,7 @@ cmtime_run() {
 
 	on "$srv" "(timeout 600 cmtime -b $sip -p $port >/tmp/cmtime.srv 2>&1 &) >/dev/null 2>&1" ||
 		fail "starting cmtime's server in $srv"
-	wait_for 30 "cmtime listens in $srv" \
-		eval "on $srv 'rdma resource show cm_id' | grep -q 'state LISTEN.*:$port '"
+	wait_for 30 "cmtime listens in $srv" cm_listening "$srv" "$port"
 	on "$cli" "timeout 600 cmtime -s $sip -b $cip -p $port -c $n" | tr -d '\r' >"$out"
 	local rc=${PIPESTATUS[0]}
 	# Dom0 has no killall, the guests no pkill.  A server left running

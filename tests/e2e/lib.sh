@@ -250,11 +250,30 @@ ensure_cm() {
 	while [ $# -ge 2 ]; do
 		g=$1
 		with_ip "$g" "$2"
-		[ "$(on dom0 "xenstore-read $(be_path "$g")/feature-cm" | tr -d '\r')" = 1 ] ||
+		[ "$(feature_cm "$g")" = 1 ] ||
 			fail "the backend does not offer $g the CM (feature-cm): $(on dom0 "dmesg | grep -i 'CM class'")"
 		on "$g" "modprobe rdma_ucm" || fail "modprobe rdma_ucm in $g"
 		shift 2
 	done
+}
+
+# feature_cm DOM: the backend's feature-cm key for DOM's xenib device 0.
+feature_cm() { on dom0 "xenstore-read $(be_path "$1")/feature-cm" | tr -d '\r'; }
+
+# pings_verified DESC N: the last cm_pair's client (rping -V -v) printed
+# exactly N verified payloads.
+pings_verified() {
+	[ "$(echo "$CM_OUT" | grep -c 'ping data: rdma-ping-')" = "$2" ] ||
+		fail "$1: expected $2 verified pings"
+}
+
+# no_mads_dropped DOM...: the backend dropped no CM MAD for any of them.
+no_mads_dropped() {
+	local d
+	for d in "$@"; do
+		[ "$(be_stat "$d" mads_dropped)" = 0 ] || fail "the backend dropped MADs for $d"
+	done
+	ok "no MAD dropped"
 }
 
 # cm_listening DOM PORT: an rdma_cm id in DOM listens on PORT.
