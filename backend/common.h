@@ -190,6 +190,8 @@ struct xenib_be_wq {
 	u32 max_posted;			/* what the real queue holds */
 	u32 max_sge;
 	bool broken;			/* the guest's indices made no sense */
+	/* Send queues: what was published when this engine pass began. */
+	int seen;
 	/*
 	 * SRQs: a slot is retired as soon as it is posted, as rxe takes SRQ
 	 * elements, because their completions come out of order (several

@@ -522,7 +522,8 @@ static bool xenib_be_feed_sq(struct xenib_be *be, struct xenib_be_qp *qp)
 	/* As rxe: work is taken from RTS on, and flushed in ERR. */
 	if (qp->state < IB_QPS_RTS)
 		return false;
-	pending = xenib_be_wq_pending(wq);
+	pending = wq->seen;
+	wq->seen = 0;
 	if (pending < 0)
 		return xenib_be_wq_break(be, qp, wq);
 	while (pending-- > 0 && wq->head - wq->tail < wq->max_posted) {
@@ -753,7 +754,15 @@ void xenib_be_drain_cq(struct xenib_be *be, struct xenib_be_cq *cq,
 	xenib_be_poll_cq(be, cq, gone);
 }
 
-/* One look at everything of @be.  Returns whether there was work. */
+/*
+ * One pass over the guest's queues; whether there was work.  Natively a receive is on the device
+ * when post_recv returns, so a send posted after it, on any QP, finds it
+ * there (UD drops a datagram that finds no receive).  The guest publishes
+ * a receive before a later send's producer index, but the rxe ABI gives
+ * post_recv no doorbell: so the pass reads every send queue's producer
+ * index first, then takes all receives, and only then the sends it read.
+ * Sends published meanwhile wait for the next pass, behind their receives.
+ */
 static bool xenib_be_engine_pass(struct xenib_be *be)
 {
 	struct xenib_be_srq *srq;
@@ -764,14 +773,17 @@ static bool xenib_be_engine_pass(struct xenib_be *be)
 
 	if (!be->hca)
 		return false;
-	xa_for_each(&be->qps, handle, qp) {
-		work |= xenib_be_feed_sq(be, qp);
+	xa_for_each(&be->qps, handle, qp)
+		qp->swq.seen = qp->state < IB_QPS_RTS ? 0 :
+			       xenib_be_wq_pending(&qp->swq);
+	xa_for_each(&be->qps, handle, qp)
 		if (!qp->srq)
 			work |= xenib_be_feed_recv(be, &qp->rwq, qp->pd, qp,
 						   NULL);
-	}
 	xa_for_each(&be->srqs, handle, srq)
 		work |= xenib_be_feed_recv(be, &srq->wq, srq->pd, NULL, srq);
+	xa_for_each(&be->qps, handle, qp)
+		work |= xenib_be_feed_sq(be, qp);
 	xa_for_each(&be->cqs, handle, cq)
 		work |= xenib_be_poll_cq(be, cq, NULL);
 	return work;
