@@ -184,6 +184,7 @@ struct xenib_qp {
 	u32 handle;
 	struct ib_qp_cap cap;		/* what the process was told */
 	enum ib_sig_type sq_sig_type;
+	enum ib_qp_state state;		/* as last modified to */
 	struct xenib_fe_queue sq;
 	struct xenib_fe_queue rq;
 	/* Kernel QPs only. */

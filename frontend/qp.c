@@ -283,6 +283,8 @@ int xenib_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 		err = xenib_fe_call_simple(ibdev_to_fe(ibqp->device),
 					   XENIB_OP_MODIFY_QP, req,
 					   sizeof(*req), NULL, 0);
+	if (!err && attr_mask & IB_QP_STATE)
+		WRITE_ONCE(to_xqp(ibqp)->state, attr->qp_state);
 	if (!err && to_xqp(ibqp)->kernel && attr_mask & IB_QP_STATE &&
 	    attr->qp_state == IB_QPS_RESET)
 		xenib_kqp_reset(to_xqp(ibqp));

@@ -308,6 +308,11 @@ static int xenib_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 
 	if (qp->gsi)
 		return xenib_gsi_post_send(qp, wr, bad_wr);
+	/* As rxe: nothing is sent before RTS (in ERR, work is flushed). */
+	if (READ_ONCE(qp->state) < IB_QPS_RTS) {
+		*bad_wr = wr;
+		return -EINVAL;
+	}
 	if (qp->kernel)
 		return xenib_kpost_send(qp, wr, bad_wr);
 	if (wr) {
