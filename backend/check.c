@@ -19,7 +19,7 @@ int xenib_check_queue(const struct xenib_queue *wire, size_t min_elem,
 	    (1U << wire->log2_elem_size) < min_elem)
 		return -EINVAL;
 	/* A free slot tells a full ring from an empty one. */
-	if (wire->log2_slots > 24 || (1U << wire->log2_slots) <= min_slots)
+	if (wire->log2_slots > XENIB_QUEUE_MAX_LOG2_SLOTS || (1U << wire->log2_slots) <= min_slots)
 		return -EINVAL;
 	size = XENIB_QUEUE_HDR_SIZE +
 	       ((u64)1 << (wire->log2_slots + wire->log2_elem_size));
@@ -132,25 +132,6 @@ bool xenib_event_ring_has_room(u32 prod, u32 cons)
 	return prod - cons < XENIB_EVENT_RING_SIZE;
 }
 
-static bool xenib_opcode_ok(const struct xenib_wq_limits *lim, u32 opcode)
-{
-	switch (opcode) {
-	case IB_WR_SEND:
-	case IB_WR_SEND_WITH_IMM:
-		return true;
-	case IB_WR_RDMA_WRITE:
-	case IB_WR_RDMA_WRITE_WITH_IMM:
-		return lim->qp_type != IB_QPT_UD;
-	case IB_WR_RDMA_READ:
-		return lim->qp_type == IB_QPT_RC;
-	case IB_WR_ATOMIC_CMP_AND_SWP:
-	case IB_WR_ATOMIC_FETCH_AND_ADD:
-		return lim->qp_type == IB_QPT_RC && lim->atomics;
-	default:
-		return false;
-	}
-}
-
 /* Does @opcode write into the local SGEs (a READ or atomic response)? */
 bool xenib_wqe_writes_local(u32 opcode)
 {
@@ -175,7 +156,7 @@ int xenib_check_send_wqe(const struct rxe_send_wqe *wqe, size_t elem_size,
 		return IB_WC_LOC_LEN_ERR;
 	room = elem_size - sizeof(*wqe);
 	num_sge = wqe->dma.num_sge;
-	if (!xenib_opcode_ok(lim, wr->opcode) ||
+	if (!xenib_wr_opcode_ok(lim->qp_type, wr->opcode, lim->atomics) ||
 	    wr->send_flags & ~XENIB_SEND_FLAGS)
 		return IB_WC_LOC_QP_OP_ERR;
 

@@ -25,6 +25,7 @@
 #include <rdma/ib_user_verbs.h>
 #include <rdma/rdma_user_rxe.h>
 #include <xenib/xenibif.h>
+#include <xenib/rules.h>
 
 /* Access flags a guest may ask for in REG_MR. */
 #define XENIB_MR_ACCESS		(IB_ACCESS_LOCAL_WRITE |		\

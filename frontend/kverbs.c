@@ -27,6 +27,7 @@
 #include <rdma/ib_verbs.h>
 #include <rdma/rdma_user_rxe.h>
 #include "common.h"
+#include <xenib/rules.h>
 
 /* Where the bounce MR sits in the backend's view; any page-aligned iova. */
 #define XENIB_BOUNCE_IOVA	(1ULL << 32)
@@ -191,21 +192,11 @@ static bool xenib_kwr_scatters(enum ib_wr_opcode opcode)
 
 static int xenib_kcheck_opcode(struct xenib_qp *qp, enum ib_wr_opcode opcode)
 {
-	switch (opcode) {
-	case IB_WR_SEND:
-	case IB_WR_SEND_WITH_IMM:
-		return 0;
-	case IB_WR_RDMA_WRITE:
-	case IB_WR_RDMA_WRITE_WITH_IMM:
-		return qp->ibqp.qp_type == IB_QPT_UD ? -EINVAL : 0;
-	case IB_WR_RDMA_READ:
-	case IB_WR_ATOMIC_CMP_AND_SWP:
-	case IB_WR_ATOMIC_FETCH_AND_ADD:
-		return qp->ibqp.qp_type == IB_QPT_RC ? 0 : -EINVAL;
-	default:
-		/* Local invalidation and fast registration: not yet. */
-		return -EINVAL;
-	}
+	bool atomics = qp->ibqp.device->attrs.atomic_cap != IB_ATOMIC_NONE;
+
+	/* Local invalidation and fast registration: not yet. */
+	return xenib_wr_opcode_ok(qp->ibqp.qp_type, opcode, atomics) ?
+	       0 : -EINVAL;
 }
 
 /*

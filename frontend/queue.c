@@ -51,7 +51,8 @@ int xenib_fe_queue_alloc(struct xenib_fe *fe, struct xenib_fe_queue *q,
 	memset(q, 0, sizeof(*q));
 	elem_size = roundup_pow_of_two(max_t(size_t, elem_size,
 					     1U << XENIB_QUEUE_MIN_ELEM_LOG2));
-	if (elem_size > 1U << XENIB_QUEUE_MAX_ELEM_LOG2 || *num_elem >= 1U << 24)
+	if (elem_size > 1U << XENIB_QUEUE_MAX_ELEM_LOG2 ||
+	    *num_elem >= 1U << XENIB_QUEUE_MAX_LOG2_SLOTS)
 		return -EINVAL;
 	q->log2_elem_size = order_base_2(elem_size);
 	q->log2_slots = order_base_2(*num_elem + 1);

@@ -440,6 +440,7 @@ struct xenib_handle_resp {
 	(XENIB_QUEUE_MAX_INDIRECT * XENIB_REFS_PER_INDIRECT)
 #define XENIB_QUEUE_MIN_ELEM_LOG2	6	/* 64-byte elements at least */
 #define XENIB_QUEUE_MAX_ELEM_LOG2	12
+#define XENIB_QUEUE_MAX_LOG2_SLOTS	24
 
 struct xenib_queue {
 	uint32_t nr_pages;		/* pages in the buffer */

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Rules of the verbs that both ends of xenib apply, written once: the
+ * frontend to answer its callers synchronously as a native driver does,
+ * the backend (backend/check.c, and so the fuzzer) to refuse what a guest
+ * that ignores them hands it anyway.  Pure functions of their arguments.
+ *
+ * Users include the kernel's <rdma/ib_verbs.h> (or, in user space, the
+ * fuzzer's kcompat.h) and xenibif.h first.
+ *
+ * Copyright (c) 2026 The xenib authors
+ */
+
+#ifndef XENIB_RULES_H
+#define XENIB_RULES_H
+
+/*
+ * May a QP of @qp_type take a work request of @opcode, on a device that
+ * does atomics if @atomics?  UD sends only; UC adds RDMA WRITE; RC adds
+ * RDMA READ and, where the device has them, the atomics.
+ */
+static inline bool xenib_wr_opcode_ok(u32 qp_type, u32 opcode, bool atomics)
+{
+	switch (opcode) {
+	case IB_WR_SEND:
+	case IB_WR_SEND_WITH_IMM:
+		return true;
+	case IB_WR_RDMA_WRITE:
+	case IB_WR_RDMA_WRITE_WITH_IMM:
+		return qp_type != IB_QPT_UD;
+	case IB_WR_RDMA_READ:
+		return qp_type == IB_QPT_RC;
+	case IB_WR_ATOMIC_CMP_AND_SWP:
+	case IB_WR_ATOMIC_FETCH_AND_ADD:
+		return qp_type == IB_QPT_RC && atomics;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The most elements a guest queue of 2^@log2_elem_size-byte elements
+ * holds: the power-of-two slots that fit in XENIB_QUEUE_MAX_PAGES after
+ * the header, less the one kept free.  What a guest is told it may ask
+ * for (max_qp_wr, max_srq_wr, max_cqe) is at most this for the smallest
+ * element of the queue, or it could not have a queue of that size.
+ */
+static inline u32 xenib_queue_max_elems(u32 log2_elem_size)
+{
+	u64 room = (u64)XENIB_QUEUE_MAX_PAGES * XENIB_PAGE_SIZE -
+		   XENIB_QUEUE_HDR_SIZE;
+	u32 log2_slots = 0;
+
+	while (log2_slots < XENIB_QUEUE_MAX_LOG2_SLOTS &&
+	       (u64)2 << (log2_slots + log2_elem_size) <= room)
+		log2_slots++;
+	return (1U << log2_slots) - 1;
+}
+
+/* log2 of the element of at least @size bytes, as rxe pads elements. */
+static inline u32 xenib_queue_elem_log2(size_t size)
+{
+	u32 log2 = XENIB_QUEUE_MIN_ELEM_LOG2;
+
+	while (((size_t)1 << log2) < size)
+		log2++;
+	return log2;
+}
+
+#endif /* XENIB_RULES_H */
