@@ -13,7 +13,9 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <rdma/ib_cache.h>
+#include <rdma/rdma_user_rxe.h>
 #include "common.h"
+#include <xenib/rules.h>
 
 /*
  * Device capabilities a guest may see: those that describe how the real
@@ -207,6 +209,18 @@ int xenib_hca_query_device(struct xenib_be *be, struct xenib_device_attr *a)
 	/* The guest sees only the attached port, as its port 1. */
 	a->phys_port_cnt = 1;
 	strscpy(a->name, dev_name(&ibdev->dev), sizeof(a->name));
+	/*
+	 * No more than a guest's queues and registrations can hold (rules.h,
+	 * xenibif.h): a guest told more would be refused what it was told.
+	 */
+	a->max_qp_wr = min_t(u32, d->max_qp_wr, xenib_queue_max_elems(
+			xenib_queue_elem_log2(sizeof(struct rxe_send_wqe))));
+	a->max_srq_wr = min_t(u32, d->max_srq_wr, xenib_queue_max_elems(
+			xenib_queue_elem_log2(sizeof(struct rxe_recv_wqe))));
+	a->max_cqe = min_t(u32, d->max_cqe, xenib_queue_max_elems(
+			xenib_queue_elem_log2(sizeof(struct ib_uverbs_wc))));
+	a->max_mr_size = min_t(u64, d->max_mr_size,
+			       (u64)XENIB_MR_MAX_PAGES * XENIB_PAGE_SIZE);
 	xenib_be_resources_cap(a);
 	return 0;
 }

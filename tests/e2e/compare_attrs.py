@@ -67,6 +67,15 @@ DIFFERENCES = {
     "max_mr": ("the real limit capped by the per-guest quota",
                lambda g, n: 0 < g <= n),
     "max_mw": ("0: no memory windows for guests", lambda g, n: g == 0),
+    # What a guest queue or registration holds (backend/hca.c, rules.h).
+    "max_qp_wr": ("the real limit capped by a guest queue's size",
+                  lambda g, n: 0 < g <= n),
+    "max_srq_wr": ("the real limit capped by a guest queue's size",
+                   lambda g, n: 0 < g <= n),
+    "max_cqe": ("the real limit capped by a guest queue's size",
+                lambda g, n: 0 < g <= n),
+    "max_mr_size": ("the real limit capped by one registration's size",
+                    lambda g, n: 0 < g <= n),
     # IB_PORT_CM_SUP only for a guest the backend relays the CM for.
     "port_cap_flags": ("the real flags, the CM's maybe cleared",
                        lambda g, n: g & ~n == 0 and
