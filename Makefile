@@ -78,9 +78,13 @@ USER_CFLAGS ?= -O2 -g -Wall -Wextra -Werror
 # Open MPI's compiler wrapper (libopenmpi-dev), the Open MPI of the testbed.
 MPICC ?= mpicc
 
+TESTLIB := tests/verbs/testlib.c tests/verbs/testlib.h
+
+build/tests/xenib-verbs-test: $(TESTLIB)
+
 build/tests/%: tests/verbs/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -o $@ $< -libverbs
+	$(CC) $(USER_CFLAGS) -o $@ $(filter %.c,$^) -libverbs
 
 build/tests/xenib-mpi-bench: tests/mpi/xenib-mpi-bench.c
 	@mkdir -p $(dir $@)

@@ -74,134 +74,9 @@
 #include <sys/mman.h>
 #include <infiniband/verbs.h>
 #include <rdma/ib_user_verbs.h>
+#include "testlib.h"
 
-static const char *dev_name;
-
-static void die(const char *fmt, const char *what, int err)
-{
-	fprintf(stderr, "FAIL: ");
-	fprintf(stderr, fmt, what);
-	if (err)
-		fprintf(stderr, ": %s (errno %d)", strerror(err), err);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-/* die() with a printf format; err as in die() */
-static void __attribute__((format(printf, 2, 3)))
-fail(int err, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	die("%s", buf, err);
-}
-
-static void ok(const char *what)
-{
-	printf("ok: %s\n", what);
-	fflush(stdout);
-}
-
-static void __attribute__((format(printf, 1, 2))) okf(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	ok(buf);
-}
-
-static const char *errname(int err)
-{
-	static char buf[32];
-
-	switch (err) {
-	case 0:
-		return "success";
-	case EPERM:
-		return "EPERM";
-	case ENOENT:
-		return "ENOENT";
-	case EIO:
-		return "EIO";
-	case ENOMEM:
-		return "ENOMEM";
-	case EFAULT:
-		return "EFAULT";
-	case EBUSY:
-		return "EBUSY";
-	case EINVAL:
-		return "EINVAL";
-	case ENOSPC:
-		return "ENOSPC";
-	case ENOSYS:
-		return "ENOSYS";
-	case ENODATA:
-		return "ENODATA";
-	case EOPNOTSUPP:
-		return "EOPNOTSUPP";
-	case EADDRNOTAVAIL:
-		return "EADDRNOTAVAIL";
-	case EACCES:
-		return "EACCES";
-	case ENETUNREACH:
-		return "ENETUNREACH";
-	}
-	snprintf(buf, sizeof(buf), "errno %d", err);
-	return buf;
-}
-
-/*
- * @what was done and failed if @failed, with error @err (errno, or a verb's
- * return value); it must have failed with @want.
- */
-static void expect_err(const char *what, int failed, int err, int want)
-{
-	if (!failed)
-		fail(0, "%s succeeded, expected it to fail with %s", what,
-		     errname(want));
-	if (err != want)
-		fail(err, "%s failed, but not with %s as expected", what,
-		     errname(want));
-	okf("%s fails with %s", what, errname(want));
-}
-
-/* a verb returning 0 or an error number */
-static void check(int err, const char *what)
-{
-	if (err)
-		die("%s", what, err);
-}
-
-static struct ibv_context *open_dev(void)
-{
-	struct ibv_device **list;
-	struct ibv_context *ctx = NULL;
-	int i, n;
-
-	list = ibv_get_device_list(&n);
-	if (!list)
-		die("%s", "ibv_get_device_list", errno);
-	for (i = 0; i < n; i++) {
-		if (dev_name && strcmp(ibv_get_device_name(list[i]), dev_name))
-			continue;
-		ctx = ibv_open_device(list[i]);
-		if (!ctx)
-			die("ibv_open_device %s", ibv_get_device_name(list[i]),
-			    errno);
-		break;
-	}
-	if (!ctx)
-		die("no RDMA device %s", dev_name ? dev_name : "at all", 0);
-	ibv_free_device_list(list);
-	return ctx;
-}
+static const char *test_dev_name;
 
 static int cmd_query(struct ibv_context *ctx)
 {
@@ -2266,13 +2141,13 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "d:")) != -1) {
 		if (opt != 'd')
 			usage();
-		dev_name = optarg;
+		test_dev_name = optarg;
 	}
 	if (optind >= argc)
 		usage();
 	cmd = argv[optind];
 	nargs = argc - optind - 1;
-	ctx = open_dev();
+	ctx = open_dev(test_dev_name);
 	if (needs_env(cmd))
 		query_env(ctx);
 

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the C test programs of tests/verbs share; see testlib.h.
+ *
+ * Copyright (c) 2026 The xenib authors
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "testlib.h"
+
+void die(const char *fmt, const char *what, int err)
+{
+	fprintf(stderr, "FAIL: ");
+	fprintf(stderr, fmt, what);
+	if (err)
+		fprintf(stderr, ": %s (errno %d)", strerror(err), err);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+void fail(int err, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	die("%s", buf, err);
+}
+
+void ok(const char *what)
+{
+	printf("ok: %s\n", what);
+	fflush(stdout);
+}
+
+void okf(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ok(buf);
+}
+
+const char *errname(int err)
+{
+	static char buf[32];
+
+	switch (err) {
+	case 0:
+		return "success";
+	case EPERM:
+		return "EPERM";
+	case ENOENT:
+		return "ENOENT";
+	case EIO:
+		return "EIO";
+	case ENOMEM:
+		return "ENOMEM";
+	case EFAULT:
+		return "EFAULT";
+	case EBUSY:
+		return "EBUSY";
+	case EINVAL:
+		return "EINVAL";
+	case ENOSPC:
+		return "ENOSPC";
+	case ENOSYS:
+		return "ENOSYS";
+	case ENODATA:
+		return "ENODATA";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
+	case EADDRNOTAVAIL:
+		return "EADDRNOTAVAIL";
+	case EACCES:
+		return "EACCES";
+	case ENETUNREACH:
+		return "ENETUNREACH";
+	}
+	snprintf(buf, sizeof(buf), "errno %d", err);
+	return buf;
+}
+
+void expect_err(const char *what, int failed, int err, int want)
+{
+	if (!failed)
+		fail(0, "%s succeeded, expected it to fail with %s", what,
+		     errname(want));
+	if (err != want)
+		fail(err, "%s failed, but not with %s as expected", what,
+		     errname(want));
+	okf("%s fails with %s", what, errname(want));
+}
+
+void check(int err, const char *what)
+{
+	if (err)
+		die("%s", what, err);
+}
+
+struct ibv_context *open_dev(const char *dev_name)
+{
+	struct ibv_device **list;
+	struct ibv_context *ctx = NULL;
+	int i, n;
+
+	list = ibv_get_device_list(&n);
+	if (!list)
+		die("%s", "ibv_get_device_list", errno);
+	for (i = 0; i < n; i++) {
+		if (dev_name && strcmp(ibv_get_device_name(list[i]), dev_name))
+			continue;
+		ctx = ibv_open_device(list[i]);
+		if (!ctx)
+			die("ibv_open_device %s", ibv_get_device_name(list[i]),
+			    errno);
+		break;
+	}
+	if (!ctx)
+		die("no RDMA device %s", dev_name ? dev_name : "at all", 0);
+	ibv_free_device_list(list);
+	return ctx;
+}

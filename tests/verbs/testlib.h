@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the C test programs of tests/verbs share: reporting ("ok: ..." per
+ * check, "FAIL: ..." and exit 1 at the first failure) and opening a device.
+ *
+ * Copyright (c) 2026 The xenib authors
+ */
+#ifndef XENIB_TESTLIB_H
+#define XENIB_TESTLIB_H
+
+#include <infiniband/verbs.h>
+
+/* Print "FAIL: " @fmt with @what, and @err's text if not 0; exit 1. */
+void die(const char *fmt, const char *what, int err)
+	__attribute__((noreturn));
+/* die() with a printf format; @err as in die() */
+void fail(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+void ok(const char *what);
+void okf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "EINVAL" for EINVAL, and so on */
+const char *errname(int err);
+/*
+ * @what was done and failed if @failed, with error @err (errno, or a
+ * verb's return value); it must have failed with @want.
+ */
+void expect_err(const char *what, int failed, int err, int want);
+/* a verb returning 0 or an error number */
+void check(int err, const char *what);
+/* the RDMA device called @name, or the first one if NULL */
+struct ibv_context *open_dev(const char *name);
+
+#endif
