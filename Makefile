@@ -72,7 +72,7 @@ install: modules
 # Test programs that run in the testbed's domains, against the system
 # libibverbs (libibverbs-dev on the build host).
 TEST_PROGS := build/tests/xenib-verbs-test build/tests/xenib-reg-bench \
-	build/tests/xenib-dp-bench \
+	build/tests/xenib-dp-bench build/tests/xenib-conform \
 	build/tests/xenib-raw build/tests/xenib-mpi-bench
 USER_CFLAGS ?= -O2 -g -Wall -Wextra -Werror
 # Open MPI's compiler wrapper (libopenmpi-dev), the Open MPI of the testbed.
@@ -80,7 +80,7 @@ MPICC ?= mpicc
 
 TESTLIB := tests/verbs/testlib.c tests/verbs/testlib.h
 
-build/tests/xenib-verbs-test: $(TESTLIB)
+build/tests/xenib-verbs-test build/tests/xenib-conform: $(TESTLIB)
 
 build/tests/%: tests/verbs/%.c
 	@mkdir -p $(dir $@)

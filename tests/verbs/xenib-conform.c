@@ -1,0 +1,666 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xenib-conform: what a device promises, held to.  Run on xenib0 in a
+ * guest and on the native device in Dom0; each check prints "ok: ..." and
+ * the first failure exits 1 saying what was expected.
+ *
+ *   xenib-conform [-d DEV] limits [MB]   every size ibv_query_device and
+ *                                        ibv_query_port advertise, used
+ *                                        at its maximum (memory-bound ones
+ *                                        up to MB MiB, default 16)
+ *   xenib-conform [-d DEV] ud-order N    N times: a receive posted on one
+ *                                        UD QP, then a send to it from
+ *                                        another; the datagram must find
+ *                                        the receive every time
+ *   xenib-conform [-d DEV] post-state    posting sends on a QP in RESET,
+ *                                        INIT and RTR fails with EINVAL,
+ *                                        with both post APIs, as on rxe
+ *
+ * Copyright (c) 2026 The xenib authors
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <infiniband/verbs.h>
+#include "testlib.h"
+
+#define QKEY		0x11111111
+#define PSN		0x123
+#define TIMEOUT_S	60
+#define ACCESS		(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
+			 IBV_ACCESS_REMOTE_READ)
+
+static struct ibv_context *ctx;
+static struct ibv_device_attr dattr;
+static struct ibv_port_attr pattr;
+static union ibv_gid gid;
+static int gid_index = -1;
+static struct ibv_pd *pd;
+
+/* Port 1's RoCE v2 GID, link-local if there is one (no ARP needed). */
+static void query_env(void)
+{
+	struct ibv_gid_entry e;
+	int i;
+
+	check(ibv_query_device(ctx, &dattr), "ibv_query_device");
+	check(ibv_query_port(ctx, 1, &pattr), "ibv_query_port 1");
+	for (i = 0; i < pattr.gid_tbl_len; i++) {
+		if (ibv_query_gid_ex(ctx, 1, i, &e, 0) ||
+		    e.gid_type != IBV_GID_TYPE_ROCE_V2)
+			continue;
+		if (gid_index < 0 || e.gid.raw[0] == 0xfe) {
+			gid = e.gid;
+			gid_index = i;
+		}
+	}
+	if (gid_index < 0)
+		die("%s", "port 1 has no RoCE v2 GID", 0);
+	pd = ibv_alloc_pd(ctx);
+	if (!pd)
+		die("%s", "ibv_alloc_pd", errno);
+}
+
+static struct ibv_cq *new_cq(int cqe)
+{
+	struct ibv_cq *cq = ibv_create_cq(ctx, cqe, NULL, NULL, 0);
+
+	if (!cq)
+		fail(errno, "ibv_create_cq with %d entries", cqe);
+	if (cq->cqe < cqe)
+		fail(0, "ibv_create_cq with %d entries made %d", cqe, cq->cqe);
+	return cq;
+}
+
+static struct ibv_mr *new_mr(size_t len, void **buf)
+{
+	struct ibv_mr *mr;
+
+	*buf = aligned_alloc(4096, (len + 4095) & ~(size_t)4095);
+	if (!*buf)
+		fail(ENOMEM, "a buffer of %zu bytes", len);
+	memset(*buf, 0, len);
+	mr = ibv_reg_mr(pd, *buf, len, ACCESS);
+	if (!mr)
+		fail(errno, "ibv_reg_mr of %zu bytes", len);
+	return mr;
+}
+
+static void free_mr(struct ibv_mr *mr, void *buf)
+{
+	check(ibv_dereg_mr(mr), "ibv_dereg_mr");
+	free(buf);
+}
+
+static struct ibv_qp *new_qp(enum ibv_qp_type type, struct ibv_cq *cq,
+			     struct ibv_srq *srq, const struct ibv_qp_cap *cap,
+			     const char *what)
+{
+	struct ibv_qp_init_attr ia = {
+		.send_cq = cq, .recv_cq = cq, .srq = srq, .cap = *cap,
+		.qp_type = type, .sq_sig_all = 1,
+	};
+	struct ibv_qp *qp = ibv_create_qp(pd, &ia);
+
+	if (!qp)
+		fail(errno, "ibv_create_qp %s (send %u wr %u sge, recv %u wr %u sge, %u inline)",
+		     what, cap->max_send_wr, cap->max_send_sge,
+		     cap->max_recv_wr, cap->max_recv_sge,
+		     cap->max_inline_data);
+	if (ia.cap.max_send_wr < cap->max_send_wr ||
+	    ia.cap.max_send_sge < cap->max_send_sge ||
+	    ia.cap.max_recv_wr < cap->max_recv_wr ||
+	    ia.cap.max_recv_sge < cap->max_recv_sge ||
+	    ia.cap.max_inline_data < cap->max_inline_data)
+		fail(0, "ibv_create_qp %s: got less than asked for", what);
+	return qp;
+}
+
+/*
+ * RESET -> INIT -> RTR -> RTS; a connected QP is connected to itself, with
+ * the most RDMA READs and atomics in flight the device advertises.
+ */
+static int to_rts(struct ibv_qp *qp)
+{
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_INIT, .port_num = 1, .qkey = QKEY,
+		.qp_access_flags = ACCESS,
+	};
+	int ud = qp->qp_type == IBV_QPT_UD, err;
+
+	err = ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			    IBV_QP_PORT | (ud ? IBV_QP_QKEY :
+					   IBV_QP_ACCESS_FLAGS));
+	if (err)
+		return err;
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTR;
+	if (!ud) {
+		a.path_mtu = IBV_MTU_1024;
+		a.dest_qp_num = qp->qp_num;
+		a.rq_psn = PSN;
+		a.ah_attr.is_global = 1;
+		a.ah_attr.grh.dgid = gid;
+		a.ah_attr.grh.sgid_index = gid_index;
+		a.ah_attr.grh.hop_limit = 1;
+		a.ah_attr.port_num = 1;
+		a.max_dest_rd_atomic = dattr.max_qp_rd_atom;
+		a.min_rnr_timer = 12;
+	}
+	err = ibv_modify_qp(qp, &a, IBV_QP_STATE | (ud ? 0 :
+			    IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
+			    IBV_QP_RQ_PSN | (qp->qp_type == IBV_QPT_RC ?
+			    IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER :
+			    0)));
+	if (err)
+		return err;
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.sq_psn = PSN;
+	a.timeout = 14;
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.max_rd_atomic = dattr.max_qp_init_rd_atom;
+	return ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN |
+			     (qp->qp_type == IBV_QPT_RC ?
+			      IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
+			      IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC : 0));
+}
+
+/* Poll @n successful completions from @cq within TIMEOUT_S. */
+static void poll_n(struct ibv_cq *cq, int n, const char *what)
+{
+	time_t end = time(NULL) + TIMEOUT_S;
+	struct ibv_wc wc;
+	int got = 0, r;
+
+	while (got < n) {
+		r = ibv_poll_cq(cq, 1, &wc);
+		if (r < 0)
+			fail(0, "%s: ibv_poll_cq failed", what);
+		if (!r) {
+			if (time(NULL) > end)
+				fail(0, "%s: %d of %d completions after %d s",
+				     what, got, n, TIMEOUT_S);
+			continue;
+		}
+		if (wc.status != IBV_WC_SUCCESS)
+			fail(0, "%s: completion %llu with status %s", what,
+			     (unsigned long long)wc.wr_id,
+			     ibv_wc_status_str(wc.status));
+		got++;
+	}
+}
+
+/* @n SGEs of @len bytes in all over @base (lkey @lkey), split evenly. */
+static void split_sges(struct ibv_sge *sge, int n, char *base, size_t len,
+		       uint32_t lkey)
+{
+	size_t each = len / n, off = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		sge[i].addr = (uintptr_t)base + off;
+		sge[i].length = i == n - 1 ? len - off : each;
+		sge[i].lkey = lkey;
+		off += sge[i].length;
+	}
+}
+
+static void fill(char *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (char)(seed + i * 7 + (i >> 12));
+}
+
+/*
+ * An RC QP connected to itself on @cq (and @srq if given) carries @len
+ * bytes: a SEND from @send_sge SGEs (inline if @inl) into @recv_sge SGEs,
+ * then, if @read_sge, an RDMA READ into that many.  Data checked.
+ */
+static void rc_traffic(struct ibv_qp *qp, struct ibv_cq *cq,
+		       struct ibv_srq *srq, size_t len, int send_sge,
+		       int recv_sge, int read_sge, int inl, const char *what)
+{
+	int n = send_sge > recv_sge ? send_sge : recv_sge;
+	struct ibv_sge *sge;
+	struct ibv_mr *mr;
+	char *src, *dst;
+	void *buf;
+	int err;
+
+	if (read_sge > n)
+		n = read_sge;
+	sge = calloc(n ? n : 1, sizeof(*sge));
+	if (!sge)
+		fail(ENOMEM, "SGEs");
+	mr = new_mr(2 * len, &buf);
+	src = buf;
+	dst = src + len;
+	fill(src, len, 3);
+
+	{
+		struct ibv_recv_wr rwr = { .wr_id = 1, .sg_list = sge,
+					   .num_sge = recv_sge }, *bad_r;
+		struct ibv_send_wr swr = { .wr_id = 2, .sg_list = sge,
+					   .num_sge = send_sge,
+					   .opcode = IBV_WR_SEND,
+					   .send_flags = IBV_SEND_SIGNALED |
+					   (inl ? IBV_SEND_INLINE : 0) },
+				   *bad_s;
+
+		split_sges(sge, recv_sge, dst, len, mr->lkey);
+		err = srq ? ibv_post_srq_recv(srq, &rwr, &bad_r) :
+			    ibv_post_recv(qp, &rwr, &bad_r);
+		if (err)
+			fail(err, "%s: post a receive of %d SGEs", what,
+			     recv_sge);
+		split_sges(sge, send_sge, src, len, mr->lkey);
+		err = ibv_post_send(qp, &swr, &bad_s);
+		if (err)
+			fail(err, "%s: post a SEND of %zu bytes from %d SGEs%s",
+			     what, len, send_sge, inl ? ", inline" : "");
+		poll_n(cq, 2, what);
+		if (memcmp(src, dst, len))
+			fail(0, "%s: the received data differ from the sent",
+			     what);
+	}
+	if (read_sge) {
+		struct ibv_send_wr rd = { .wr_id = 3, .sg_list = sge,
+					  .num_sge = read_sge,
+					  .opcode = IBV_WR_RDMA_READ,
+					  .send_flags = IBV_SEND_SIGNALED },
+				   *bad;
+
+		memset(dst, 0, len);
+		fill(src, len, 5);
+		split_sges(sge, read_sge, dst, len, mr->lkey);
+		rd.wr.rdma.remote_addr = (uintptr_t)src;
+		rd.wr.rdma.rkey = mr->rkey;
+		err = ibv_post_send(qp, &rd, &bad);
+		if (err)
+			fail(err, "%s: post an RDMA READ into %d SGEs", what,
+			     read_sge);
+		poll_n(cq, 1, what);
+		if (memcmp(src, dst, len))
+			fail(0, "%s: the data READ differ", what);
+	}
+	free_mr(mr, buf);
+	free(sge);
+}
+
+static void destroy_qp(struct ibv_qp *qp)
+{
+	check(ibv_destroy_qp(qp), "ibv_destroy_qp");
+}
+
+/* A QP of each type at @cap goes to RTS; RC carries data too. */
+static void qp_at(const struct ibv_qp_cap *cap, const char *what)
+{
+	static const enum ibv_qp_type types[] = {
+		IBV_QPT_RC, IBV_QPT_UC, IBV_QPT_UD,
+	};
+	static const char *const names[] = { "RC", "UC", "UD" };
+	struct ibv_cq *cq = new_cq(16);
+	unsigned int i;
+	char buf[128];
+
+	for (i = 0; i < 3; i++) {
+		struct ibv_qp *qp;
+		int err;
+
+		snprintf(buf, sizeof(buf), "%s QP with %s", names[i], what);
+		qp = new_qp(types[i], cq, NULL, cap, buf);
+		err = to_rts(qp);
+		if (err)
+			fail(err, "%s to RTS", buf);
+		if (types[i] == IBV_QPT_RC)
+			rc_traffic(qp, cq, NULL, 4096,
+				   cap->max_send_sge ? cap->max_send_sge : 1,
+				   cap->max_recv_sge ? cap->max_recv_sge : 1,
+				   0, 0, buf);
+		destroy_qp(qp);
+		okf("%s: created, RTS%s", buf,
+		    types[i] == IBV_QPT_RC ? ", data through it" : "");
+	}
+	check(ibv_destroy_cq(cq), "ibv_destroy_cq");
+}
+
+/* The largest max_inline_data an RC QP is created with (up to 64 KiB). */
+static uint32_t max_inline(struct ibv_cq *cq)
+{
+	uint32_t lo = 0, hi = 65536;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi + 1) / 2;
+		struct ibv_qp_init_attr ia = {
+			.send_cq = cq, .recv_cq = cq, .qp_type = IBV_QPT_RC,
+			.cap = { .max_send_wr = 1, .max_recv_wr = 1,
+				 .max_send_sge = 1, .max_recv_sge = 1,
+				 .max_inline_data = mid },
+		};
+		struct ibv_qp *qp = ibv_create_qp(pd, &ia);
+
+		if (qp) {
+			destroy_qp(qp);
+			lo = mid;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	return lo;
+}
+
+static int cmd_limits(size_t max_bytes)
+{
+	struct ibv_qp_cap cap;
+	struct ibv_cq *cq;
+	struct ibv_qp *qp;
+	size_t len;
+	uint32_t inl;
+
+	okf("advertised: max_qp_wr %d, max_sge %d, max_sge_rd %d, max_cqe %d, max_srq_wr %d, max_srq_sge %d, max_mr_size %llu, max_msg_sz %u, max_qp_rd_atom %d, max_qp_init_rd_atom %d",
+	    dattr.max_qp_wr, dattr.max_sge, dattr.max_sge_rd, dattr.max_cqe,
+	    dattr.max_srq_wr, dattr.max_srq_sge,
+	    (unsigned long long)dattr.max_mr_size, pattr.max_msg_sz,
+	    dattr.max_qp_rd_atom, dattr.max_qp_init_rd_atom);
+
+	/* A CQ of max_cqe entries takes the completions of a QP. */
+	cq = new_cq(dattr.max_cqe);
+	memset(&cap, 0, sizeof(cap));
+	cap.max_send_wr = cap.max_recv_wr = 4;
+	cap.max_send_sge = cap.max_recv_sge = 1;
+	qp = new_qp(IBV_QPT_RC, cq, NULL, &cap, "RC QP on a max_cqe CQ");
+	check(to_rts(qp), "RC QP on a max_cqe CQ to RTS");
+	rc_traffic(qp, cq, NULL, 4096, 1, 1, 0, 0, "a CQ of max_cqe");
+	destroy_qp(qp);
+	check(ibv_destroy_cq(cq), "ibv_destroy_cq");
+	okf("CQ of max_cqe (%d) entries: created, completions through it",
+	    dattr.max_cqe);
+
+	memset(&cap, 0, sizeof(cap));
+	cap.max_send_wr = dattr.max_qp_wr;
+	cap.max_recv_wr = 1;
+	cap.max_send_sge = cap.max_recv_sge = 1;
+	qp_at(&cap, "max_send_wr = max_qp_wr");
+	cap.max_send_wr = 1;
+	cap.max_recv_wr = dattr.max_qp_wr;
+	qp_at(&cap, "max_recv_wr = max_qp_wr");
+	cap.max_recv_wr = 1;
+	cap.max_send_sge = cap.max_recv_sge = dattr.max_sge;
+	qp_at(&cap, "max_send_sge = max_recv_sge = max_sge");
+
+	/* RDMA READ into max_sge_rd SGEs, with the most READs in flight. */
+	cq = new_cq(16);
+	cap.max_send_sge = cap.max_recv_sge = dattr.max_sge_rd;
+	qp = new_qp(IBV_QPT_RC, cq, NULL, &cap, "RC QP of max_sge_rd SGEs");
+	check(to_rts(qp), "RC QP with max_qp_rd_atom READs in flight to RTS");
+	rc_traffic(qp, cq, NULL, 8192, 1, 1, dattr.max_sge_rd, 0,
+		   "RDMA READ into max_sge_rd SGEs");
+	destroy_qp(qp);
+	okf("RDMA READ into max_sge_rd (%d) SGEs, max_rd_atomic %d and max_dest_rd_atomic %d",
+	    dattr.max_sge_rd, dattr.max_qp_init_rd_atom, dattr.max_qp_rd_atom);
+
+	/* The largest inline send the device takes, used. */
+	inl = max_inline(cq);
+	if (inl) {
+		cap.max_send_sge = cap.max_recv_sge = 1;
+		cap.max_inline_data = inl;
+		qp = new_qp(IBV_QPT_RC, cq, NULL, &cap, "RC QP of most inline");
+		check(to_rts(qp), "RC QP of most inline to RTS");
+		rc_traffic(qp, cq, NULL, inl, 1, 1, 0, 1, "most inline data");
+		destroy_qp(qp);
+		cap.max_inline_data = 0;
+	}
+	okf("max inline data %u: created and sent", inl);
+
+	/* SRQs at max_srq_wr, and at max_srq_sge with a message through. */
+	{
+		struct ibv_srq_init_attr sa = {
+			.attr = { .max_wr = dattr.max_srq_wr, .max_sge = 1 },
+		};
+		struct ibv_srq *srq = ibv_create_srq(pd, &sa);
+
+		if (!srq)
+			fail(errno, "ibv_create_srq of max_srq_wr (%d)",
+			     dattr.max_srq_wr);
+		check(ibv_destroy_srq(srq), "ibv_destroy_srq");
+		sa.attr.max_wr = 4;
+		sa.attr.max_sge = dattr.max_srq_sge;
+		srq = ibv_create_srq(pd, &sa);
+		if (!srq)
+			fail(errno, "ibv_create_srq of max_srq_sge (%d)",
+			     dattr.max_srq_sge);
+		cap.max_send_sge = 1;
+		cap.max_recv_wr = cap.max_recv_sge = 0;
+		qp = new_qp(IBV_QPT_RC, cq, srq, &cap, "RC QP on an SRQ");
+		check(to_rts(qp), "RC QP on an SRQ to RTS");
+		rc_traffic(qp, cq, srq, 4096, 1, dattr.max_srq_sge, 0, 0,
+			   "a receive of max_srq_sge SGEs on an SRQ");
+		destroy_qp(qp);
+		check(ibv_destroy_srq(srq), "ibv_destroy_srq");
+		okf("SRQ of max_srq_wr (%d) created; one of max_srq_sge (%d) received into",
+		    dattr.max_srq_wr, dattr.max_srq_sge);
+	}
+
+	/* The largest message and MR, as far as this run's memory goes. */
+	len = pattr.max_msg_sz < max_bytes / 2 ? pattr.max_msg_sz :
+						  max_bytes / 2;
+	cap.max_send_wr = cap.max_recv_wr = 1;
+	cap.max_send_sge = cap.max_recv_sge = 1;
+	qp = new_qp(IBV_QPT_RC, cq, NULL, &cap, "RC QP for a long message");
+	check(to_rts(qp), "RC QP for a long message to RTS");
+	rc_traffic(qp, cq, NULL, len, 1, 1, 1, 0, "the longest message");
+	destroy_qp(qp);
+	okf("a message of %zu bytes (max_msg_sz %u) sent and READ", len,
+	    pattr.max_msg_sz);
+	len = dattr.max_mr_size < max_bytes ? dattr.max_mr_size : max_bytes;
+	{
+		struct ibv_mr *mr;
+		void *buf;
+
+		mr = new_mr(len, &buf);
+		free_mr(mr, buf);
+	}
+	okf("an MR of %zu bytes registered (max_mr_size %llu%s)", len,
+	    (unsigned long long)dattr.max_mr_size,
+	    len < dattr.max_mr_size ? ", beyond this run's memory" : "");
+	check(ibv_destroy_cq(cq), "ibv_destroy_cq");
+	return 0;
+}
+
+static struct ibv_ah *own_ah(void)
+{
+	struct ibv_ah_attr a = {
+		.is_global = 1, .port_num = 1,
+		.grh = { .dgid = gid, .sgid_index = gid_index,
+			 .hop_limit = 1 },
+	};
+	struct ibv_ah *ah = ibv_create_ah(pd, &a);
+
+	if (!ah)
+		fail(errno, "ibv_create_ah to the own GID");
+	return ah;
+}
+
+/*
+ * UD drops a datagram that finds no receive; natively a receive is on the
+ * device when ibv_post_recv returns, so one posted before the send that
+ * causes the datagram is always there.
+ */
+static int cmd_ud_order(int rounds)
+{
+	struct ibv_qp_cap cap = { .max_send_wr = 4, .max_recv_wr = 4,
+				  .max_send_sge = 1, .max_recv_sge = 1 };
+	struct ibv_cq *cq = new_cq(16);
+	struct ibv_qp *a, *b;
+	struct ibv_ah *ah = own_ah();
+	struct ibv_sge rs, ss;
+	struct ibv_mr *mr;
+	void *buf;
+	int i;
+
+	a = new_qp(IBV_QPT_UD, cq, NULL, &cap, "UD QP a");
+	b = new_qp(IBV_QPT_UD, cq, NULL, &cap, "UD QP b");
+	check(to_rts(a), "UD QP a to RTS");
+	check(to_rts(b), "UD QP b to RTS");
+	mr = new_mr(4096, &buf);
+	rs = (struct ibv_sge){ (uintptr_t)buf, 40 + 64, mr->lkey };
+	ss = (struct ibv_sge){ (uintptr_t)buf + 2048, 64, mr->lkey };
+	for (i = 0; i < rounds; i++) {
+		struct ibv_recv_wr rwr = { .wr_id = i, .sg_list = &rs,
+					   .num_sge = 1 }, *bad_r;
+		struct ibv_send_wr swr = { .wr_id = i, .sg_list = &ss,
+					   .num_sge = 1,
+					   .opcode = IBV_WR_SEND,
+					   .send_flags = IBV_SEND_SIGNALED },
+				   *bad_s;
+		char what[64];
+
+		swr.wr.ud.ah = ah;
+		swr.wr.ud.remote_qpn = b->qp_num;
+		swr.wr.ud.remote_qkey = QKEY;
+		fill((char *)buf + 2048, 64, i);
+		check(ibv_post_recv(b, &rwr, &bad_r), "post a UD receive");
+		check(ibv_post_send(a, &swr, &bad_s), "post a UD send");
+		snprintf(what, sizeof(what), "UD round %d: send and receive",
+			 i);
+		poll_n(cq, 2, what);
+		if (memcmp((char *)buf + 40, (char *)buf + 2048, 64))
+			fail(0, "UD round %d: the datagram's data differ", i);
+	}
+	okf("%d datagrams each found the receive posted before their send",
+	    rounds);
+	destroy_qp(a);
+	destroy_qp(b);
+	check(ibv_destroy_ah(ah), "ibv_destroy_ah");
+	free_mr(mr, buf);
+	check(ibv_destroy_cq(cq), "ibv_destroy_cq");
+	return 0;
+}
+
+/* A send posted in each state before RTS fails with EINVAL, both ways. */
+static int cmd_post_state(void)
+{
+	static const char *const names[] = { "RESET", "INIT", "RTR" };
+	struct ibv_qp_cap cap = { .max_send_wr = 4, .max_recv_wr = 4,
+				  .max_send_sge = 1, .max_recv_sge = 1 };
+	struct ibv_qp_init_attr_ex ia = {
+		.qp_type = IBV_QPT_RC, .sq_sig_all = 1, .cap = cap,
+		.comp_mask = IBV_QP_INIT_ATTR_PD |
+			     IBV_QP_INIT_ATTR_SEND_OPS_FLAGS,
+		.send_ops_flags = IBV_QP_EX_WITH_SEND,
+	};
+	struct ibv_cq *cq = new_cq(16);
+	struct ibv_qp_attr a;
+	struct ibv_qp_ex *qpx;
+	struct ibv_qp *qp;
+	struct ibv_mr *mr;
+	struct ibv_sge sge;
+	void *buf;
+	int state, err;
+
+	ia.send_cq = ia.recv_cq = cq;
+	ia.pd = pd;
+	qp = ibv_create_qp_ex(ctx, &ia);
+	if (!qp)
+		fail(errno, "ibv_create_qp_ex RC with the send ops");
+	qpx = ibv_qp_to_qp_ex(qp);
+	mr = new_mr(4096, &buf);
+	sge = (struct ibv_sge){ (uintptr_t)buf, 64, mr->lkey };
+	for (state = IBV_QPS_RESET; state <= IBV_QPS_RTR; state++) {
+		struct ibv_send_wr swr = { .wr_id = 1, .sg_list = &sge,
+					   .num_sge = 1,
+					   .opcode = IBV_WR_SEND }, *bad;
+		char what[64];
+
+		if (state == IBV_QPS_INIT) {
+			memset(&a, 0, sizeof(a));
+			a.qp_state = IBV_QPS_INIT;
+			a.port_num = 1;
+			a.qp_access_flags = ACCESS;
+			check(ibv_modify_qp(qp, &a, IBV_QP_STATE |
+					    IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+					    IBV_QP_ACCESS_FLAGS),
+			      "RC QP to INIT");
+		} else if (state == IBV_QPS_RTR) {
+			memset(&a, 0, sizeof(a));
+			a.qp_state = IBV_QPS_RTR;
+			a.path_mtu = IBV_MTU_1024;
+			a.dest_qp_num = qp->qp_num;
+			a.rq_psn = PSN;
+			a.ah_attr.is_global = 1;
+			a.ah_attr.grh.dgid = gid;
+			a.ah_attr.grh.sgid_index = gid_index;
+			a.ah_attr.grh.hop_limit = 1;
+			a.ah_attr.port_num = 1;
+			a.max_dest_rd_atomic = 1;
+			a.min_rnr_timer = 12;
+			check(ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV |
+					    IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
+					    IBV_QP_RQ_PSN |
+					    IBV_QP_MAX_DEST_RD_ATOMIC |
+					    IBV_QP_MIN_RNR_TIMER),
+			      "RC QP to RTR");
+		}
+		snprintf(what, sizeof(what), "ibv_post_send in %s",
+			 names[state]);
+		err = ibv_post_send(qp, &swr, &bad);
+		expect_err(what, err != 0, err, EINVAL);
+		ibv_wr_start(qpx);
+		qpx->wr_id = 2;
+		ibv_wr_send(qpx);
+		ibv_wr_set_sge(qpx, sge.lkey, sge.addr, sge.length);
+		err = ibv_wr_complete(qpx);
+		snprintf(what, sizeof(what), "ibv_wr_complete of a send in %s",
+			 names[state]);
+		expect_err(what, err != 0, err, EINVAL);
+	}
+	destroy_qp(qp);
+	free_mr(mr, buf);
+	check(ibv_destroy_cq(cq), "ibv_destroy_cq");
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: xenib-conform [-d DEV] limits [MB] | ud-order N | post-state\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dev = NULL, *cmd;
+	int opt, ret, nargs;
+
+	while ((opt = getopt(argc, argv, "d:")) != -1) {
+		if (opt != 'd')
+			usage();
+		dev = optarg;
+	}
+	if (optind >= argc)
+		usage();
+	cmd = argv[optind];
+	nargs = argc - optind - 1;
+	ctx = open_dev(dev);
+	query_env();
+	if (!strcmp(cmd, "limits"))
+		ret = cmd_limits((size_t)(nargs > 0 ? atoi(argv[optind + 1]) :
+					  16) << 20);
+	else if (!strcmp(cmd, "ud-order") && nargs > 0)
+		ret = cmd_ud_order(atoi(argv[optind + 1]));
+	else if (!strcmp(cmd, "post-state"))
+		ret = cmd_post_state();
+	else
+		usage();
+	check(ibv_dealloc_pd(pd), "ibv_dealloc_pd");
+	if (ibv_close_device(ctx))
+		die("%s", "ibv_close_device", errno);
+	return ret;
+}
