@@ -106,6 +106,24 @@ int xenib_check_mr(const struct xenib_reg_mr_req *req)
 }
 
 /*
+ * ATTACH_MCAST/DETACH_MCAST: a multicast GID, as rdma_is_multicast_addr()
+ * has them: ff00::/8, or an IPv4-mapped 224.0.0.0/4 (RoCE v2 over IPv4).
+ */
+int xenib_check_mcast(const struct xenib_mcast_req *req)
+{
+	static const u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const u8 *gid = req->gid;
+
+	if (req->rsvd)
+		return -EINVAL;
+	if (gid[0] == 0xff)
+		return 0;
+	if (!memcmp(gid, v4mapped, sizeof(v4mapped)) && (gid[12] & 0xf0) == 0xe0)
+		return 0;
+	return -EINVAL;
+}
+
+/*
  * How many elements a guest has produced in a work queue that we have not
  * taken, given its producer index @prod and our free-running @head (taken)
  * and @tail (retired); -1 if @prod is impossible.  Ring indices are kept

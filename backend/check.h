@@ -53,6 +53,7 @@ size_t xenib_sq_elem_size(const struct xenib_qp_cap *cap);
 size_t xenib_recv_elem_size(u32 max_sge);
 int xenib_check_srq_attr(const struct xenib_srq_attr *attr);
 int xenib_check_mr(const struct xenib_reg_mr_req *req);
+int xenib_check_mcast(const struct xenib_mcast_req *req);
 
 int xenib_ring_pending(u32 prod, u32 index_mask, u32 head, u32 tail);
 bool xenib_event_ring_has_room(u32 prod, u32 cons);

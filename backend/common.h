@@ -242,6 +242,14 @@ struct xenib_be_qp {
 	struct xenib_be_queue *rq;
 	struct xenib_be_wq swq;
 	struct xenib_be_wq rwq;		/* unused with an SRQ */
+	struct list_head mcast;		/* struct xenib_be_mcast: attached */
+};
+
+/* A multicast group a guest's UD QP is attached to on the real device. */
+struct xenib_be_mcast {
+	struct list_head list;
+	union ib_gid gid;
+	u16 lid;
 };
 
 struct xenib_be_ah {
@@ -317,6 +325,10 @@ int xenib_be_modify_qp(struct xenib_be *be,
 int xenib_be_query_qp(struct xenib_be *be,
 		      const struct xenib_query_qp_req *req,
 		      struct xenib_qp_attr *resp);
+int xenib_be_attach_mcast(struct xenib_be *be,
+			  const struct xenib_mcast_req *req);
+int xenib_be_detach_mcast(struct xenib_be *be,
+			  const struct xenib_mcast_req *req);
 int xenib_be_destroy_qp(struct xenib_be *be,
 			const struct xenib_handle_req *req);
 void xenib_be_release_qp(struct xenib_be *be, struct xenib_be_qp *qp,

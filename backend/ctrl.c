@@ -161,6 +161,12 @@ static void xenib_dispatch(struct xenib_be *be,
 	case XENIB_OP_RECV_MAD:
 		ret = xenib_be_recv_mad(be, &resp->u.recv_mad);
 		break;
+	case XENIB_OP_ATTACH_MCAST:
+		ret = xenib_be_attach_mcast(be, &req->u.mcast);
+		break;
+	case XENIB_OP_DETACH_MCAST:
+		ret = xenib_be_detach_mcast(be, &req->u.mcast);
+		break;
 	default:
 		ret = -EOPNOTSUPP;
 		break;

@@ -11,6 +11,8 @@
  */
 
 #include <linux/etherdevice.h>
+#include <linux/igmp.h>
+#include <linux/inetdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <net/ip.h>
@@ -200,6 +202,50 @@ static void xenib_be_cap_to_wire(const struct ib_qp_cap *c,
 }
 
 /*
+ * Join (@join) or leave the IPv4 group of a RoCE v2 multicast GID on the
+ * real port's netdev, as rdma_cm does for a native process
+ * (cma_igmp_send()): without a member the IP layer neither loops the
+ * group's packets back to the port nor reports the group to the network.
+ * The guest's own rdma_cm joined it on its xenib0, which carries nothing.
+ * Memberships are counted by the IP layer, so guests share a group.
+ */
+static void xenib_be_mcast_igmp(struct xenib_be *be, const union ib_gid *gid,
+				bool join)
+{
+	const struct ib_gid_attr *attr;
+	struct net_device *ndev;
+	struct in_device *in_dev;
+	__be32 group;
+
+	if (!ipv6_addr_v4mapped((const struct in6_addr *)gid->raw))
+		return;
+	memcpy(&group, &gid->raw[12], sizeof(group));
+	attr = rdma_get_gid_attr(be->hca->ibdev, be->port, 0);
+	if (IS_ERR(attr))
+		return;
+	rcu_read_lock();
+	ndev = rdma_read_gid_attr_ndev_rcu(attr);
+	if (IS_ERR(ndev))
+		ndev = NULL;
+	else
+		dev_hold(ndev);
+	rcu_read_unlock();
+	rdma_put_gid_attr(attr);
+	if (!ndev)
+		return;
+	rtnl_lock();
+	in_dev = __in_dev_get_rtnl(ndev);
+	if (in_dev) {
+		if (join)
+			ip_mc_inc_group(in_dev, group);
+		else
+			ip_mc_dec_group(in_dev, group);
+	}
+	rtnl_unlock();
+	dev_put(ndev);
+}
+
+/*
  * Tear down @qp, which is no longer in the table.  With @drain, its
  * completions still in the real CQs are dropped now (the CQs live on).
  */
@@ -207,7 +253,15 @@ void xenib_be_release_qp(struct xenib_be *be, struct xenib_be_qp *qp,
 			 bool drain)
 {
 	struct ib_qp *gone = qp->qp;
+	struct xenib_be_mcast *mc, *next;
 
+	/* Kernel QPs keep their groups (ib_core detaches only for uverbs). */
+	list_for_each_entry_safe(mc, next, &qp->mcast, list) {
+		ib_detach_mcast(qp->qp, &mc->gid, mc->lid);
+		xenib_be_mcast_igmp(be, &mc->gid, false);
+		list_del(&mc->list);
+		kfree(mc);
+	}
 	xenib_be_wq_destroy(be, &qp->swq);
 	xenib_be_wq_destroy(be, &qp->rwq);
 	ib_destroy_qp(qp->qp);
@@ -258,6 +312,7 @@ int xenib_be_create_qp(struct xenib_be *be,
 	qp = kzalloc(sizeof(*qp), GFP_KERNEL);
 	if (!qp)
 		return -ENOMEM;
+	INIT_LIST_HEAD(&qp->mcast);
 	err = xenib_be_insert(&be->qps, qp, xenib_max_qps, &handle);
 	if (err)
 		goto fail_free;
@@ -458,6 +513,88 @@ int xenib_be_query_qp(struct xenib_be *be, const struct xenib_query_qp_req *req,
 	xenib_be_cap_to_wire(&attr.cap, &w->cap);
 	xenib_be_ah_to_wire(be, &attr.ah_attr, &w->ah_attr);
 	xenib_be_ah_to_wire(be, &attr.alt_ah_attr, &w->alt_ah_attr);
+	return 0;
+}
+
+/* The attachment of @qp to @req's group, or NULL. */
+static struct xenib_be_mcast *xenib_be_find_mcast(struct xenib_be_qp *qp,
+						  const struct xenib_mcast_req *req)
+{
+	struct xenib_be_mcast *mc;
+
+	list_for_each_entry(mc, &qp->mcast, list)
+		if (mc->lid == req->lid &&
+		    !memcmp(mc->gid.raw, req->gid, sizeof(mc->gid.raw)))
+			return mc;
+	return NULL;
+}
+
+/* The UD QP an ATTACH_MCAST or DETACH_MCAST names, checked. */
+static struct xenib_be_qp *xenib_be_mcast_qp(struct xenib_be *be,
+					     const struct xenib_mcast_req *req)
+{
+	struct xenib_be_qp *qp;
+	int err;
+
+	if (!be->hca)
+		return ERR_PTR(-ENODEV);
+	err = xenib_check_mcast(req);
+	if (err)
+		return ERR_PTR(err);
+	qp = xa_load(&be->qps, req->qp);
+	if (!qp)
+		return ERR_PTR(-ENOENT);
+	return qp->type == IB_QPT_UD ? qp : ERR_PTR(-EINVAL);
+}
+
+int xenib_be_attach_mcast(struct xenib_be *be,
+			  const struct xenib_mcast_req *req)
+{
+	struct xenib_be_mcast *mc;
+	struct xenib_be_qp *qp;
+	int err;
+
+	qp = xenib_be_mcast_qp(be, req);
+	if (IS_ERR(qp))
+		return PTR_ERR(qp);
+	/* Once per group, so that teardown detaches each exactly once. */
+	if (xenib_be_find_mcast(qp, req))
+		return 0;
+	mc = kzalloc(sizeof(*mc), GFP_KERNEL);
+	if (!mc)
+		return -ENOMEM;
+	memcpy(mc->gid.raw, req->gid, sizeof(mc->gid.raw));
+	mc->lid = req->lid;
+	/* The real device bounds groups and attachments, as natively. */
+	err = ib_attach_mcast(qp->qp, &mc->gid, mc->lid);
+	if (err) {
+		kfree(mc);
+		return err;
+	}
+	xenib_be_mcast_igmp(be, &mc->gid, true);
+	list_add_tail(&mc->list, &qp->mcast);
+	return 0;
+}
+
+int xenib_be_detach_mcast(struct xenib_be *be,
+			  const struct xenib_mcast_req *req)
+{
+	struct xenib_be_mcast *mc;
+	struct xenib_be_qp *qp;
+	int err;
+
+	qp = xenib_be_mcast_qp(be, req);
+	if (IS_ERR(qp))
+		return PTR_ERR(qp);
+	mc = xenib_be_find_mcast(qp, req);
+	if (!mc)
+		return -EINVAL;	/* as rxe for a group the QP is not in */
+	err = ib_detach_mcast(qp->qp, &mc->gid, mc->lid);
+	if (err)
+		return err;
+	xenib_be_mcast_igmp(be, &mc->gid, false);
+	list_del(&mc->list);
+	kfree(mc);
 	return 0;
 }
 

@@ -297,6 +297,8 @@ int xenib_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);
 int xenib_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
 		    struct ib_udata *udata);
 int xenib_destroy_ah(struct ib_ah *ibah, u32 flags);
+int xenib_attach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid);
+int xenib_detach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid);
 
 /* mr.c */
 struct ib_mr *xenib_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,

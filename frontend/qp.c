@@ -292,6 +292,30 @@ int xenib_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 	return err;
 }
 
+/* ib_core has checked that @ibqp is UD and @gid multicast. */
+static int xenib_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid,
+		       u16 op)
+{
+	struct xenib_mcast_req req = {
+		.qp = to_xqp(ibqp)->handle,
+		.lid = lid,
+	};
+
+	memcpy(req.gid, gid->raw, sizeof(req.gid));
+	return xenib_fe_call_simple(ibdev_to_fe(ibqp->device), op, &req,
+				    sizeof(req), NULL, 0);
+}
+
+int xenib_attach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid)
+{
+	return xenib_mcast(ibqp, gid, lid, XENIB_OP_ATTACH_MCAST);
+}
+
+int xenib_detach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid)
+{
+	return xenib_mcast(ibqp, gid, lid, XENIB_OP_DETACH_MCAST);
+}
+
 int xenib_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 		   int attr_mask, struct ib_qp_init_attr *init)
 {

@@ -370,6 +370,7 @@ static const struct ib_device_ops xenib_dev_ops = {
 
 	.alloc_pd = xenib_alloc_pd,
 	.alloc_ucontext = xenib_alloc_ucontext,
+	.attach_mcast = xenib_attach_mcast,
 	.create_ah = xenib_create_ah,
 	.create_cq = xenib_create_cq,
 	.create_qp = xenib_create_qp,
@@ -382,6 +383,7 @@ static const struct ib_device_ops xenib_dev_ops = {
 	.destroy_cq = xenib_destroy_cq,
 	.destroy_qp = xenib_destroy_qp,
 	.destroy_srq = xenib_destroy_srq,
+	.detach_mcast = xenib_detach_mcast,
 	.disassociate_ucontext = xenib_disassociate_ucontext,
 	.get_dma_mr = xenib_get_dma_mr,
 	.get_link_layer = xenib_get_link_layer,

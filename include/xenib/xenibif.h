@@ -198,7 +198,9 @@
 #define XENIB_OP_RESIZE_CQ		20 /* new size, new ring */
 #define XENIB_OP_SEND_MAD		21 /* a connection manager MAD out */
 #define XENIB_OP_RECV_MAD		22 /* the next MAD for this guest */
-#define XENIB_OP_MAX			23
+#define XENIB_OP_ATTACH_MCAST		23 /* a UD QP joins a multicast GID */
+#define XENIB_OP_DETACH_MCAST		24
+#define XENIB_OP_MAX			25
 
 /*
  * Object handles
@@ -664,6 +666,21 @@ struct xenib_reg_mr_req {
 	uint32_t indirect[XENIB_MR_MAX_INDIRECT];	/* grant refs */
 };
 
+/*
+ * XENIB_OP_ATTACH_MCAST: UD QP "qp" also receives what is sent to the
+ * multicast GID "gid" (with "lid", 0 on RoCE); attaching it again changes
+ * nothing.  XENIB_OP_DETACH_MCAST undoes it.  -EINVAL for a QP that is not
+ * UD or a GID that is not multicast (ff00::/8 or IPv4-mapped 224.0.0.0/4);
+ * otherwise the real device's answer.  Groups are shared, as on a network
+ * any host may join one; a QP's memberships end with it.
+ */
+struct xenib_mcast_req {
+	uint32_t qp;
+	uint16_t lid;
+	uint16_t rsvd;
+	uint8_t gid[16];
+};
+
 struct xenib_reg_mr_resp {
 	uint32_t handle;
 	uint32_t lkey;
@@ -747,6 +764,7 @@ struct xenib_ctrl_request {
 		struct xenib_create_ah_req create_ah;
 		struct xenib_reg_mr_req reg_mr;
 		struct xenib_send_mad_req send_mad;
+		struct xenib_mcast_req mcast;
 		uint8_t pad[XENIB_MSG_PAYLOAD];
 	} u;
 };

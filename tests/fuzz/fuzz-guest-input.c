@@ -176,6 +176,20 @@ static void fuzz_ctrl(struct input *in)
 		if (!xenib_check_mr(&req.u.reg_mr))
 			mr_holds(&req.u.reg_mr);
 		break;
+	case XENIB_OP_ATTACH_MCAST:
+	case XENIB_OP_DETACH_MCAST: {
+		const u8 *gid = req.u.mcast.gid;
+		static const u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+		/* What reaches ib_attach_mcast() is a multicast GID. */
+		if (xenib_check_mcast(&req.u.mcast))
+			return;
+		REQUIRE(!req.u.mcast.rsvd);
+		REQUIRE(gid[0] == 0xff ||
+			(!memcmp(gid, v4mapped, sizeof(v4mapped)) &&
+			 gid[12] >= 224 && gid[12] <= 239));
+		break;
+	}
 	default:
 		break;
 	}

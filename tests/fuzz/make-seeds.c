@@ -94,6 +94,15 @@ static void ctrl_seeds(void)
 	r.u.reg_mr.nr_pages = 4;
 	r.u.reg_mr.nr_indirect = 1;
 	put("ctrl-reg-mr", T_CTRL, &r, sizeof(r), NULL, 0);
+
+	memset(&r, 0, sizeof(r));
+	r.op = XENIB_OP_ATTACH_MCAST;
+	r.u.mcast.qp = 1;
+	r.u.mcast.gid[10] = 0xff;
+	r.u.mcast.gid[11] = 0xff;
+	r.u.mcast.gid[12] = 239;
+	r.u.mcast.gid[15] = 1;
+	put("ctrl-attach-mcast", T_CTRL, &r, sizeof(r), NULL, 0);
 }
 
 static void queue_seed(void)

@@ -101,6 +101,9 @@ int main(void)
 	OFF(xenib_reg_mr_req, nr_indirect, 32);
 	OFF(xenib_reg_mr_req, indirect, 40);
 	OFF(xenib_reg_mr_resp, rkey, 8);
+	CHECK_EQ("sizeof mcast req", sizeof(struct xenib_mcast_req), 24);
+	OFF(xenib_mcast_req, lid, 4);
+	OFF(xenib_mcast_req, gid, 8);
 	CHECK_EQ("sizeof send_mad req", sizeof(struct xenib_send_mad_req), 320);
 	OFF(xenib_send_mad_req, remote_qpn, 48);
 	OFF(xenib_send_mad_req, pkey_index, 56);
