@@ -371,6 +371,7 @@ void xenib_be_cq_handler(struct ib_cq *cq, void *context);
 void xenib_be_cq_event(struct ib_event *event, void *context);
 void xenib_be_qp_event(struct ib_event *event, void *context);
 void xenib_be_srq_event(struct ib_event *event, void *context);
+void xenib_be_engine_settle(struct xenib_be *be, struct xenib_be_cq *cq);
 void xenib_be_drain_cq(struct xenib_be *be, struct xenib_be_cq *cq,
 		       struct ib_qp *gone);
 

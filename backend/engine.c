@@ -52,6 +52,9 @@ module_param(poll_us, uint, 0644);
 MODULE_PARM_DESC(poll_us,
 		 "Adaptive engine: how long to keep polling after the last work (us)");
 
+/* How long a CQ resize waits for the sends before it (engine_settle). */
+#define XENIB_SETTLE_MS		50
+
 static unsigned int idle_ms = 1;
 module_param(idle_ms, uint, 0644);
 MODULE_PARM_DESC(idle_ms,
@@ -787,6 +790,39 @@ static bool xenib_be_engine_pass(struct xenib_be *be)
 	xa_for_each(&be->cqs, handle, cq)
 		work |= xenib_be_poll_cq(be, cq, NULL);
 	return work;
+}
+
+/* Sends posted to the real device whose completions go to @cq, not retired. */
+static bool xenib_be_cq_has_sends(struct xenib_be *be, struct xenib_be_cq *cq)
+{
+	struct xenib_be_qp *qp;
+	unsigned long handle;
+
+	xa_for_each(&be->qps, handle, qp)
+		if (qp->send_cq == cq && qp->swq.head != qp->swq.tail)
+			return true;
+	return false;
+}
+
+/*
+ * Before @cq is resized: natively the work a process posted is on the
+ * device when post_send returns, and a software device such as rxe
+ * completes it within microseconds, so a resize shortly after sees those
+ * completions (and fails with EINVAL if they outnumber the new size).
+ * Here the engine may not have taken that work yet: take it now and give
+ * the device XENIB_SETTLE_MS to complete the sends, polling @cq meanwhile.
+ * Unsignaled work may never show and only costs the wait.
+ */
+void xenib_be_engine_settle(struct xenib_be *be, struct xenib_be_cq *cq)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(XENIB_SETTLE_MS);
+
+	lockdep_assert_held(&be->lock);
+	xenib_be_engine_pass(be);
+	while (xenib_be_cq_has_sends(be, cq) && time_before(jiffies, end)) {
+		usleep_range(50, 200);
+		xenib_be_poll_cq(be, cq, NULL);
+	}
 }
 
 static irqreturn_t xenib_be_data_interrupt(int irq, void *dev_id)

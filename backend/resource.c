@@ -324,6 +324,7 @@ int xenib_be_resize_cq(struct xenib_be *be,
 	if (IS_ERR(queue))
 		return PTR_ERR(queue);
 	/* What the real CQ holds first, so nothing is left behind. */
+	xenib_be_engine_settle(be, cq);
 	xenib_be_drain_cq(be, cq, NULL);
 	err = xenib_be_cq_move(cq->queue, queue);
 	if (!err)
