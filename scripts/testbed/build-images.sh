@@ -176,6 +176,16 @@ mkdir -p "$ROOT/var/lib/xenib-testbed/guest"
 (cd "$G" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
 	>"$ROOT/var/lib/xenib-testbed/guest/initrd.base"
 du -sk "$G" | awk '{print $1}' >"$OUT/guest-unpacked-kb"
+# Each layer lies on the base alone: it holds what the base lacks, whatever
+# another layer holds.
+BASE_COPIED=("${!COPIED[@]}")
+base_copied_only() {
+	local k
+	COPIED=()
+	for k in "${BASE_COPIED[@]}"; do
+		COPIED[$k]=1
+	done
+}
 
 # The MPI layer (issue 6): Open MPI, UCX and hpcc with everything they load at
 # run time, appended to the base for guests started with `--layer mpi`.  A
@@ -185,6 +195,7 @@ du -sk "$G" | awk '{print $1}' >"$OUT/guest-unpacked-kb"
 step "guest MPI layer"
 G=$WORK/guest-mpi
 mkdir -p "$G"
+base_copied_only
 ML=/usr/lib/x86_64-linux-gnu
 MPI_FILES=(/usr/bin/orted /usr/bin/orterun /usr/bin/ompi_info /usr/bin/hpcc /usr/bin/ucx_info)
 while read -r f; do
@@ -198,6 +209,31 @@ ln -sf orterun "$G/usr/bin/mpirun"
 (cd "$G" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
 	>"$ROOT/var/lib/xenib-testbed/guest/initrd.mpi"
 du -sk "$G" | awk '{print $1}' >"$OUT/guest-mpi-unpacked-kb"
+# The pyverbs layer: Python and rdma-core's pyverbs, for running rdma-core's
+# own test suite in a guest (`--layer pyverbs`, e2e-31).  Python's standard
+# library goes in whole but for what no test imports (tests, Tk, IDLE, the
+# installers), with the byte code Debian compiled into the Dom0 tree, so
+# that TCG does not compile it at every import.
+step "guest pyverbs layer"
+G=$WORK/guest-pyverbs
+mkdir -p "$G"
+base_copied_only
+PY_FILES=(/usr/bin/python3)
+while read -r f; do
+	PY_FILES+=("${f#"$ROOT"}")
+done < <(find "$ROOT/usr/lib/python3.11" "$ROOT/usr/lib/python3/dist-packages/pyverbs" \
+	\( -path '*/test' -o -path '*/tests' -o -path '*/idlelib' -o -path '*/tkinter' \
+	-o -path '*/ensurepip' -o -path '*/lib2to3' -o -path '*/turtledemo' \
+	-o -path '*/config-3.11-*' \) -prune -o \( -type f -o -type l \) -print)
+copy_in "${PY_FILES[@]}" /usr/bin/ip
+# The suite reads addresses with iproute2's "ip -j", which busybox's ip (in
+# /usr/sbin, ahead in PATH) lacks.
+mkdir -p "$G/usr/sbin"
+cp "$G/usr/bin/ip" "$G/usr/sbin/ip"
+ln -sf python3 "$G/usr/bin/python"
+(cd "$G" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
+	>"$ROOT/var/lib/xenib-testbed/guest/initrd.pyverbs"
+du -sk "$G" | awk '{print $1}' >"$OUT/guest-pyverbs-unpacked-kb"
 # Guests get the kernel as an uncompressed ELF: xl would otherwise
 # decompress the xz bzImage in Dom0 at every xl create (~30 s under TCG).
 extract_vmlinux() { # BZIMAGE OUT

@@ -15,6 +15,13 @@ on() {
 	"$TB" run "$target" --timeout "$RUN_TIMEOUT" -n -c "$*"
 }
 
+# on_stdin TARGET CMD...: as on, with this script's standard input forwarded.
+on_stdin() {
+	local target=$1
+	shift
+	"$TB" run "$target" --timeout "$RUN_TIMEOUT" -c "$*"
+}
+
 fail() {
 	echo "FAIL: $*"
 	exit 1
