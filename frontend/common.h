@@ -257,6 +257,8 @@ void xenib_fe_ib_unregister(struct xenib_fe *fe);
 int xenib_fe_release(struct ib_device *ibdev, u16 op, u32 handle);
 
 /* queue.c */
+void xenib_fe_out_of_grants(struct xenib_fe *fe, const char *what,
+			    unsigned int nr_pages);
 int xenib_fe_queue_alloc(struct xenib_fe *fe, struct xenib_fe_queue *q,
 			 u32 *num_elem, size_t elem_size);
 void xenib_fe_queue_free(struct xenib_fe_queue *q);

@@ -70,9 +70,8 @@ static int xenib_mr_grant(struct xenib_fe *fe, struct xenib_mr *mr,
 						  xen_page_to_gfn(mr->pages[i]),
 						  readonly);
 		if (ref < 0) {
-			dev_warn_ratelimited(&fe->dev->dev,
-					     "out of grant references for a %u-page registration: raise max_grant_frames in the guest's xl config\n",
-					     mr->nr_pages);
+			xenib_fe_out_of_grants(fe, "registration",
+					       mr->nr_pages);
 			return -ENOMEM;
 		}
 		mr->refs[i] = ref;

@@ -34,6 +34,19 @@ to_xentry(struct rdma_user_mmap_entry *entry)
 }
 
 /*
+ * The guest's grant table is full.  Xen refuses a domain more grant frames
+ * than its own gnttab_max_frames (default 64): "xl create" fails with
+ * "Invalid argument" for a larger max_grant_frames, so both are named.
+ */
+void xenib_fe_out_of_grants(struct xenib_fe *fe, const char *what,
+			    unsigned int nr_pages)
+{
+	dev_warn_ratelimited(&fe->dev->dev,
+			     "out of grant references for a %u-page %s: raise max_grant_frames in the guest's xl config, and Xen's gnttab_max_frames (hypervisor command line, default 64) to at least as much\n",
+			     nr_pages, what);
+}
+
+/*
  * Allocate and grant a queue of at least *@num_elem elements of @elem_size
  * bytes, sized as rxe sizes its queues: elements padded to a power of two
  * of at least a cache line, a power-of-two number of slots with one kept
@@ -90,9 +103,7 @@ int xenib_fe_queue_alloc(struct xenib_fe *fe, struct xenib_fe_queue *q,
 	return 0;
 
 fail_grants:
-	dev_warn_ratelimited(&fe->dev->dev,
-			     "out of grant references for a %u-page queue: raise max_grant_frames in the guest's xl config\n",
-			     q->nr_pages);
+	xenib_fe_out_of_grants(fe, "queue", q->nr_pages);
 fail:
 	xenib_fe_queue_free(q);
 	return -ENOMEM;
