@@ -79,28 +79,38 @@ int xenib_check_srq_attr(const struct xenib_srq_attr *attr)
 	return 0;
 }
 
+/* The indirect pages a registration of @nr_pages pages lists them in. */
+u32 xenib_mr_nr_indirect(u32 nr_pages, bool two_levels)
+{
+	u32 n = DIV_ROUND_UP(nr_pages, XENIB_REFS_PER_INDIRECT);
+
+	return two_levels ? DIV_ROUND_UP(n, XENIB_REFS_PER_INDIRECT) : n;
+}
+
 int xenib_check_mr(const struct xenib_reg_mr_req *req)
 {
+	bool two_levels = req->flags & XENIB_MR_F_INDIRECT2;
+	u64 max_pages = two_levels ? XENIB_MR_MAX_PAGES2 : XENIB_MR_MAX_PAGES;
 	u64 end;
 
-	if (req->rsvd0 || req->rsvd1 || req->access & ~XENIB_MR_ACCESS)
+	if (req->flags & ~XENIB_MR_F_INDIRECT2 || req->rsvd1 ||
+	    req->access & ~XENIB_MR_ACCESS)
 		return -EINVAL;
 	/* Remote writes and atomics need local write, as the verbs say. */
 	if (req->access & (IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_ATOMIC) &&
 	    !(req->access & IB_ACCESS_LOCAL_WRITE))
 		return -EINVAL;
 	/* Bounded first, so the page count below cannot wrap around. */
-	if (!req->length ||
-	    req->length > (u64)XENIB_MR_MAX_PAGES * XENIB_PAGE_SIZE ||
+	if (!req->length || req->length > max_pages * XENIB_PAGE_SIZE ||
 	    req->offset >= XENIB_PAGE_SIZE ||
 	    (req->iova & (XENIB_PAGE_SIZE - 1)) != req->offset ||
 	    check_add_overflow(req->iova, req->length, &end))
 		return -EINVAL;
-	if (req->nr_pages > XENIB_MR_MAX_PAGES ||
+	if (req->nr_pages > max_pages ||
 	    req->nr_pages != DIV_ROUND_UP_ULL(req->offset + req->length,
 					      XENIB_PAGE_SIZE) ||
-	    req->nr_indirect != DIV_ROUND_UP(req->nr_pages,
-					     XENIB_REFS_PER_INDIRECT))
+	    req->nr_indirect != xenib_mr_nr_indirect(req->nr_pages,
+						     two_levels))
 		return -EINVAL;
 	return 0;
 }

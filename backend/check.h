@@ -52,6 +52,7 @@ int xenib_check_create_qp(const struct xenib_create_qp_req *req);
 size_t xenib_sq_elem_size(const struct xenib_qp_cap *cap);
 size_t xenib_recv_elem_size(u32 max_sge);
 int xenib_check_srq_attr(const struct xenib_srq_attr *attr);
+u32 xenib_mr_nr_indirect(u32 nr_pages, bool two_levels);
 int xenib_check_mr(const struct xenib_reg_mr_req *req);
 int xenib_check_mcast(const struct xenib_mcast_req *req);
 

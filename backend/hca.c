@@ -220,7 +220,7 @@ int xenib_hca_query_device(struct xenib_be *be, struct xenib_device_attr *a)
 	a->max_cqe = min_t(u32, d->max_cqe, xenib_queue_max_elems(
 			xenib_queue_elem_log2(sizeof(struct ib_uverbs_wc))));
 	a->max_mr_size = min_t(u64, d->max_mr_size,
-			       (u64)XENIB_MR_MAX_PAGES * XENIB_PAGE_SIZE);
+			       (u64)XENIB_MR_MAX_PAGES2 * XENIB_PAGE_SIZE);
 	xenib_be_resources_cap(a);
 	return 0;
 }

@@ -252,8 +252,23 @@ static int xenib_be_mr_map(struct xenib_be *be, struct xenib_be_mr *mr,
 		err = -ENOMEM;
 		goto out;
 	}
-	err = xenib_be_read_indirect(be, req->indirect, req->nr_indirect,
-				     req->nr_pages, refs);
+	if (req->flags & XENIB_MR_F_INDIRECT2) {
+		/* The top level lists the indirect pages that list the data. */
+		u32 nr_mid = xenib_mr_nr_indirect(mr->nr_pages, false);
+		grant_ref_t *mid = kvcalloc(nr_mid, sizeof(*mid), GFP_KERNEL);
+
+		err = mid ? xenib_be_read_indirect(be, req->indirect,
+						   req->nr_indirect, nr_mid,
+						   mid) : -ENOMEM;
+		if (!err)
+			err = xenib_be_read_indirect(be, mid, nr_mid,
+						     req->nr_pages, refs);
+		kvfree(mid);
+	} else {
+		err = xenib_be_read_indirect(be, req->indirect,
+					     req->nr_indirect, req->nr_pages,
+					     refs);
+	}
 	if (err)
 		goto out;
 	err = gnttab_alloc_pages(mr->nr_pages, mr->pages);

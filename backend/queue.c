@@ -119,8 +119,9 @@ int xenib_be_map_pages(domid_t domid, const grant_ref_t *refs,
 
 /*
  * Copy @nr_refs grant references out of the @nr_indirect indirect pages
- * whose references are @irefs (at most XENIB_MR_MAX_INDIRECT).  The caller
- * has checked that the counts agree.
+ * whose references are @irefs (the request's, or for a two-level
+ * registration those read from its top level).  The caller has checked
+ * that the counts agree.
  */
 int xenib_be_read_indirect(struct xenib_be *be, const u32 *irefs,
 			   unsigned int nr_indirect, unsigned int nr_refs,
@@ -132,11 +133,12 @@ int xenib_be_read_indirect(struct xenib_be *be, const u32 *irefs,
 	unsigned int i, left = nr_refs;
 	int err = -ENOMEM;
 
-	pages = kcalloc(nr_indirect, sizeof(*pages), GFP_KERNEL);
-	unmap = kcalloc(nr_indirect, sizeof(*unmap), GFP_KERNEL);
-	gref = kmemdup(irefs, nr_indirect * sizeof(*gref), GFP_KERNEL);
+	pages = kvcalloc(nr_indirect, sizeof(*pages), GFP_KERNEL);
+	unmap = kvcalloc(nr_indirect, sizeof(*unmap), GFP_KERNEL);
+	gref = kvcalloc(nr_indirect, sizeof(*gref), GFP_KERNEL);
 	if (!pages || !unmap || !gref)
 		goto out;
+	memcpy(gref, irefs, nr_indirect * sizeof(*gref));
 	err = gnttab_alloc_pages(nr_indirect, pages);
 	if (err)
 		goto out;
@@ -156,9 +158,9 @@ int xenib_be_read_indirect(struct xenib_be *be, const u32 *irefs,
 out_free_pages:
 	gnttab_free_pages(nr_indirect, pages);
 out:
-	kfree(gref);
-	kfree(unmap);
-	kfree(pages);
+	kvfree(gref);
+	kvfree(unmap);
+	kvfree(pages);
 	return err;
 }
 

@@ -313,6 +313,9 @@ again:
 	if (!err)
 		err = xenbus_printf(xbt, dev->nodename, "feature-cm", "%d",
 				    xenib_be_has_cm(be));
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename,
+				    "feature-mr-indirect2", "%d", 1);
 	if (err) {
 		xenbus_transaction_end(xbt, 1);
 		return err;

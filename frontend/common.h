@@ -94,6 +94,8 @@ struct xenib_fe {
 	struct xarray kqps;
 	/* The backend relays CM MADs (feature-cm); QP1 while it exists. */
 	bool has_cm;
+	/* Registrations in two levels of indirect pages (xenibif.h). */
+	bool mr_indirect2;
 	struct xenib_gsi *gsi;
 
 	/* At most one call per ring slot in flight: the ring never overflows. */
@@ -259,6 +261,23 @@ int xenib_fe_release(struct ib_device *ibdev, u16 op, u32 handle);
 /* queue.c */
 void xenib_fe_out_of_grants(struct xenib_fe *fe, const char *what,
 			    unsigned int nr_pages);
+/* Granted indirect pages listing grant references (queue.c). */
+struct xenib_indirect {
+	unsigned int nr;
+	struct page **pages;
+	grant_ref_t *refs;		/* each page's own grant reference */
+};
+
+int xenib_fe_grant_indirect_pages(struct xenib_fe *fe, const grant_ref_t *refs,
+				  unsigned int nr, struct xenib_indirect *ind);
+void xenib_fe_put_indirect_pages(struct xenib_indirect *ind);
+
+/* The most pages one registration may have with this backend. */
+static inline u32 xenib_fe_mr_max_pages(const struct xenib_fe *fe)
+{
+	return fe->mr_indirect2 ? XENIB_MR_MAX_PAGES2 : XENIB_MR_MAX_PAGES;
+}
+
 int xenib_fe_queue_alloc(struct xenib_fe *fe, struct xenib_fe_queue *q,
 			 u32 *num_elem, size_t elem_size);
 void xenib_fe_queue_free(struct xenib_fe_queue *q);

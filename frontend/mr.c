@@ -97,6 +97,7 @@ static int xenib_mr_register(struct ib_pd *ibpd, struct xenib_mr *mr,
 	struct xenib_fe *fe = ibdev_to_fe(ibpd->device);
 	struct page *ind[XENIB_MR_MAX_INDIRECT] = {};
 	grant_ref_t ind_refs[XENIB_MR_MAX_INDIRECT];
+	struct xenib_indirect mid = {};
 	struct xenib_reg_mr_req *req;
 	struct xenib_reg_mr_resp resp;
 	int n, err;
@@ -107,8 +108,19 @@ static int xenib_mr_register(struct ib_pd *ibpd, struct xenib_mr *mr,
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
 	if (!req)
 		return -ENOMEM;
-	n = xenib_fe_grant_indirect(fe, mr->refs, mr->nr_pages, ind, ind_refs,
-				    req->indirect);
+	if (mr->nr_pages > XENIB_MR_MAX_PAGES) {
+		/* Too many for one level: list the indirect pages in turn. */
+		err = xenib_fe_grant_indirect_pages(fe, mr->refs, mr->nr_pages,
+						    &mid);
+		if (err)
+			goto out;
+		n = xenib_fe_grant_indirect(fe, mid.refs, mid.nr, ind,
+					    ind_refs, req->indirect);
+		req->flags = XENIB_MR_F_INDIRECT2;
+	} else {
+		n = xenib_fe_grant_indirect(fe, mr->refs, mr->nr_pages, ind,
+					    ind_refs, req->indirect);
+	}
 	if (n < 0) {
 		err = n;
 		goto out;
@@ -129,6 +141,7 @@ static int xenib_mr_register(struct ib_pd *ibpd, struct xenib_mr *mr,
 	mr->ibmr.lkey = resp.lkey;
 	mr->ibmr.rkey = resp.rkey;
 out:
+	xenib_fe_put_indirect_pages(&mid);
 	kfree(req);
 	return err;
 }
@@ -157,7 +170,7 @@ struct ib_mr *xenib_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 		goto fail;
 	}
 	mr->nr_pages = ib_umem_num_dma_blocks(mr->umem, PAGE_SIZE);
-	if (mr->nr_pages > XENIB_MR_MAX_PAGES) {
+	if (mr->nr_pages > xenib_fe_mr_max_pages(ibdev_to_fe(ibpd->device))) {
 		err = -EINVAL;
 		goto fail;
 	}

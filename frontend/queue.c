@@ -185,6 +185,41 @@ void xenib_fe_put_indirect(struct page **ind, grant_ref_t *ind_refs,
 }
 
 /*
+ * The middle level of a two-level listing: @nr references in @ind's
+ * granted indirect pages, whose own references @ind->refs a request's
+ * top level then lists.  xenib_fe_put_indirect_pages() releases them.
+ */
+int xenib_fe_grant_indirect_pages(struct xenib_fe *fe, const grant_ref_t *refs,
+				  unsigned int nr, struct xenib_indirect *ind)
+{
+	int n;
+
+	ind->nr = DIV_ROUND_UP(nr, XENIB_REFS_PER_INDIRECT);
+	ind->pages = kvcalloc(ind->nr, sizeof(*ind->pages), GFP_KERNEL);
+	ind->refs = kvcalloc(ind->nr, sizeof(*ind->refs), GFP_KERNEL);
+	if (!ind->pages || !ind->refs) {
+		xenib_fe_put_indirect_pages(ind);
+		return -ENOMEM;
+	}
+	n = xenib_fe_grant_indirect(fe, refs, nr, ind->pages, ind->refs,
+				    ind->refs);
+	if (n < 0) {
+		xenib_fe_put_indirect_pages(ind);
+		return n;
+	}
+	return 0;
+}
+
+void xenib_fe_put_indirect_pages(struct xenib_indirect *ind)
+{
+	if (ind->pages)
+		xenib_fe_put_indirect(ind->pages, ind->refs, ind->nr);
+	kvfree(ind->pages);
+	kvfree(ind->refs);
+	memset(ind, 0, sizeof(*ind));
+}
+
+/*
  * Describe @q in @wire, its grant references in indirect pages that
  * xenib_fe_queue_put_indirect() releases once the backend has answered.
  */

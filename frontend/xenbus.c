@@ -138,6 +138,8 @@ static int xenib_fe_connect(struct xenib_fe *fe)
 	}
 	fe->version = XENIB_PROTOCOL_VERSION;
 	fe->has_cm = xenbus_read_unsigned(dev->otherend, "feature-cm", 0);
+	fe->mr_indirect2 = xenbus_read_unsigned(dev->otherend,
+						"feature-mr-indirect2", 0);
 
 	max_order = xenbus_read_unsigned(dev->otherend, "max-ring-page-order",
 					 0);

@@ -81,6 +81,10 @@
  *   feature-cm                 "1" if the backend relays connection
  *                              manager MADs for this port (XENIB_OP_SEND_MAD,
  *                              XENIB_OP_RECV_MAD); absent or "0" otherwise
+ *   feature-mr-indirect2       "1" if the backend takes registrations whose
+ *                              indirect pages list indirect pages
+ *                              (XENIB_MR_F_INDIRECT2); absent or "0"
+ *                              otherwise
  *
  * Written by the frontend (before switching to Initialised):
  *
@@ -645,13 +649,22 @@ struct xenib_create_ah_req {
  * The backend maps the pages and registers them on the real device with
  * a fast-registration work request, so the device reads and writes guest
  * memory directly (zero copy).  One request can describe at most
- * XENIB_MR_MAX_PAGES pages (384 MiB).
+ * XENIB_MR_MAX_PAGES pages (384 MiB).  With XENIB_MR_F_INDIRECT2 in
+ * "flags", which a frontend may set only when the backend writes
+ * feature-mr-indirect2, each of the "nr_indirect" pages lists the grant
+ * references of indirect pages instead, which list the data pages: up to
+ * XENIB_MR_MAX_PAGES2 pages (384 GiB).  Registrations of HPC sizes take
+ * that form; the guest's grant table (max_grant_frames, bounded by Xen's
+ * gnttab_max_frames) must hold every page, and the backend domain's map
+ * track table (Xen's gnttab_max_maptrack_frames) every mapping.
  *
  * XENIB_OP_DEREG_MR (struct xenib_handle_req): the backend unmaps the
  * pages before it answers; the frontend may then end its grants.
  */
 #define XENIB_MR_MAX_INDIRECT		96
 #define XENIB_MR_MAX_PAGES		(XENIB_MR_MAX_INDIRECT * XENIB_REFS_PER_INDIRECT)
+#define XENIB_MR_MAX_PAGES2		(XENIB_MR_MAX_PAGES * XENIB_REFS_PER_INDIRECT)
+#define XENIB_MR_F_INDIRECT2		1
 
 struct xenib_reg_mr_req {
 	uint32_t pd;
@@ -661,7 +674,7 @@ struct xenib_reg_mr_req {
 	uint32_t offset;
 	uint32_t nr_pages;
 	uint16_t nr_indirect;
-	uint16_t rsvd0;
+	uint16_t flags;					/* XENIB_MR_F_* */
 	uint32_t rsvd1;
 	uint32_t indirect[XENIB_MR_MAX_INDIRECT];	/* grant refs */
 };

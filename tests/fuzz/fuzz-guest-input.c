@@ -86,6 +86,10 @@ static void queue_holds(const struct xenib_queue *q, size_t min_elem,
 static void mr_holds(const struct xenib_reg_mr_req *r)
 {
 	unsigned __int128 end = (unsigned __int128)r->offset + r->length;
+	bool two_levels = r->flags & XENIB_MR_F_INDIRECT2;
+	u64 per_top = two_levels ? (u64)XENIB_REFS_PER_INDIRECT *
+				   XENIB_REFS_PER_INDIRECT :
+				   XENIB_REFS_PER_INDIRECT;
 
 	REQUIRE(!(r->access & ~XENIB_MR_ACCESS));
 	REQUIRE(!(r->access & (IB_ACCESS_REMOTE_WRITE |
@@ -94,12 +98,15 @@ static void mr_holds(const struct xenib_reg_mr_req *r)
 	REQUIRE(r->length && r->offset < XENIB_PAGE_SIZE);
 	REQUIRE((r->iova & (XENIB_PAGE_SIZE - 1)) == r->offset);
 	REQUIRE(r->length <= UINT64_MAX - r->iova);
-	REQUIRE(r->nr_pages <= XENIB_MR_MAX_PAGES);
+	REQUIRE(r->nr_pages <= (two_levels ? XENIB_MR_MAX_PAGES2 :
+				XENIB_MR_MAX_PAGES));
 	REQUIRE((unsigned __int128)r->nr_pages * XENIB_PAGE_SIZE >= end);
 	REQUIRE((unsigned __int128)(r->nr_pages - 1) * XENIB_PAGE_SIZE < end);
-	REQUIRE(r->nr_indirect <= XENIB_MR_MAX_INDIRECT);
-	REQUIRE((size_t)r->nr_indirect * XENIB_REFS_PER_INDIRECT >=
-		r->nr_pages);
+	/* The request's indirect[] holds the top level... */
+	REQUIRE(r->nr_indirect && r->nr_indirect <= XENIB_MR_MAX_INDIRECT);
+	/* ...which lists exactly the pages (or the second level) needed. */
+	REQUIRE((u64)r->nr_indirect * per_top >= r->nr_pages);
+	REQUIRE((u64)(r->nr_indirect - 1) * per_top < r->nr_pages);
 }
 
 /* A CQ of @cqe entries on @queue, as CREATE_CQ and RESIZE_CQ check it. */

@@ -95,6 +95,15 @@ static void ctrl_seeds(void)
 	r.u.reg_mr.nr_indirect = 1;
 	put("ctrl-reg-mr", T_CTRL, &r, sizeof(r), NULL, 0);
 
+	/* 1 GiB in two levels: 256 indirect pages listed in one. */
+	r.u.reg_mr.iova = 0x7f0000000000ULL;
+	r.u.reg_mr.offset = 0;
+	r.u.reg_mr.length = 1ULL << 30;
+	r.u.reg_mr.nr_pages = 262144;
+	r.u.reg_mr.nr_indirect = 1;
+	r.u.reg_mr.flags = XENIB_MR_F_INDIRECT2;
+	put("ctrl-reg-mr-2level", T_CTRL, &r, sizeof(r), NULL, 0);
+
 	memset(&r, 0, sizeof(r));
 	r.op = XENIB_OP_ATTACH_MCAST;
 	r.u.mcast.qp = 1;
