@@ -15,6 +15,9 @@
  *   xenib-conform [-d DEV] post-state    posting sends on a QP in RESET,
  *                                        INIT and RTR fails with EINVAL,
  *                                        with both post APIs, as on rxe
+ *   xenib-conform [-d DEV] reg MB N      N registrations of MB MiB held at
+ *                                        once, each written and read
+ *                                        through; prints seconds per GiB
  *
  * Copyright (c) 2026 The xenib authors
  */
@@ -544,6 +547,96 @@ static int cmd_ud_order(int rounds)
 	return 0;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * @count registrations of @mb MiB each, all held at once, each used: an
+ * RDMA WRITE into its last page and a READ of its first, through an RC
+ * QP connected to itself, data checked.  Prints the time per GiB.
+ */
+static int cmd_reg(unsigned int mb, unsigned int count)
+{
+	struct ibv_qp_cap cap = { .max_send_wr = 4, .max_recv_wr = 1,
+				  .max_send_sge = 1, .max_recv_sge = 1 };
+	size_t len = (size_t)mb << 20;
+	struct ibv_mr **mrs = calloc(count, sizeof(*mrs));
+	char **bufs = calloc(count, sizeof(*bufs));
+	struct ibv_cq *cq = new_cq(16);
+	struct ibv_mr *small;
+	struct ibv_qp *qp;
+	double t0, reg = 0, dereg;
+	unsigned int i;
+	void *sbuf;
+
+	if (!mrs || !bufs)
+		fail(ENOMEM, "arrays");
+	qp = new_qp(IBV_QPT_RC, cq, NULL, &cap, "RC QP for the large MRs");
+	check(to_rts(qp), "RC QP to RTS");
+	small = new_mr(8192, &sbuf);
+	for (i = 0; i < count; i++) {
+		/* Touched first, so that the time is the registration's. */
+		bufs[i] = aligned_alloc(4096, len);
+		if (!bufs[i])
+			fail(ENOMEM, "%u MiB for registration %u", mb, i);
+		memset(bufs[i], 0x5a, len);
+		t0 = now_s();
+		mrs[i] = ibv_reg_mr(pd, bufs[i], len, ACCESS);
+		if (!mrs[i])
+			fail(errno, "ibv_reg_mr of %u MiB (registration %u of %u, %llu MiB held)",
+			     mb, i + 1, count, (unsigned long long)i * mb);
+		reg += now_s() - t0;
+		okf("registered %u MiB (%u of %u)", mb, i + 1, count);
+	}
+	for (i = 0; i < count; i++) {
+		struct ibv_sge sge = { (uintptr_t)sbuf, 4096, small->lkey };
+		struct ibv_send_wr wr = { .wr_id = i, .sg_list = &sge,
+					  .num_sge = 1,
+					  .opcode = IBV_WR_RDMA_WRITE,
+					  .send_flags = IBV_SEND_SIGNALED },
+				   *bad;
+
+		fill(sbuf, 4096, i);
+		wr.wr.rdma.remote_addr = (uintptr_t)bufs[i] + len - 4096;
+		wr.wr.rdma.rkey = mrs[i]->rkey;
+		check(ibv_post_send(qp, &wr, &bad), "post an RDMA WRITE");
+		poll_n(cq, 1, "RDMA WRITE into the last page");
+		if (memcmp(bufs[i] + len - 4096, sbuf, 4096))
+			fail(0, "registration %u: the last page was not written", i);
+		sge.addr = (uintptr_t)sbuf + 4096;
+		wr.opcode = IBV_WR_RDMA_READ;
+		wr.wr.rdma.remote_addr = (uintptr_t)bufs[i];
+		fill(bufs[i], 4096, i + 7);
+		check(ibv_post_send(qp, &wr, &bad), "post an RDMA READ");
+		poll_n(cq, 1, "RDMA READ of the first page");
+		if (memcmp(bufs[i], (char *)sbuf + 4096, 4096))
+			fail(0, "registration %u: the first page read back differs", i);
+	}
+	okf("each of the %u registrations written at its end and read at its start",
+	    count);
+	t0 = now_s();
+	for (i = 0; i < count; i++) {
+		check(ibv_dereg_mr(mrs[i]), "ibv_dereg_mr");
+		free(bufs[i]);
+	}
+	dereg = now_s() - t0;
+	printf("reg_s_per_gib %.3f dereg_s_per_gib %.3f total_mib %llu\n",
+	       reg * 1024 / ((double)mb * count),
+	       dereg * 1024 / ((double)mb * count),
+	       (unsigned long long)mb * count);
+	destroy_qp(qp);
+	free_mr(small, sbuf);
+	check(ibv_destroy_cq(cq), "ibv_destroy_cq");
+	free(mrs);
+	free(bufs);
+	return 0;
+}
+
 /* A send posted in each state before RTS fails with EINVAL, both ways. */
 static int cmd_post_state(void)
 {
@@ -630,7 +723,8 @@ static int cmd_post_state(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: xenib-conform [-d DEV] limits [MB] | ud-order N | post-state\n");
+		"usage: xenib-conform [-d DEV] limits [MB] | ud-order N | post-state\n"
+		"                     | reg MB N\n");
 	exit(2);
 }
 
@@ -657,6 +751,8 @@ int main(int argc, char **argv)
 		ret = cmd_ud_order(atoi(argv[optind + 1]));
 	else if (!strcmp(cmd, "post-state"))
 		ret = cmd_post_state();
+	else if (!strcmp(cmd, "reg") && nargs > 1)
+		ret = cmd_reg(atoi(argv[optind + 1]), atoi(argv[optind + 2]));
 	else
 		usage();
 	check(ibv_dealloc_pd(pd), "ibv_dealloc_pd");
