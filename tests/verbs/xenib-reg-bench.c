@@ -6,11 +6,13 @@
  *
  *   xenib-reg-bench [-d DEV] [-n ITERS] [-m MAXSIZE]
  *
- * For each size of 4 KiB, 16 KiB, 64 KiB, 256 KiB, 1 MiB, 4 MiB, 16 MiB and
- * 64 MiB up to MAXSIZE (bytes, or with a K, M or G suffix; default 64M), one
+ * For each size of 4 KiB, 16 KiB, 64 KiB, 256 KiB, 1 MiB, 4 MiB, 16 MiB,
+ * 64 MiB, 256 MiB and 1 GiB up to MAXSIZE (bytes, or with a K, M or G
+ * suffix; default 64M), one
  * buffer is mapped and touched, then registered with
  * LOCAL_WRITE|REMOTE_WRITE|REMOTE_READ and deregistered ITERS times (default
- * 20; sizes of 16 MiB and more max(3, ITERS/4) times).  Prints a header line
+ * 20; sizes of 16 MiB and more max(3, ITERS/4) times, of 256 MiB and more
+ * max(2, ITERS/10) times).  Prints a header line
  * starting with '#', then one line per size:
  *
  *   size=<bytes> iters=<n> reg_us=<mean> dereg_us=<mean> total_us=<mean>
@@ -34,10 +36,12 @@
 #define BENCH_ACCESS	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 			 IBV_ACCESS_REMOTE_READ)
 #define BIG_SIZE	(16UL << 20)	/* from here on, fewer iterations */
+#define HUGE_SIZE	(256UL << 20)	/* and from here on, fewer still */
 
 static const size_t sizes[] = {
 	4UL << 10, 16UL << 10, 64UL << 10, 256UL << 10,
 	1UL << 20, 4UL << 20, 16UL << 20, 64UL << 20,
+	256UL << 20, 1UL << 30,
 };
 
 static void usage(void)
@@ -235,7 +239,9 @@ int main(int argc, char **argv)
 		if (sizes[i] > max_size)
 			break;
 		n = iters;
-		if (sizes[i] >= BIG_SIZE)
+		if (sizes[i] >= HUGE_SIZE)
+			n = iters / 10 > 2 ? iters / 10 : 2;
+		else if (sizes[i] >= BIG_SIZE)
 			n = iters / 4 > 3 ? iters / 4 : 3;
 		bench_size(pd, sizes[i], n);
 	}
