@@ -19,7 +19,8 @@ int xenib_check_queue(const struct xenib_queue *wire, size_t min_elem,
 	    (1U << wire->log2_elem_size) < min_elem)
 		return -EINVAL;
 	/* A free slot tells a full ring from an empty one. */
-	if (wire->log2_slots > XENIB_QUEUE_MAX_LOG2_SLOTS || (1U << wire->log2_slots) <= min_slots)
+	if (wire->log2_slots > XENIB_QUEUE_MAX_LOG2_SLOTS ||
+	    (1U << wire->log2_slots) <= min_slots)
 		return -EINVAL;
 	size = XENIB_QUEUE_HDR_SIZE +
 	       ((u64)1 << (wire->log2_slots + wire->log2_elem_size));

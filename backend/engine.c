@@ -758,9 +758,9 @@ void xenib_be_drain_cq(struct xenib_be *be, struct xenib_be_cq *cq,
 }
 
 /*
- * One pass over the guest's queues; whether there was work.  Natively a receive is on the device
- * when post_recv returns, so a send posted after it, on any QP, finds it
- * there (UD drops a datagram that finds no receive).  The guest publishes
+ * One pass over the guest's queues; whether there was work.  Natively a
+ * receive is on the device when post_recv returns, so a send posted after
+ * it, on any QP, finds it there (UD drops a datagram that finds none).  The guest publishes
  * a receive before a later send's producer index, but the rxe ABI gives
  * post_recv no doorbell: so the pass reads every send queue's producer
  * index first, then takes all receives, and only then the sends it read.

@@ -435,12 +435,13 @@ int xenib_fe_ib_register(struct xenib_fe *fe)
 
 	err = xenib_fe_call_simple(fe, XENIB_OP_QUERY_DEVICE, NULL, 0,
 				   &xdev->attr, sizeof(xdev->attr));
-	/* What one registration can be, in the forms the backend takes. */
-	xdev->attr.max_mr_size = min_t(u64, xdev->attr.max_mr_size,
-				       (u64)xenib_fe_mr_max_pages(fe) *
-				       XENIB_PAGE_SIZE);
-	if (!err)
+	if (!err) {
+		/* What one registration can be, in the forms the backend takes. */
+		xdev->attr.max_mr_size = min_t(u64, xdev->attr.max_mr_size,
+					       (u64)xenib_fe_mr_max_pages(fe) *
+					       XENIB_PAGE_SIZE);
 		err = xenib_query_port_wire(fe, &port);
+	}
 	if (err) {
 		dev_err(parent, "cannot query the backend's device: %d\n", err);
 		goto fail_dealloc;
