@@ -23,12 +23,7 @@ trap 'rm -rf "$tmp"' EXIT
 dir=/tmp/xenib-rdma-core-suite
 
 # guest1 with Python and pyverbs (the image's pyverbs layer), an address.
-if guest_running guest1 && ! on guest1 "test -x /usr/bin/python3" >/dev/null 2>&1; then
-	"$TB" guest destroy guest1 >/dev/null 2>&1 || fail "destroying guest1 to restart it with pyverbs"
-fi
-guest_running guest1 || "$TB" guest start guest1 --layer pyverbs --memory 768 ||
-	fail "guest1 with the pyverbs layer did not start"
-ensure_rdma guest1
+ensure_layer pyverbs 768 /usr/bin/python3 guest1
 ensure_cm guest1 10.78.0.11
 
 # run_suite DOM DEV ADDR: the suite on DEV with the RoCE v2 GID of ADDR;

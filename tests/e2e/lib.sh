@@ -106,21 +106,25 @@ ensure_rdma() {
 	done
 }
 
-# ensure_mpi GUEST...: each guest running with the image's MPI layer (Open
-# MPI, UCX, hpcc) and its RDMA device registered; a guest running without
-# the layer is restarted with it.
-ensure_mpi() {
-	local g
+# ensure_layer LAYER MB FILE GUEST...: each guest running with the image
+# layer LAYER (FILE is one of its files) and MB of memory, and its RDMA
+# device registered; a guest running without the layer is restarted with it.
+ensure_layer() {
+	local layer=$1 mb=$2 file=$3 g
+	shift 3
 	for g in "$@"; do
-		if guest_running "$g" && ! on "$g" "test -x /usr/bin/orted" >/dev/null 2>&1; then
+		if guest_running "$g" && ! on "$g" "test -x $file" >/dev/null 2>&1; then
 			"$TB" guest destroy "$g" >/dev/null 2>&1 ||
-				fail "destroying $g to restart it with the MPI layer"
+				fail "destroying $g to restart it with the $layer layer"
 		fi
-		guest_running "$g" || "$TB" guest start "$g" --layer mpi --memory 512 ||
-			fail "guest $g with the MPI layer did not start"
+		guest_running "$g" || "$TB" guest start "$g" --layer "$layer" --memory "$mb" ||
+			fail "guest $g with the $layer layer did not start"
 	done
 	ensure_rdma "$@"
 }
+
+# ensure_mpi GUEST...: with the image's MPI layer (Open MPI, UCX, hpcc).
+ensure_mpi() { ensure_layer mpi 512 /usr/bin/orted "$@"; }
 
 # mpi_run HOSTS NP ARGS...: mpirun in Dom0, NP ranks over HOSTS (IP
 # addresses, comma-separated), working directory /tmp.  The settings are

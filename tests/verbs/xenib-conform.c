@@ -123,25 +123,27 @@ static struct ibv_qp *new_qp(enum ibv_qp_type type, struct ibv_cq *cq,
 }
 
 /*
- * RESET -> INIT -> RTR -> RTS; a connected QP is connected to itself, with
- * the most RDMA READs and atomics in flight the device advertises.
+ * Move @qp one state on, to @next (INIT, RTR or RTS); a connected QP is
+ * connected to itself, with the most RDMA READs and atomics in flight the
+ * device advertises.
  */
-static int to_rts(struct ibv_qp *qp)
+static int modify_to(struct ibv_qp *qp, enum ibv_qp_state next)
 {
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_INIT, .port_num = 1, .qkey = QKEY,
-		.qp_access_flags = ACCESS,
-	};
-	int ud = qp->qp_type == IBV_QPT_UD, err;
+	int ud = qp->qp_type == IBV_QPT_UD, rc = qp->qp_type == IBV_QPT_RC;
+	struct ibv_qp_attr a = { .qp_state = next };
+	int mask = IBV_QP_STATE;
 
-	err = ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-			    IBV_QP_PORT | (ud ? IBV_QP_QKEY :
-					   IBV_QP_ACCESS_FLAGS));
-	if (err)
-		return err;
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	if (!ud) {
+	switch (next) {
+	case IBV_QPS_INIT:
+		a.port_num = 1;
+		a.qkey = QKEY;
+		a.qp_access_flags = ACCESS;
+		mask |= IBV_QP_PKEY_INDEX | IBV_QP_PORT |
+			(ud ? IBV_QP_QKEY : IBV_QP_ACCESS_FLAGS);
+		break;
+	case IBV_QPS_RTR:
+		if (ud)
+			break;
 		a.path_mtu = IBV_MTU_1024;
 		a.dest_qp_num = qp->qp_num;
 		a.rq_psn = PSN;
@@ -152,25 +154,36 @@ static int to_rts(struct ibv_qp *qp)
 		a.ah_attr.port_num = 1;
 		a.max_dest_rd_atomic = dattr.max_qp_rd_atom;
 		a.min_rnr_timer = 12;
+		mask |= IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
+			IBV_QP_RQ_PSN | (rc ? IBV_QP_MAX_DEST_RD_ATOMIC |
+					 IBV_QP_MIN_RNR_TIMER : 0);
+		break;
+	case IBV_QPS_RTS:
+		a.sq_psn = PSN;
+		a.timeout = 14;
+		a.retry_cnt = 7;
+		a.rnr_retry = 7;
+		a.max_rd_atomic = dattr.max_qp_init_rd_atom;
+		mask |= IBV_QP_SQ_PSN | (rc ? IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
+					 IBV_QP_RNR_RETRY |
+					 IBV_QP_MAX_QP_RD_ATOMIC : 0);
+		break;
+	default:
+		return EINVAL;
 	}
-	err = ibv_modify_qp(qp, &a, IBV_QP_STATE | (ud ? 0 :
-			    IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
-			    IBV_QP_RQ_PSN | (qp->qp_type == IBV_QPT_RC ?
-			    IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER :
-			    0)));
-	if (err)
-		return err;
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.sq_psn = PSN;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.max_rd_atomic = dattr.max_qp_init_rd_atom;
-	return ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN |
-			     (qp->qp_type == IBV_QPT_RC ?
-			      IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
-			      IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC : 0));
+	return ibv_modify_qp(qp, &a, mask);
+}
+
+/* RESET -> INIT -> RTR -> RTS, as modify_to() takes each step. */
+static int to_rts(struct ibv_qp *qp)
+{
+	int err = modify_to(qp, IBV_QPS_INIT);
+
+	if (!err)
+		err = modify_to(qp, IBV_QPS_RTR);
+	if (!err)
+		err = modify_to(qp, IBV_QPS_RTS);
+	return err;
 }
 
 /* Poll @n successful completions from @cq within TIMEOUT_S. */
@@ -650,7 +663,6 @@ static int cmd_post_state(void)
 		.send_ops_flags = IBV_QP_EX_WITH_SEND,
 	};
 	struct ibv_cq *cq = new_cq(16);
-	struct ibv_qp_attr a;
 	struct ibv_qp_ex *qpx;
 	struct ibv_qp *qp;
 	struct ibv_mr *mr;
@@ -672,35 +684,9 @@ static int cmd_post_state(void)
 					   .opcode = IBV_WR_SEND }, *bad;
 		char what[64];
 
-		if (state == IBV_QPS_INIT) {
-			memset(&a, 0, sizeof(a));
-			a.qp_state = IBV_QPS_INIT;
-			a.port_num = 1;
-			a.qp_access_flags = ACCESS;
-			check(ibv_modify_qp(qp, &a, IBV_QP_STATE |
-					    IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-					    IBV_QP_ACCESS_FLAGS),
-			      "RC QP to INIT");
-		} else if (state == IBV_QPS_RTR) {
-			memset(&a, 0, sizeof(a));
-			a.qp_state = IBV_QPS_RTR;
-			a.path_mtu = IBV_MTU_1024;
-			a.dest_qp_num = qp->qp_num;
-			a.rq_psn = PSN;
-			a.ah_attr.is_global = 1;
-			a.ah_attr.grh.dgid = gid;
-			a.ah_attr.grh.sgid_index = gid_index;
-			a.ah_attr.grh.hop_limit = 1;
-			a.ah_attr.port_num = 1;
-			a.max_dest_rd_atomic = 1;
-			a.min_rnr_timer = 12;
-			check(ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV |
-					    IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
-					    IBV_QP_RQ_PSN |
-					    IBV_QP_MAX_DEST_RD_ATOMIC |
-					    IBV_QP_MIN_RNR_TIMER),
-			      "RC QP to RTR");
-		}
+		err = state == IBV_QPS_RESET ? 0 : modify_to(qp, state);
+		if (err)
+			fail(err, "RC QP to %s", names[state]);
 		snprintf(what, sizeof(what), "ibv_post_send in %s",
 			 names[state]);
 		err = ibv_post_send(qp, &swr, &bad);
