@@ -134,6 +134,46 @@ int xenib_check_mcast(const struct xenib_mcast_req *req)
 	return -EINVAL;
 }
 
+/* ALLOC_MW: the window types rxe has. */
+int xenib_check_alloc_mw(const struct xenib_alloc_mw_req *req)
+{
+	return req->type == IB_MW_TYPE_1 || req->type == IB_MW_TYPE_2 ?
+	       0 : -EINVAL;
+}
+
+/*
+ * Whether a window may be bound as @b says: the rules rxe applies, which
+ * are the verbs' (C10-72 to C10-75).  A type 1 window bound with length 0
+ * is unbound; a type 2 window must be free, and it is invalidated, never
+ * unbound by a bind.  Windows that let peers write need an MR the guest
+ * may write: the backend maps the pages of any other read-only.  Returns
+ * IB_WC_SUCCESS or IB_WC_MW_BIND_ERR.
+ */
+int xenib_check_bind_mw(const struct xenib_mw_bind *b)
+{
+	u64 end, first, last;
+
+	if (b->access & ~XENIB_MW_ACCESS)
+		return IB_WC_MW_BIND_ERR;
+	if (b->type == IB_MW_TYPE_2 && (b->bound || !b->length))
+		return IB_WC_MW_BIND_ERR;
+	if (!b->length)
+		return IB_WC_SUCCESS;
+	if (!(b->mr_access & IB_ACCESS_MW_BIND))
+		return IB_WC_MW_BIND_ERR;
+	if (b->access & (IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_ATOMIC) &&
+	    !(b->mr_access & IB_ACCESS_LOCAL_WRITE))
+		return IB_WC_MW_BIND_ERR;
+	if (check_add_overflow(b->addr, b->length, &end) ||
+	    b->addr < b->mr_iova || end > b->mr_iova + b->mr_length)
+		return IB_WC_MW_BIND_ERR;
+	first = b->addr / XENIB_PAGE_SIZE;
+	last = (end - 1) / XENIB_PAGE_SIZE;
+	if (last - first >= b->max_pages)
+		return IB_WC_MW_BIND_ERR;
+	return IB_WC_SUCCESS;
+}
+
 /*
  * How many elements a guest has produced in a work queue that we have not
  * taken, given its producer index @prod and our free-running @head (taken)
@@ -161,6 +201,12 @@ bool xenib_event_ring_has_room(u32 prod, u32 cons)
 	return prod - cons < XENIB_EVENT_RING_SIZE;
 }
 
+/* Is @opcode one the backend carries out itself (a window's)? */
+bool xenib_wqe_is_local(u32 opcode)
+{
+	return opcode == IB_WR_BIND_MW || opcode == IB_WR_LOCAL_INV;
+}
+
 /* Does @opcode write into the local SGEs (a READ or atomic response)? */
 bool xenib_wqe_writes_local(u32 opcode)
 {
@@ -185,9 +231,14 @@ int xenib_check_send_wqe(const struct rxe_send_wqe *wqe, size_t elem_size,
 		return IB_WC_LOC_LEN_ERR;
 	room = elem_size - sizeof(*wqe);
 	num_sge = wqe->dma.num_sge;
-	if (!xenib_wr_opcode_ok(lim->qp_type, wr->opcode, lim->atomics) ||
+	if (!xenib_wr_opcode_ok(lim->qp_type, wr->opcode, lim->atomics,
+				lim->windows) ||
 	    wr->send_flags & ~XENIB_SEND_FLAGS)
 		return IB_WC_LOC_QP_OP_ERR;
+	/* Binds and invalidations carry no data: the backend does them. */
+	if (xenib_wqe_is_local(wr->opcode))
+		return wr->send_flags & IB_SEND_INLINE ?
+		       IB_WC_LOC_QP_OP_ERR : IB_WC_SUCCESS;
 
 	if (wr->send_flags & IB_SEND_INLINE) {
 		/*
@@ -197,6 +248,7 @@ int xenib_check_send_wqe(const struct rxe_send_wqe *wqe, size_t elem_size,
 		 */
 		if (wr->opcode != IB_WR_SEND &&
 		    wr->opcode != IB_WR_SEND_WITH_IMM &&
+		    wr->opcode != IB_WR_SEND_WITH_INV &&
 		    wr->opcode != IB_WR_RDMA_WRITE &&
 		    wr->opcode != IB_WR_RDMA_WRITE_WITH_IMM)
 			return IB_WC_LOC_QP_OP_ERR;

@@ -27,12 +27,6 @@
 #include <xenib/xenibif.h>
 #include <xenib/rules.h>
 
-/* Access flags a guest may ask for in REG_MR. */
-#define XENIB_MR_ACCESS		(IB_ACCESS_LOCAL_WRITE |		\
-				 IB_ACCESS_REMOTE_WRITE |		\
-				 IB_ACCESS_REMOTE_READ |		\
-				 IB_ACCESS_REMOTE_ATOMIC)
-
 /* Send flags a guest may use. */
 #define XENIB_SEND_FLAGS	(IB_SEND_FENCE | IB_SEND_SIGNALED |	\
 				 IB_SEND_SOLICITED | IB_SEND_INLINE)
@@ -43,6 +37,7 @@ struct xenib_wq_limits {
 	u32 max_sge;		/* SGEs the real queue takes */
 	u32 max_inline;		/* inline bytes the real QP takes */
 	bool atomics;		/* the real device does atomics */
+	bool windows;		/* memory windows are offered */
 };
 
 int xenib_check_queue(const struct xenib_queue *wire, size_t min_elem,
@@ -55,6 +50,22 @@ int xenib_check_srq_attr(const struct xenib_srq_attr *attr);
 u32 xenib_mr_nr_indirect(u32 nr_pages, bool two_levels);
 int xenib_check_mr(const struct xenib_reg_mr_req *req);
 int xenib_check_mcast(const struct xenib_mcast_req *req);
+int xenib_check_alloc_mw(const struct xenib_alloc_mw_req *req);
+
+/* A bind of a window, as IB_WR_BIND_MW asks and as things stand. */
+struct xenib_mw_bind {
+	u32 type;		/* the window's IB_MW_TYPE_* */
+	bool bound;		/* the window is bound now */
+	u32 max_pages;		/* the most pages a window spans */
+	u64 addr;		/* the work request's */
+	u64 length;
+	u32 access;
+	u64 mr_iova;		/* the MR's, when length is not 0 */
+	u64 mr_length;
+	u32 mr_access;
+};
+
+int xenib_check_bind_mw(const struct xenib_mw_bind *b);
 
 int xenib_ring_pending(u32 prod, u32 index_mask, u32 head, u32 tail);
 bool xenib_event_ring_has_room(u32 prod, u32 cons);
@@ -64,6 +75,7 @@ int xenib_check_send_wqe(const struct rxe_send_wqe *wqe, size_t elem_size,
 int xenib_check_recv_wqe(const struct rxe_recv_wqe *wqe, size_t elem_size,
 			 u32 max_sge);
 bool xenib_wqe_writes_local(u32 opcode);
+bool xenib_wqe_is_local(u32 opcode);
 bool xenib_check_sgid(const u8 *sgid, const u8 *addrs, unsigned int nr);
 bool xenib_check_own_gid(const u8 *gid, const u8 *addrs, unsigned int nr);
 int xenib_check_sge(const struct rxe_sge *sge, u64 mr_iova, u64 mr_length,

@@ -125,6 +125,8 @@ struct xenib_be {
 	struct xarray ahs;
 	struct xarray mrs;
 	struct xarray mr_keys;		/* MRs by lkey, for the engine */
+	struct xarray mws;
+	struct xarray mw_keys;		/* windows by rkey >> 8 */
 	unsigned int queue_pages;	/* mapped for queues, see queue.c */
 	unsigned int mr_pages;		/* mapped for MRs, see mr.c */
 
@@ -174,6 +176,12 @@ struct xenib_be_pd {
 	 */
 	struct ib_cq *reg_cq;
 	struct ib_qp *reg_qp;
+	/*
+	 * Never registered: a guest QP's bind or local invalidation goes to
+	 * the real QP as a local invalidation of this, to complete in order
+	 * with the QP's other work; see mw.c.
+	 */
+	struct ib_mr *placeholder;
 };
 
 /*
@@ -199,6 +207,7 @@ struct xenib_be_wq {
 	 */
 	bool shared;
 	u64 *wr_id;			/* the guest's, per slot (SRQs: per tag) */
+	unsigned long *binds;		/* SQs: the slots that hold binds */
 	/* Receive queues: retired slots; SRQs: tags in use. */
 	unsigned long *done;
 	u32 *free_tags;			/* SRQs: a stack of free tags */
@@ -269,6 +278,19 @@ struct xenib_be_mr {
 	struct sg_table sgt;
 	enum dma_data_direction dir;
 	bool dma_mapped;
+	unsigned int nr_windows;		/* bound to it */
+};
+
+/*
+ * A guest's memory window: on the real device, an MR fast-registered over
+ * the pages of the MR it is bound to; see mw.c.
+ */
+struct xenib_be_mw {
+	struct ib_mr *mr;		/* its rkey is the window's */
+	struct xenib_be_pd *pd;
+	u32 type;			/* IB_MW_TYPE_* */
+	struct xenib_be_mr *parent;	/* bound to it, or NULL */
+	unsigned int max_pages;		/* it may span */
 };
 
 /* resource.c */
@@ -312,6 +334,23 @@ int xenib_be_reg_mr(struct xenib_be *be, const struct xenib_reg_mr_req *req,
 int xenib_be_dereg_mr(struct xenib_be *be, const struct xenib_handle_req *req);
 void xenib_be_release_mr(struct xenib_be *be, struct xenib_be_mr *mr);
 void xenib_be_pd_release_reg_qp(struct xenib_be_pd *pd);
+int xenib_be_pd_reg_qp(struct xenib_be *be, struct xenib_be_pd *pd);
+int xenib_be_post_local(struct xenib_be_pd *pd, struct ib_send_wr *wr);
+
+/* mw.c */
+extern unsigned int xenib_max_mws;
+int xenib_be_alloc_mw(struct xenib_be *be,
+		      const struct xenib_alloc_mw_req *req,
+		      struct xenib_alloc_mw_resp *resp);
+int xenib_be_dealloc_mw(struct xenib_be *be,
+			const struct xenib_handle_req *req);
+void xenib_be_release_mw(struct xenib_be *be, struct xenib_be_mw *mw);
+int xenib_be_mw_prepare(struct xenib_be *be, struct xenib_be_qp *qp,
+			const struct rxe_send_wr *wr,
+			struct xenib_be_mw **mw, struct xenib_be_mr **mr);
+int xenib_be_mw_execute(struct xenib_be *be, const struct rxe_send_wr *wr,
+			struct xenib_be_mw *mw, struct xenib_be_mr *mr);
+void xenib_be_mw_invalidated(struct xenib_be *be, u32 rkey);
 
 /* qp.c */
 extern unsigned int xenib_max_qps;

@@ -155,6 +155,12 @@ static void xenib_dispatch(struct xenib_be *be,
 	case XENIB_OP_DEREG_MR:
 		ret = xenib_be_dereg_mr(be, &req->u.handle);
 		break;
+	case XENIB_OP_ALLOC_MW:
+		ret = xenib_be_alloc_mw(be, &req->u.alloc_mw, &resp->u.alloc_mw);
+		break;
+	case XENIB_OP_DEALLOC_MW:
+		ret = xenib_be_dealloc_mw(be, &req->u.handle);
+		break;
 	case XENIB_OP_SEND_MAD:
 		ret = xenib_be_send_mad(be, &req->u.send_mad);
 		break;

@@ -146,8 +146,10 @@ int xenib_be_wq_init(struct xenib_be *be, struct xenib_be_wq *wq,
 	wq->tail = wq->head;
 	wq->wr_id = kvcalloc(slots, sizeof(*wq->wr_id), GFP_KERNEL);
 	wq->done = send ? NULL : bitmap_zalloc(slots, GFP_KERNEL);
+	wq->binds = send ? bitmap_zalloc(slots, GFP_KERNEL) : NULL;
 	wq->sge = kcalloc(max(max_sge, 1U), sizeof(*wq->sge), GFP_KERNEL);
-	if (!wq->wr_id || (!send && !wq->done) || !wq->sge) {
+	if (!wq->wr_id || (!send && !wq->done) || (send && !wq->binds) ||
+	    !wq->sge) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -172,10 +174,12 @@ int xenib_be_wq_init(struct xenib_be *be, struct xenib_be_wq *wq,
 fail:
 	kvfree(wq->wr_id);
 	bitmap_free(wq->done);
+	bitmap_free(wq->binds);
 	kfree(wq->sge);
 	kvfree(wq->free_tags);
 	wq->wr_id = NULL;
 	wq->done = NULL;
+	wq->binds = NULL;
 	wq->sge = NULL;
 	wq->free_tags = NULL;
 	return err;
@@ -188,6 +192,7 @@ void xenib_be_wq_destroy(struct xenib_be *be, struct xenib_be_wq *wq)
 	xa_erase(&be->wqs, wq->id);
 	kvfree(wq->wr_id);
 	bitmap_free(wq->done);
+	bitmap_free(wq->binds);
 	kfree(wq->sge);
 	kvfree(wq->free_tags);
 	wq->wr_id = NULL;
@@ -425,15 +430,15 @@ static enum ib_wc_opcode xenib_be_wc_opcode(u32 wr_opcode)
 		return IB_WC_COMP_SWAP;
 	case IB_WR_ATOMIC_FETCH_AND_ADD:
 		return IB_WC_FETCH_ADD;
+	case IB_WR_BIND_MW:
+		return IB_WC_BIND_MW;
+	case IB_WR_LOCAL_INV:
+		return IB_WC_LOCAL_INV;
 	default:
 		return IB_WC_SEND;
 	}
 }
 
-/*
- * Build the real work request for the guest's @wqe (a copy of one ring
- * element of @elem_size bytes) in @u.  Returns an IB_WC_* status.
- */
 union xenib_be_send_wr {
 	struct ib_send_wr send;
 	struct ib_rdma_wr rdma;
@@ -441,9 +446,41 @@ union xenib_be_send_wr {
 	struct ib_ud_wr ud;
 };
 
+/* What a bind or local invalidation names; see mw.c. */
+struct xenib_be_mw_op {
+	struct xenib_be_mw *mw;
+	struct xenib_be_mr *mr;
+};
+
+/*
+ * The real work request that stands for the guest's bind or local
+ * invalidation @g on @qp, which the backend carries out itself: a local
+ * invalidation of the PD's placeholder, to complete in its place.
+ */
+static int xenib_be_build_local(struct xenib_be *be, struct xenib_be_qp *qp,
+				const struct rxe_send_wr *g,
+				struct ib_send_wr *wr, struct xenib_be_mw_op *op)
+{
+	int status;
+
+	status = xenib_be_mw_prepare(be, qp, g, &op->mw, &op->mr);
+	if (status)
+		return status;
+	wr->opcode = IB_WR_LOCAL_INV;
+	wr->send_flags = g->send_flags & (IB_SEND_SIGNALED | IB_SEND_FENCE);
+	wr->ex.invalidate_rkey = qp->pd->placeholder->lkey;
+	return IB_WC_SUCCESS;
+}
+
+/*
+ * Build the real work request for the guest's @wqe (a copy of one ring
+ * element of @elem_size bytes) in @u, and for a bind or local
+ * invalidation what it names in @op.  Returns an IB_WC_* status.
+ */
 static int xenib_be_build_send(struct xenib_be *be, struct xenib_be_qp *qp,
 			       struct rxe_send_wqe *wqe, size_t elem_size,
-			       union xenib_be_send_wr *u)
+			       union xenib_be_send_wr *u,
+			       struct xenib_be_mw_op *op)
 {
 	struct xenib_be_wq *wq = &qp->swq;
 	const struct rxe_send_wr *g = &wqe->wr;
@@ -453,13 +490,17 @@ static int xenib_be_build_send(struct xenib_be *be, struct xenib_be_qp *qp,
 		.max_sge = wq->max_sge,
 		.max_inline = qp->max_inline,
 		.atomics = be->hca->ibdev->attrs.atomic_cap != IB_ATOMIC_NONE,
+		.windows = xenib_max_mws,
 	};
 	int status;
 
 	memset(u, 0, sizeof(*u));
+	op->mw = NULL;
 	status = xenib_check_send_wqe(wqe, elem_size, &lim);
 	if (status)
 		return status;
+	if (xenib_wqe_is_local(g->opcode))
+		return xenib_be_build_local(be, qp, g, wr, op);
 	wr->opcode = g->opcode;
 	wr->send_flags = g->send_flags;
 	wr->ex.imm_data = g->ex.imm_data;
@@ -513,12 +554,27 @@ static int xenib_be_build_send(struct xenib_be *be, struct xenib_be_qp *qp,
 	return IB_WC_SUCCESS;
 }
 
+/*
+ * The real device failed a bind or local invalidation the guest's QP has
+ * a placeholder for: as a device that fails one, put the QP in error, so
+ * the placeholder and what follows complete with an error.
+ */
+static void xenib_be_mw_failed(struct xenib_be *be, struct xenib_be_qp *qp)
+{
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
+
+	be->stats.bad_wqes++;
+	if (!ib_modify_qp(qp->qp, &attr, IB_QP_STATE))
+		qp->state = IB_QPS_ERR;
+}
+
 static bool xenib_be_feed_sq(struct xenib_be *be, struct xenib_be_qp *qp)
 {
 	struct xenib_be_wq *wq = &qp->swq;
 	size_t elem_size = 1U << wq->queue->log2_elem_size;
 	struct rxe_send_wqe *wqe = be->wqe_buf;
 	union xenib_be_send_wr u;
+	struct xenib_be_mw_op op;
 	bool work = false;
 	int pending;
 
@@ -534,7 +590,7 @@ static bool xenib_be_feed_sq(struct xenib_be *be, struct xenib_be_qp *qp)
 		int status;
 
 		xenib_be_queue_read(wq->queue, idx, wqe, elem_size);
-		status = xenib_be_build_send(be, qp, wqe, elem_size, &u);
+		status = xenib_be_build_send(be, qp, wqe, elem_size, &u, &op);
 		if (status) {
 			if (!xenib_be_fail_wqe(be, qp, wq, wqe->wr.wr_id,
 					       status,
@@ -548,6 +604,10 @@ static bool xenib_be_feed_sq(struct xenib_be *be, struct xenib_be_qp *qp)
 		if (ib_post_send(qp->qp, &u.send, NULL))
 			break;
 		wq->wr_id[idx & wq->queue->index_mask] = wqe->wr.wr_id;
+		assign_bit(idx & wq->queue->index_mask, wq->binds,
+			   wqe->wr.opcode == IB_WR_BIND_MW);
+		if (op.mw && xenib_be_mw_execute(be, &wqe->wr, op.mw, op.mr))
+			xenib_be_mw_failed(be, qp);
 		wq->head++;
 		be->stats.sends_posted++;
 		work = true;
@@ -636,6 +696,11 @@ static bool xenib_be_translate_wc(struct xenib_be *be, const struct ib_wc *wc,
 		return false;
 	uwc->status = wc->status;
 	uwc->opcode = wc->opcode;
+	/* A bind completes as the placeholder that stood for it. */
+	if (wq->binds && test_bit(idx & wq->queue->index_mask, wq->binds))
+		uwc->opcode = IB_WC_BIND_MW;
+	if (wc->wc_flags & IB_WC_WITH_INVALIDATE)
+		xenib_be_mw_invalidated(be, wc->ex.invalidate_rkey);
 	uwc->vendor_err = wc->vendor_err;
 	uwc->byte_len = wc->byte_len;
 	uwc->ex.imm_data = wc->ex.imm_data;

@@ -20,8 +20,9 @@
 /*
  * Device capabilities a guest may see: those that describe how the real
  * device's QPs, SRQs and ports behave, which the guest gets unchanged.
- * Everything else (memory windows, XRC, invalidation, checksum offloads and
- * raw packet features) needs backend support that does not exist; a flag
+ * Memory windows are the backend's own (mw.c) and added where offered.
+ * Everything else (XRC, fast registration, checksum offloads and raw
+ * packet features) needs backend support that does not exist; a flag
  * not listed here is never advertised.  Resizing QPs and SRQs is not
  * listed either: their rings live in guest memory, sized at creation.
  */
@@ -187,7 +188,10 @@ int xenib_hca_query_device(struct xenib_be *be, struct xenib_device_attr *a)
 	a->masked_atomic_cap = d->masked_atomic_cap;
 	a->max_ee = d->max_ee;
 	a->max_rdd = d->max_rdd;
-	a->max_mw = 0;		/* no memory windows for guests yet */
+	/* Windows are the backend's, made of MRs (mw.c): max_mw is its. */
+	if (xenib_max_mws)
+		a->device_cap_flags |= IB_DEVICE_MEM_WINDOW |
+				       IB_DEVICE_MEM_WINDOW_TYPE_2B;
 	a->max_raw_ipv6_qp = d->max_raw_ipv6_qp;
 	a->max_raw_ethy_qp = d->max_raw_ethy_qp;
 	a->max_mcast_grp = d->max_mcast_grp;

@@ -108,7 +108,7 @@ void xenib_be_pd_release_reg_qp(struct xenib_be_pd *pd)
 	pd->reg_cq = NULL;
 }
 
-static int xenib_be_pd_reg_qp(struct xenib_be *be, struct xenib_be_pd *pd)
+int xenib_be_pd_reg_qp(struct xenib_be *be, struct xenib_be_pd *pd)
 {
 	struct ib_cq_init_attr cq_attr = { .cqe = 4 };
 	struct ib_qp_init_attr init = {
@@ -148,24 +148,18 @@ fail:
 	return err;
 }
 
-/* Execute the fast registration of @mr and wait for it. */
-static int xenib_be_post_reg(struct xenib_be_pd *pd, struct ib_mr *mr,
-			     int access)
+/*
+ * Execute the local operation @wr (a fast registration or an invalidation
+ * in @pd) on the PD's registration QP and wait for it.
+ */
+int xenib_be_post_local(struct xenib_be_pd *pd, struct ib_send_wr *wr)
 {
-	struct ib_reg_wr wr = {
-		.wr = {
-			.opcode = IB_WR_REG_MR,
-			.send_flags = IB_SEND_SIGNALED,
-		},
-		.mr = mr,
-		.key = mr->rkey,
-		.access = access,
-	};
 	unsigned long timeout = jiffies + msecs_to_jiffies(XENIB_REG_TIMEOUT_MS);
 	struct ib_wc wc;
 	int n, err;
 
-	err = ib_post_send(pd->reg_qp, &wr.wr, NULL);
+	wr->send_flags = IB_SEND_SIGNALED;
+	err = ib_post_send(pd->reg_qp, wr, NULL);
 	if (err)
 		return err;
 	while (!(n = ib_poll_cq(pd->reg_cq, 1, &wc))) {
@@ -178,6 +172,20 @@ static int xenib_be_post_reg(struct xenib_be_pd *pd, struct ib_mr *mr,
 	/* The QP is in an unknown or error state: make a new one next time. */
 	xenib_be_pd_release_reg_qp(pd);
 	return n < 0 ? n : -EIO;
+}
+
+/* Execute the fast registration of @mr and wait for it. */
+static int xenib_be_post_reg(struct xenib_be_pd *pd, struct ib_mr *mr,
+			     int access)
+{
+	struct ib_reg_wr wr = {
+		.wr.opcode = IB_WR_REG_MR,
+		.mr = mr,
+		.key = mr->rkey,
+		.access = access,
+	};
+
+	return xenib_be_post_local(pd, &wr.wr);
 }
 
 /* Describe the mapped pages in one scatterlist entry each, DMA-mapped. */
@@ -383,6 +391,9 @@ int xenib_be_dereg_mr(struct xenib_be *be, const struct xenib_handle_req *req)
 	mr = xenib_be_lookup(&be->mrs, req);
 	if (IS_ERR(mr))
 		return PTR_ERR(mr);
+	/* Windows bound to it use its pages, as rxe's use its MR. */
+	if (mr->nr_windows)
+		return -EBUSY;
 	xa_erase(&be->mrs, req->handle);
 	xenib_be_release_mr(be, mr);
 	return 0;

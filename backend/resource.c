@@ -47,6 +47,8 @@ void xenib_be_resources_init(struct xenib_be *be)
 	xa_init_flags(&be->ahs, XA_FLAGS_ALLOC1);
 	xa_init_flags(&be->mrs, XA_FLAGS_ALLOC1);
 	xa_init(&be->mr_keys);
+	xa_init_flags(&be->mws, XA_FLAGS_ALLOC1);
+	xa_init(&be->mw_keys);
 	xa_init_flags(&be->wqs, XA_FLAGS_ALLOC1);
 }
 
@@ -82,6 +84,8 @@ void *xenib_be_lookup(struct xarray *xa, const struct xenib_handle_req *req)
 
 static void xenib_be_free_pd(struct xenib_be_pd *pd)
 {
+	if (pd->placeholder)
+		ib_dereg_mr(pd->placeholder);
 	xenib_be_pd_release_reg_qp(pd);
 	ib_dealloc_pd(pd->pd);
 	kfree(pd);
@@ -120,6 +124,7 @@ void xenib_be_resources_release(struct xenib_be *be)
 	struct xenib_be_srq *srq;
 	struct xenib_be_qp *qp;
 	struct xenib_be_mr *mr;
+	struct xenib_be_mw *mw;
 	struct xenib_be_ah *ah;
 	struct xenib_be_cq *cq;
 	struct xenib_be_pd *pd;
@@ -132,6 +137,10 @@ void xenib_be_resources_release(struct xenib_be *be)
 	xa_for_each(&be->qps, handle, qp) {
 		xa_erase(&be->qps, handle);
 		xenib_be_release_qp(be, qp, false);
+	}
+	xa_for_each(&be->mws, handle, mw) {
+		xa_erase(&be->mws, handle);
+		xenib_be_release_mw(be, mw);
 	}
 	xa_for_each(&be->mrs, handle, mr) {
 		xa_erase(&be->mrs, handle);
@@ -161,6 +170,7 @@ void xenib_be_resources_cap(struct xenib_device_attr *attr)
 	attr->max_srq = min(attr->max_srq, max_srqs);
 	attr->max_ah = min(attr->max_ah, max_ahs);
 	attr->max_mr = min(attr->max_mr, xenib_max_mrs);
+	attr->max_mw = xenib_max_mws;
 }
 
 int xenib_be_alloc_pd(struct xenib_be *be, struct xenib_handle_resp *resp)
@@ -548,6 +558,7 @@ ssize_t xenib_be_resources_show(struct xenib_be *be, char *buf)
 		{ "srq", xenib_be_count(&be->srqs), max_srqs },
 		{ "ah", xenib_be_count(&be->ahs), max_ahs },
 		{ "mr", xenib_be_count(&be->mrs), xenib_max_mrs },
+		{ "mw", xenib_be_count(&be->mws), xenib_max_mws },
 		{ "queue_pages", be->queue_pages, xenib_max_queue_pages },
 		{ "mr_pages", be->mr_pages, xenib_max_mr_pages },
 	};

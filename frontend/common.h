@@ -213,6 +213,11 @@ struct xenib_mr {
 	grant_ref_t *refs;
 };
 
+struct xenib_mw {
+	struct ib_mw ibmw;
+	u32 handle;
+};
+
 static inline struct xenib_ibdev *to_xdev(struct ib_device *ibdev)
 {
 	return container_of(ibdev, struct xenib_ibdev, ibdev);
@@ -325,6 +330,8 @@ int xenib_detach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid);
 struct ib_mr *xenib_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 				u64 iova, int access, struct ib_udata *udata);
 int xenib_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
+int xenib_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata);
+int xenib_dealloc_mw(struct ib_mw *ibmw);
 struct xenib_mr *xenib_fe_kernel_mr(struct ib_pd *ibpd, unsigned int nr_pages,
 				    u64 iova);
 void xenib_fe_kernel_mr_free(struct xenib_mr *mr);

@@ -194,8 +194,8 @@ static int xenib_kcheck_opcode(struct xenib_qp *qp, enum ib_wr_opcode opcode)
 {
 	bool atomics = qp->ibqp.device->attrs.atomic_cap != IB_ATOMIC_NONE;
 
-	/* Local invalidation and fast registration: not yet. */
-	return xenib_wr_opcode_ok(qp->ibqp.qp_type, opcode, atomics) ?
+	/* Kernel consumers have no windows; fast registration: not yet. */
+	return xenib_wr_opcode_ok(qp->ibqp.qp_type, opcode, atomics, false) ?
 	       0 : -EINVAL;
 }
 

@@ -19,11 +19,7 @@
 #include <xen/grant_table.h>
 #include <xen/page.h>
 #include "common.h"
-
-#define XENIB_MR_ACCESS		(IB_ACCESS_LOCAL_WRITE |		\
-				 IB_ACCESS_REMOTE_WRITE |		\
-				 IB_ACCESS_REMOTE_READ |		\
-				 IB_ACCESS_REMOTE_ATOMIC)
+#include <xenib/rules.h>
 
 /* End the grants (once the backend lets go) and unpin the pages. */
 static void xenib_mr_free(struct xenib_mr *mr)
@@ -240,4 +236,38 @@ int xenib_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 		return err;
 	xenib_mr_free(mr);
 	return 0;
+}
+
+/*
+ * Memory windows are the backend's (backend/mw.c): the rxe provider binds
+ * and invalidates them with work requests on the send queue, which the
+ * backend carries out; all the frontend does is name them.
+ */
+int xenib_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata)
+{
+	struct xenib_fe *fe = ibdev_to_fe(ibmw->device);
+	struct xenib_mw *mw = container_of(ibmw, struct xenib_mw, ibmw);
+	struct xenib_alloc_mw_req req = {
+		.pd = to_xpd(ibmw->pd)->handle,
+		.type = ibmw->type,
+	};
+	struct xenib_alloc_mw_resp resp;
+	int err;
+
+	if (!ibmw->device->attrs.max_mw)
+		return -EOPNOTSUPP;
+	err = xenib_fe_call_simple(fe, XENIB_OP_ALLOC_MW, &req, sizeof(req),
+				   &resp, sizeof(resp));
+	if (err)
+		return err;
+	mw->handle = resp.handle;
+	ibmw->rkey = resp.rkey;
+	return 0;
+}
+
+int xenib_dealloc_mw(struct ib_mw *ibmw)
+{
+	struct xenib_mw *mw = container_of(ibmw, struct xenib_mw, ibmw);
+
+	return xenib_fe_release(ibmw->device, XENIB_OP_DEALLOC_MW, mw->handle);
 }

@@ -368,6 +368,7 @@ static const struct ib_device_ops xenib_dev_ops = {
 	.driver_id = RDMA_DRIVER_RXE,
 	.uverbs_abi_ver = XENIB_UVERBS_ABI_VERSION,
 
+	.alloc_mw = xenib_alloc_mw,
 	.alloc_pd = xenib_alloc_pd,
 	.alloc_ucontext = xenib_alloc_ucontext,
 	.attach_mcast = xenib_attach_mcast,
@@ -376,6 +377,7 @@ static const struct ib_device_ops xenib_dev_ops = {
 	.create_qp = xenib_create_qp,
 	.create_srq = xenib_create_srq,
 	.create_user_ah = xenib_create_ah,
+	.dealloc_mw = xenib_dealloc_mw,
 	.dealloc_pd = xenib_dealloc_pd,
 	.dealloc_ucontext = xenib_dealloc_ucontext,
 	.dereg_mr = xenib_dereg_mr,
@@ -407,6 +409,7 @@ static const struct ib_device_ops xenib_dev_ops = {
 
 	INIT_RDMA_OBJ_SIZE(ib_ah, xenib_ah, ibah),
 	INIT_RDMA_OBJ_SIZE(ib_cq, xenib_cq, ibcq),
+	INIT_RDMA_OBJ_SIZE(ib_mw, xenib_mw, ibmw),
 	INIT_RDMA_OBJ_SIZE(ib_pd, xenib_pd, ibpd),
 	INIT_RDMA_OBJ_SIZE(ib_qp, xenib_qp, ibqp),
 	INIT_RDMA_OBJ_SIZE(ib_srq, xenib_srq, ibsrq),

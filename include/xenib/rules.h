@@ -14,12 +14,29 @@
 #ifndef XENIB_RULES_H
 #define XENIB_RULES_H
 
+/* Access flags a registration may ask for. */
+#define XENIB_MR_ACCESS		(IB_ACCESS_LOCAL_WRITE |		\
+				 IB_ACCESS_REMOTE_WRITE |		\
+				 IB_ACCESS_REMOTE_READ |		\
+				 IB_ACCESS_REMOTE_ATOMIC |		\
+				 IB_ACCESS_MW_BIND)
+
+/* Access flags a memory window may be bound with (never zero-based). */
+#define XENIB_MW_ACCESS		(IB_ACCESS_LOCAL_WRITE |		\
+				 IB_ACCESS_REMOTE_WRITE |		\
+				 IB_ACCESS_REMOTE_READ |		\
+				 IB_ACCESS_REMOTE_ATOMIC)
+
 /*
  * May a QP of @qp_type take a work request of @opcode, on a device that
- * does atomics if @atomics?  UD sends only; UC adds RDMA WRITE; RC adds
- * RDMA READ and, where the device has them, the atomics.
+ * does atomics if @atomics and memory windows if @windows?  UD sends
+ * only; UC adds RDMA WRITE; RC adds RDMA READ and, where the device has
+ * them, the atomics.  With windows, RC and UC QPs send with invalidate
+ * and RC QPs bind windows and invalidate them locally (rxe binds on UC
+ * QPs too; xenib does not, see the BIND_MW notes in docs/decisions.md).
  */
-static inline bool xenib_wr_opcode_ok(u32 qp_type, u32 opcode, bool atomics)
+static inline bool xenib_wr_opcode_ok(u32 qp_type, u32 opcode, bool atomics,
+				      bool windows)
 {
 	switch (opcode) {
 	case IB_WR_SEND:
@@ -33,6 +50,11 @@ static inline bool xenib_wr_opcode_ok(u32 qp_type, u32 opcode, bool atomics)
 	case IB_WR_ATOMIC_CMP_AND_SWP:
 	case IB_WR_ATOMIC_FETCH_AND_ADD:
 		return qp_type == IB_QPT_RC && atomics;
+	case IB_WR_SEND_WITH_INV:
+		return qp_type != IB_QPT_UD && windows;
+	case IB_WR_BIND_MW:
+	case IB_WR_LOCAL_INV:
+		return qp_type == IB_QPT_RC && windows;
 	default:
 		return false;
 	}

@@ -204,7 +204,9 @@
 #define XENIB_OP_RECV_MAD		22 /* the next MAD for this guest */
 #define XENIB_OP_ATTACH_MCAST		23 /* a UD QP joins a multicast GID */
 #define XENIB_OP_DETACH_MCAST		24
-#define XENIB_OP_MAX			25
+#define XENIB_OP_ALLOC_MW		25 /* new memory window */
+#define XENIB_OP_DEALLOC_MW		26
+#define XENIB_OP_MAX			27
 
 /*
  * Object handles
@@ -694,6 +696,40 @@ struct xenib_mcast_req {
 	uint8_t gid[16];
 };
 
+/*
+ * XENIB_OP_ALLOC_MW: a memory window of "type" (IB_MW_TYPE_1 or
+ * IB_MW_TYPE_2) in PD "pd"; the response carries its handle and rkey.  A
+ * frontend may ask only when QUERY_DEVICE says max_mw is not 0.  Windows
+ * are bound, and type 2 windows invalidated, by work requests on the send
+ * queue of an RC QP, in rxe's format and with rxe's rules: IB_WR_BIND_MW
+ * names the window by its current rkey and the MR (with
+ * IB_ACCESS_MW_BIND) by its lkey and gives the next rkey, which differs
+ * in its low 8 bits only; IB_WR_LOCAL_INV names a type 2 window's rkey;
+ * IB_WR_SEND_WITH_INV (RC, UC) asks the peer to invalidate one of its own.
+ * A bound window keeps its MR registered: DEREG_MR answers -EBUSY until
+ * the window is unbound, invalidated or deallocated.
+ *
+ * The backend carries windows out with fast registrations of the MR's
+ * pages, so on the real device a window is an MR of its own whose key
+ * never changes but in the low 8 bits.  The backend executes a bind or
+ * local invalidation when its engine takes the work request, and the
+ * completion comes in order with the QP's others.  A window spans at most
+ * as many pages as the backend allows (its mw_max_pages parameter); a
+ * bind of more completes with IB_WC_MW_BIND_ERR.
+ *
+ * XENIB_OP_DEALLOC_MW (struct xenib_handle_req) ends the window, bound
+ * or not.
+ */
+struct xenib_alloc_mw_req {
+	uint32_t pd;
+	uint32_t type;			/* IB_MW_TYPE_1 or IB_MW_TYPE_2 */
+};
+
+struct xenib_alloc_mw_resp {
+	uint32_t handle;
+	uint32_t rkey;
+};
+
 struct xenib_reg_mr_resp {
 	uint32_t handle;
 	uint32_t lkey;
@@ -778,6 +814,7 @@ struct xenib_ctrl_request {
 		struct xenib_reg_mr_req reg_mr;
 		struct xenib_send_mad_req send_mad;
 		struct xenib_mcast_req mcast;
+		struct xenib_alloc_mw_req alloc_mw;
 		uint8_t pad[XENIB_MSG_PAYLOAD];
 	} u;
 };
@@ -798,6 +835,7 @@ struct xenib_ctrl_response {
 		struct xenib_create_srq_resp create_srq;
 		struct xenib_srq_attr query_srq;
 		struct xenib_reg_mr_resp reg_mr;
+		struct xenib_alloc_mw_resp alloc_mw;
 		struct xenib_recv_mad_resp recv_mad;
 		uint8_t pad[XENIB_MSG_PAYLOAD];
 	} u;

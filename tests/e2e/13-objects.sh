@@ -32,12 +32,12 @@ in_use() { on dom0 "cat $RES" | tr -d '\r' | awk '{ printf "%s=%s ", $1, $2 }'; 
 used=$(in_use)
 echo "  $RES: $used"
 case $used in
-"pd=1 cq=2 qp=2 srq=1 ah=1 mr=0 queue_pages="[1-9]*" mr_pages=0 ") ok "backend sysfs counts the process's objects and ring pages" ;;
+"pd=1 cq=2 qp=2 srq=1 ah=1 mr=0 mw=0 queue_pages="[1-9]*" mr_pages=0 ") ok "backend sysfs counts the process's objects and ring pages" ;;
 *) fail "backend sysfs resources: $used" ;;
 esac
 on guest1 "kill -9 \$(cat /tmp/objs.pid)" || fail "killing it"
 wait_for 60 "killed process: backend objects back to $base" objs_are "$base"
-check "backend sysfs counts nothing" [ "$(in_use)" = "pd=0 cq=0 qp=0 srq=0 ah=0 mr=0 queue_pages=0 mr_pages=0 " ]
+check "backend sysfs counts nothing" [ "$(in_use)" = "pd=0 cq=0 qp=0 srq=0 ah=0 mr=0 mw=0 queue_pages=0 mr_pages=0 " ]
 
 # Per-guest quotas fail as a device out of resources does.
 for q in cq:max_cqs:4 qp:max_qps:3 srq:max_srqs:2 ah:max_ahs:3; do

@@ -113,7 +113,7 @@ wait_for 60 "guest1 has xenib0" on guest1 "test -d /sys/class/infiniband/xenib0"
 out=$(on dom0 "xenibctl show guest1" 2>&1) || fail "xenibctl show guest1: $out"
 out=${out//$'\r'/}
 echo "$out" | sed 's/^/    /'
-for t in pd cq qp srq ah mr queue_pages mr_pages; do
+for t in pd cq qp srq ah mr mw queue_pages mr_pages; do
 	echo "$out" | grep -qE "^$t +[0-9]+ +[0-9]+\$" || fail "show: no '$t' line"
 done
 for c in requests responses errors events event_overflows interrupts spurious_interrupts; do
@@ -145,8 +145,8 @@ quotas=$(python3 -c '
 import json, sys
 r = json.loads(sys.argv[1])["resources"]
 print(" ".join(str(r[t]["quota"]) for t in
-	["pd", "cq", "qp", "srq", "ah", "mr", "queue_pages", "mr_pages"]))' "$json")
-params=$(on dom0 "cd $PARAMS && echo \$(cat max_pds max_cqs max_qps max_srqs max_ahs max_mrs max_queue_pages max_mr_pages)" | tr -d '\r')
+	["pd", "cq", "qp", "srq", "ah", "mr", "mw", "queue_pages", "mr_pages"]))' "$json")
+params=$(on dom0 "cd $PARAMS && echo \$(cat max_pds max_cqs max_qps max_srqs max_ahs max_mrs max_mws max_queue_pages max_mr_pages)" | tr -d '\r')
 check "quotas ($quotas) are the module parameters ($params)" test "$quotas" = "$params"
 json_check "$json" "all(isinstance(d['stats'][k], int) for k in ['requests',
 	'responses', 'errors', 'events', 'event_overflows', 'interrupts',

@@ -66,7 +66,9 @@ DIFFERENCES = {
                lambda g, n: 0 < g <= n),
     "max_mr": ("the real limit capped by the per-guest quota",
                lambda g, n: 0 < g <= n),
-    "max_mw": ("0: no memory windows for guests", lambda g, n: g == 0),
+    # Windows are the backend's, MRs on the real device (backend/mw.c).
+    "max_mw": ("the backend's max_mws quota, not 0",
+               lambda g, n: g > 0),
     # What a guest queue or registration holds (backend/hca.c, rules.h).
     "max_qp_wr": ("the real limit capped by a guest queue's size",
                   lambda g, n: 0 < g <= n),

@@ -32,7 +32,7 @@
 	} while (0)
 
 enum target {
-	T_CTRL, T_QUEUE, T_SEND, T_RECV, T_RING, T_EVENT, NR_TARGETS
+	T_CTRL, T_QUEUE, T_SEND, T_RECV, T_RING, T_EVENT, T_BIND, NR_TARGETS
 };
 
 struct input {
@@ -183,6 +183,11 @@ static void fuzz_ctrl(struct input *in)
 		if (!xenib_check_mr(&req.u.reg_mr))
 			mr_holds(&req.u.reg_mr);
 		break;
+	case XENIB_OP_ALLOC_MW:
+		if (!xenib_check_alloc_mw(&req.u.alloc_mw))
+			REQUIRE(req.u.alloc_mw.type == IB_MW_TYPE_1 ||
+				req.u.alloc_mw.type == IB_MW_TYPE_2);
+		break;
 	case XENIB_OP_ATTACH_MCAST:
 	case XENIB_OP_DETACH_MCAST: {
 		const u8 *gid = req.u.mcast.gid;
@@ -267,6 +272,7 @@ static void fuzz_send(struct input *in)
 	struct xenib_wq_limits lim = {
 		.qp_type = types[sel % 3],
 		.atomics = sel & 0x80,
+		.windows = sel & 0x40,
 		.max_sge = TAKE(in, u8),
 		.max_inline = TAKE(in, u16) % (XENIB_PAGE_SIZE + 1),
 	};
@@ -302,9 +308,20 @@ static void fuzz_send(struct input *in)
 		REQUIRE(!(wr->send_flags & IB_SEND_INLINE));
 		REQUIRE(wqe->dma.num_sge == 1 && wqe->dma.sge[0].length == 8);
 		break;
+	case IB_WR_SEND_WITH_INV:
+		REQUIRE(lim.qp_type != IB_QPT_UD && lim.windows);
+		break;
+	case IB_WR_BIND_MW:
+	case IB_WR_LOCAL_INV:
+		/* The backend does them itself: no data, no SGEs used. */
+		REQUIRE(lim.qp_type == IB_QPT_RC && lim.windows);
+		REQUIRE(!(wr->send_flags & IB_SEND_INLINE));
+		REQUIRE(xenib_wqe_is_local(wr->opcode));
+		goto out;
 	default:
 		REQUIRE(!"an opcode the engine does not post");
 	}
+	REQUIRE(!xenib_wqe_is_local(wr->opcode));
 
 	if (wr->send_flags & IB_SEND_INLINE) {
 		REQUIRE(wqe->dma.length <= lim.max_inline);
@@ -429,6 +446,54 @@ static void fuzz_event(struct input *in)
 	}
 }
 
+/*
+ * A bind as a guest may ask for it.  The backend registers what passes
+ * over the MR's pages for the window's access: it must lie inside the MR,
+ * within the pages a window's real MR holds, and let peers write only to
+ * pages the guest may write (the backend maps the others read-only).
+ */
+static void fuzz_bind(struct input *in)
+{
+	u8 sel = TAKE(in, u8);
+	struct xenib_mw_bind b = {
+		.type = sel & 1 ? IB_MW_TYPE_2 : IB_MW_TYPE_1,
+		.bound = sel & 2,
+		.max_pages = TAKE(in, u16),
+		.addr = TAKE(in, u64),
+		.length = TAKE(in, u64),
+		.access = TAKE(in, u32),
+		.mr_access = TAKE(in, u8),
+	};
+	u64 end;
+
+	b.mr_iova = TAKE(in, u64);
+	b.mr_length = TAKE(in, u64);
+	/* As an MR that passed xenib_check_mr(): it does not wrap. */
+	if (check_add_overflow(b.mr_iova, b.mr_length, &end))
+		return;
+	if (sel & 4) {		/* near the MR, where bugs would be */
+		b.addr = b.mr_iova + (b.addr % (b.mr_length + 2)) - 1;
+		b.length %= b.mr_length + 2;
+	}
+	if (xenib_check_bind_mw(&b) != IB_WC_SUCCESS) {
+		REQUIRE(xenib_check_bind_mw(&b) == IB_WC_MW_BIND_ERR);
+		return;
+	}
+	REQUIRE(!(b.access & ~XENIB_MW_ACCESS));
+	if (b.type == IB_MW_TYPE_2)
+		REQUIRE(!b.bound && b.length);
+	if (!b.length)
+		return;
+	REQUIRE(b.mr_access & IB_ACCESS_MW_BIND);
+	REQUIRE(b.addr >= b.mr_iova);
+	REQUIRE((unsigned __int128)b.addr + b.length <=
+		(unsigned __int128)b.mr_iova + b.mr_length);
+	REQUIRE((b.addr + b.length - 1) / XENIB_PAGE_SIZE -
+		b.addr / XENIB_PAGE_SIZE < b.max_pages);
+	if (b.access & (IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_ATOMIC))
+		REQUIRE(b.mr_access & IB_ACCESS_LOCAL_WRITE);
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct input in = { data, size };
@@ -451,6 +516,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		break;
 	case T_EVENT:
 		fuzz_event(&in);
+		break;
+	case T_BIND:
+		fuzz_bind(&in);
 		break;
 	}
 	return 0;

@@ -13,7 +13,7 @@
 
 #include "check.h"
 
-enum target { T_CTRL, T_QUEUE, T_SEND, T_RECV, T_RING, T_EVENT };
+enum target { T_CTRL, T_QUEUE, T_SEND, T_RECV, T_RING, T_EVENT, T_BIND };
 
 static const char *dir;
 
@@ -112,6 +112,12 @@ static void ctrl_seeds(void)
 	r.u.mcast.gid[12] = 239;
 	r.u.mcast.gid[15] = 1;
 	put("ctrl-attach-mcast", T_CTRL, &r, sizeof(r), NULL, 0);
+
+	memset(&r, 0, sizeof(r));
+	r.op = XENIB_OP_ALLOC_MW;
+	r.u.alloc_mw.pd = 1;
+	r.u.alloc_mw.type = IB_MW_TYPE_2;
+	put("ctrl-alloc-mw", T_CTRL, &r, sizeof(r), NULL, 0);
 }
 
 static void queue_seed(void)
@@ -142,7 +148,9 @@ struct send_prefix {
 static void send_seed(const char *name, u32 opcode, u32 flags, u32 num_sge,
 		      u32 inline_len)
 {
-	struct send_prefix p = { 0x81, 4, 64, 9 - XENIB_QUEUE_MIN_ELEM_LOG2 };
+	/* An RC QP on a device with atomics; windows for their opcodes. */
+	struct send_prefix p = { opcode >= IB_WR_LOCAL_INV ? 0xc0 : 0x81, 4, 64,
+				 9 - XENIB_QUEUE_MIN_ELEM_LOG2 };
 	u8 elem[512];
 	struct rxe_send_wqe *wqe = (void *)elem;
 	/* Then per SGE its MR: iova, length, access. */
@@ -218,6 +226,25 @@ static void ring_seed(void)
 	put("ring", T_RING, &s, sizeof(s), NULL, 0);
 }
 
+static void bind_seed(void)
+{
+	/* A type 2 window over 1 KiB of a 64 KiB MR with MW_BIND access. */
+	struct {
+		u8 sel;
+		u16 max_pages;
+		u64 addr, length;
+		u32 access;
+		u8 mr_access;
+		u64 mr_iova, mr_length;
+	} __attribute__((packed)) s = {
+		1, 16, 0x10100, 1024,
+		IB_ACCESS_REMOTE_WRITE | IB_ACCESS_LOCAL_WRITE,
+		IB_ACCESS_MW_BIND | IB_ACCESS_LOCAL_WRITE, 0x10000, 0x10000,
+	};
+
+	put("bind", T_BIND, &s, sizeof(s), NULL, 0);
+}
+
 static void event_seed(void)
 {
 	/* Near the wrap of the indices: post 3, read 2, post 200, read all. */
@@ -243,8 +270,12 @@ int main(int argc, char **argv)
 	send_seed("send-write", IB_WR_RDMA_WRITE, 0, 4, 0);
 	send_seed("send-read", IB_WR_RDMA_READ, IB_SEND_SIGNALED, 1, 0);
 	send_seed("send-atomic", IB_WR_ATOMIC_FETCH_AND_ADD, 0, 1, 0);
+	send_seed("send-with-inv", IB_WR_SEND_WITH_INV, IB_SEND_SIGNALED, 1, 0);
+	send_seed("send-bind-mw", IB_WR_BIND_MW, IB_SEND_SIGNALED, 0, 0);
+	send_seed("send-local-inv", IB_WR_LOCAL_INV, 0, 0, 0);
 	recv_seed();
 	ring_seed();
 	event_seed();
+	bind_seed();
 	return 0;
 }
