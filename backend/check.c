@@ -141,6 +141,12 @@ int xenib_check_alloc_mw(const struct xenib_alloc_mw_req *req)
 	       0 : -EINVAL;
 }
 
+/* The pages @length (not 0) bytes at @addr touch; @addr + @length fits. */
+u64 xenib_pages_spanned(u64 addr, u64 length)
+{
+	return (addr + length - 1) / XENIB_PAGE_SIZE - addr / XENIB_PAGE_SIZE + 1;
+}
+
 /*
  * Whether a window may be bound as @b says: the rules rxe applies, which
  * are the verbs' (C10-72 to C10-75).  A type 1 window bound with length 0
@@ -151,7 +157,7 @@ int xenib_check_alloc_mw(const struct xenib_alloc_mw_req *req)
  */
 int xenib_check_bind_mw(const struct xenib_mw_bind *b)
 {
-	u64 end, first, last;
+	u64 end;
 
 	if (b->access & ~XENIB_MW_ACCESS)
 		return IB_WC_MW_BIND_ERR;
@@ -167,9 +173,7 @@ int xenib_check_bind_mw(const struct xenib_mw_bind *b)
 	if (check_add_overflow(b->addr, b->length, &end) ||
 	    b->addr < b->mr_iova || end > b->mr_iova + b->mr_length)
 		return IB_WC_MW_BIND_ERR;
-	first = b->addr / XENIB_PAGE_SIZE;
-	last = (end - 1) / XENIB_PAGE_SIZE;
-	if (last - first >= b->max_pages)
+	if (xenib_pages_spanned(b->addr, b->length) > b->max_pages)
 		return IB_WC_MW_BIND_ERR;
 	return IB_WC_SUCCESS;
 }

@@ -65,6 +65,7 @@ struct xenib_mw_bind {
 	u32 mr_access;
 };
 
+u64 xenib_pages_spanned(u64 addr, u64 length);
 int xenib_check_bind_mw(const struct xenib_mw_bind *b);
 
 int xenib_ring_pending(u32 prod, u32 index_mask, u32 head, u32 tail);

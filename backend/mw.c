@@ -269,8 +269,7 @@ static int xenib_be_mw_register(struct xenib_be_mw *mw, struct xenib_be_mr *mr,
 		.key = mw->mr->rkey,
 	};
 	/* Entries: at most one per page; the MR keeps what it maps. */
-	int nr = (addr + length - 1) / XENIB_PAGE_SIZE -
-		 addr / XENIB_PAGE_SIZE + 1;
+	int nr = xenib_pages_spanned(addr, length);
 	struct scatterlist *sg;
 	int n, err;
 

@@ -488,8 +488,10 @@ static void fuzz_bind(struct input *in)
 	REQUIRE(b.addr >= b.mr_iova);
 	REQUIRE((unsigned __int128)b.addr + b.length <=
 		(unsigned __int128)b.mr_iova + b.mr_length);
+	/* Counted independently of xenib_pages_spanned(), which it checks. */
 	REQUIRE((b.addr + b.length - 1) / XENIB_PAGE_SIZE -
 		b.addr / XENIB_PAGE_SIZE < b.max_pages);
+	REQUIRE(xenib_pages_spanned(b.addr, b.length) <= b.max_pages);
 	if (b.access & (IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_ATOMIC))
 		REQUIRE(b.mr_access & IB_ACCESS_LOCAL_WRITE);
 }
