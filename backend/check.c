@@ -12,8 +12,6 @@
 int xenib_check_queue(const struct xenib_queue *wire, size_t min_elem,
 		      u32 min_slots)
 {
-	u64 size;
-
 	if (wire->log2_elem_size < XENIB_QUEUE_MIN_ELEM_LOG2 ||
 	    wire->log2_elem_size > XENIB_QUEUE_MAX_ELEM_LOG2 ||
 	    (1U << wire->log2_elem_size) < min_elem)
@@ -22,9 +20,8 @@ int xenib_check_queue(const struct xenib_queue *wire, size_t min_elem,
 	if (wire->log2_slots > XENIB_QUEUE_MAX_LOG2_SLOTS ||
 	    (1U << wire->log2_slots) <= min_slots)
 		return -EINVAL;
-	size = XENIB_QUEUE_HDR_SIZE +
-	       ((u64)1 << (wire->log2_slots + wire->log2_elem_size));
-	if (wire->nr_pages != DIV_ROUND_UP_ULL(size, XENIB_PAGE_SIZE) ||
+	if (wire->nr_pages != xenib_queue_nr_pages(wire->log2_slots,
+						   wire->log2_elem_size) ||
 	    wire->nr_pages > XENIB_QUEUE_MAX_PAGES ||
 	    wire->nr_indirect != DIV_ROUND_UP(wire->nr_pages,
 					      XENIB_REFS_PER_INDIRECT))
@@ -209,14 +206,6 @@ bool xenib_event_ring_has_room(u32 prod, u32 cons)
 bool xenib_wqe_is_local(u32 opcode)
 {
 	return opcode == IB_WR_BIND_MW || opcode == IB_WR_LOCAL_INV;
-}
-
-/* Does @opcode write into the local SGEs (a READ or atomic response)? */
-bool xenib_wqe_writes_local(u32 opcode)
-{
-	return opcode == IB_WR_RDMA_READ ||
-	       opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
-	       opcode == IB_WR_ATOMIC_FETCH_AND_ADD;
 }
 
 /*

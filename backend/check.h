@@ -75,7 +75,6 @@ int xenib_check_send_wqe(const struct rxe_send_wqe *wqe, size_t elem_size,
 			 const struct xenib_wq_limits *lim);
 int xenib_check_recv_wqe(const struct rxe_recv_wqe *wqe, size_t elem_size,
 			 u32 max_sge);
-bool xenib_wqe_writes_local(u32 opcode);
 bool xenib_wqe_is_local(u32 opcode);
 bool xenib_check_sgid(const u8 *sgid, const u8 *addrs, unsigned int nr);
 bool xenib_check_own_gid(const u8 *gid, const u8 *addrs, unsigned int nr);

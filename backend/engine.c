@@ -515,7 +515,7 @@ static int xenib_be_build_send(struct xenib_be *be, struct xenib_be_qp *qp,
 	} else {
 		status = xenib_be_check_sges(be, wq, qp->pd, wqe->dma.sge,
 					     wqe->dma.num_sge,
-					     xenib_wqe_writes_local(g->opcode));
+					     xenib_wr_writes_local(g->opcode));
 		if (status)
 			return status;
 		wr->sg_list = wq->sge;

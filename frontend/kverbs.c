@@ -182,14 +182,6 @@ static void xenib_kscatter(const void *src, u32 len, const struct ib_sge *sge,
 	}
 }
 
-/* The device writes local memory for these: data comes back to scatter. */
-static bool xenib_kwr_scatters(enum ib_wr_opcode opcode)
-{
-	return opcode == IB_WR_RDMA_READ ||
-	       opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
-	       opcode == IB_WR_ATOMIC_FETCH_AND_ADD;
-}
-
 static int xenib_kcheck_opcode(struct xenib_qp *qp, enum ib_wr_opcode opcode)
 {
 	bool atomics = qp->ibqp.device->attrs.atomic_cap != IB_ATOMIC_NONE;
@@ -247,7 +239,7 @@ static int xenib_kbuild_send(struct xenib_qp *qp, const struct ib_send_wr *wr,
 		return err;
 	if (wr->num_sge < 0 || wr->num_sge > wq->max_sge)
 		return -EINVAL;
-	if (is_inline && (xenib_kwr_scatters(wr->opcode)))
+	if (is_inline && xenib_wr_writes_local(wr->opcode))
 		return -EINVAL;
 	err = xenib_ksge_len(wr->sg_list, wr->num_sge, is_inline, &len, &bounce);
 	if (err)
@@ -267,7 +259,7 @@ static int xenib_kbuild_send(struct xenib_qp *qp, const struct ib_send_wr *wr,
 	kwr->length = len;
 
 	if (bounce) {
-		if (xenib_kwr_scatters(wr->opcode)) {
+		if (xenib_wr_writes_local(wr->opcode)) {
 			memcpy(&wq->sges[slot * wq->max_sge], wr->sg_list,
 			       wr->num_sge * sizeof(*wr->sg_list));
 			kwr->num_sge = wr->num_sge;

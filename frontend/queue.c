@@ -20,6 +20,7 @@
 #include <rdma/rdma_user_rxe.h>
 #include <rdma/uverbs_ioctl.h>
 #include "common.h"
+#include <xenib/rules.h>
 
 struct xenib_mmap_entry {
 	struct rdma_user_mmap_entry rdma;
@@ -58,23 +59,21 @@ int xenib_fe_queue_alloc(struct xenib_fe *fe, struct xenib_fe_queue *q,
 	domid_t domid = fe->dev->otherend_id;
 	struct rxe_queue_buf *hdr;
 	unsigned int i;
-	u64 size;
+	u64 nr_pages;
 	int ref;
 
 	memset(q, 0, sizeof(*q));
-	elem_size = roundup_pow_of_two(max_t(size_t, elem_size,
-					     1U << XENIB_QUEUE_MIN_ELEM_LOG2));
-	if (elem_size > 1U << XENIB_QUEUE_MAX_ELEM_LOG2 ||
+	q->log2_elem_size = xenib_queue_elem_log2(elem_size);
+	if (q->log2_elem_size > XENIB_QUEUE_MAX_ELEM_LOG2 ||
 	    *num_elem >= 1U << XENIB_QUEUE_MAX_LOG2_SLOTS)
 		return -EINVAL;
-	q->log2_elem_size = order_base_2(elem_size);
 	q->log2_slots = order_base_2(*num_elem + 1);
-	size = XENIB_QUEUE_HDR_SIZE +
-	       ((u64)1 << (q->log2_slots + q->log2_elem_size));
-	q->nr_pages = DIV_ROUND_UP_ULL(size, XENIB_PAGE_SIZE);
-	if (q->nr_pages > XENIB_QUEUE_MAX_PAGES)
+	nr_pages = xenib_queue_nr_pages(q->log2_slots, q->log2_elem_size);
+	if (nr_pages > XENIB_QUEUE_MAX_PAGES)
 		return -EINVAL;
-	q->size = size;
+	q->nr_pages = nr_pages;
+	q->size = XENIB_QUEUE_HDR_SIZE +
+		  ((size_t)1 << (q->log2_slots + q->log2_elem_size));
 
 	q->pages = kvcalloc(q->nr_pages, sizeof(*q->pages), GFP_KERNEL);
 	q->refs = kvcalloc(q->nr_pages, sizeof(*q->refs), GFP_KERNEL);

@@ -61,6 +61,32 @@ static inline bool xenib_wr_opcode_ok(u32 qp_type, u32 opcode, bool atomics,
 }
 
 /*
+ * Does a work request of @opcode have the device write into its local
+ * SGEs (the response of a READ or an atomic)?  Such SGEs must name
+ * memory registered for local write, and a consumer's data comes back
+ * through them.
+ */
+static inline bool xenib_wr_writes_local(u32 opcode)
+{
+	return opcode == IB_WR_RDMA_READ ||
+	       opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
+	       opcode == IB_WR_ATOMIC_FETCH_AND_ADD;
+}
+
+/*
+ * The pages of a guest queue of 2^@log2_slots elements of
+ * 2^@log2_elem_size bytes after its header: what the frontend grants and
+ * the only count the backend accepts for it.
+ */
+static inline u64 xenib_queue_nr_pages(u32 log2_slots, u32 log2_elem_size)
+{
+	u64 size = XENIB_QUEUE_HDR_SIZE +
+		   ((u64)1 << (log2_slots + log2_elem_size));
+
+	return DIV_ROUND_UP_ULL(size, XENIB_PAGE_SIZE);
+}
+
+/*
  * The most elements a guest queue of 2^@log2_elem_size-byte elements
  * holds: the power-of-two slots that fit in XENIB_QUEUE_MAX_PAGES after
  * the header, less the one kept free.  What a guest is told it may ask

@@ -332,7 +332,7 @@ static void fuzz_send(struct input *in)
 		REQUIRE(sizeof(*wqe) + (size_t)wqe->dma.num_sge *
 			sizeof(struct rxe_sge) <= elem_size);
 		sges_hold(in, wqe->dma.sge, wqe->dma.num_sge,
-			  xenib_wqe_writes_local(wr->opcode));
+			  xenib_wr_writes_local(wr->opcode));
 	}
 out:
 	free(wqe);
