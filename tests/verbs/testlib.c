@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include "testlib.h"
 
 void die(const char *fmt, const char *what, int err)
@@ -128,4 +131,64 @@ struct ibv_context *open_dev(const char *dev_name)
 		die("no RDMA device %s", dev_name ? dev_name : "at all", 0);
 	ibv_free_device_list(list);
 	return ctx;
+}
+
+int tcp_pair(const char *host, const char *port)
+{
+	struct addrinfo hints = { .ai_family = AF_INET,
+				  .ai_socktype = SOCK_STREAM,
+				  .ai_flags = host ? 0 : AI_PASSIVE };
+	struct addrinfo *ai;
+	int one = 1, fd, conn, i, err;
+
+	err = getaddrinfo(host, port, &hints, &ai);
+	if (err)
+		fail(0, "getaddrinfo %s port %s: %s", host ? host : "*", port,
+		     gai_strerror(err));
+	fd = socket(ai->ai_family, ai->ai_socktype, 0);
+	if (fd < 0)
+		die("%s", "socket", errno);
+	if (host) {
+		/* The server may not be listening yet. */
+		for (i = 0; connect(fd, ai->ai_addr, ai->ai_addrlen); i++) {
+			if (i == 100)
+				fail(errno, "connecting to %s port %s", host,
+				     port);
+			usleep(200000);
+		}
+		conn = fd;
+	} else {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 1))
+			fail(errno, "listening on port %s", port);
+		conn = accept(fd, NULL, NULL);
+		if (conn < 0)
+			die("%s", "accept", errno);
+		close(fd);
+	}
+	freeaddrinfo(ai);
+	return conn;
+}
+
+static void tcp_io(int fd, void *buf, size_t len, int out)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = out ? write(fd, p, len) : read(fd, p, len);
+
+		if (n <= 0)
+			die("%s", "the TCP connection to the peer broke",
+			    n ? errno : 0);
+		p += n;
+		len -= n;
+	}
+}
+
+void tcp_xfer(int fd, const void *out, void *in, size_t len)
+{
+	if (out)
+		tcp_io(fd, (void *)out, len, 1);
+	if (in)
+		tcp_io(fd, in, len, 0);
 }

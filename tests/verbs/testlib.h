@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the C test programs of tests/verbs share: reporting ("ok: ..." per
- * check, "FAIL: ..." and exit 1 at the first failure) and opening a device.
+ * check, "FAIL: ..." and exit 1 at the first failure), opening a device
+ * and the TCP connection two peers swap their addresses over.
  *
  * Copyright (c) 2026 The xenib authors
  */
@@ -29,5 +30,12 @@ void expect_err(const char *what, int failed, int err, int want);
 void check(int err, const char *what);
 /* the RDMA device called @name, or the first one if NULL */
 struct ibv_context *open_dev(const char *name);
+/*
+ * A TCP connection to @host at @port, retried while the server starts;
+ * without @host, the one connection accepted on @port.  Dies on failure.
+ */
+int tcp_pair(const char *host, const char *port);
+/* Send @len bytes from @out, then receive @len into @in (either NULL). */
+void tcp_xfer(int fd, const void *out, void *in, size_t len);
 
 #endif

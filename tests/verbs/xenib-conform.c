@@ -23,10 +23,30 @@
  *                                        inside and outside a window, a
  *                                        type 1 window bound again, and
  *                                        binds rxe refuses
+ *   xenib-conform [-d DEV] [-p PORT] [-i] mw-peer [HOST]
+ *                                        a window used by a peer: without
+ *                                        HOST, bind a type 2 window and
+ *                                        check what HOST's client writes
+ *                                        through it; the client writes,
+ *                                        invalidates it remotely, writes
+ *                                        through it bound again and fails
+ *                                        once it is invalidated locally;
+ *                                        with -i the client first tries
+ *                                        to invalidate the peer's window
+ *                                        itself, which must fail
+ *   xenib-conform [-d DEV] [-p PORT] [-w US] [-m MAX] ud-peer N [HOST]
+ *                                        N times: the server (no HOST)
+ *                                        posts a UD receive and tells the
+ *                                        client over TCP, which sends a
+ *                                        datagram US microseconds later;
+ *                                        counts the datagrams that found
+ *                                        no receive, and fails if more
+ *                                        than MAX did
  *
  * Copyright (c) 2026 The xenib authors
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +67,9 @@ static struct ibv_port_attr pattr;
 static union ibv_gid gid;
 static int gid_index = -1;
 static struct ibv_pd *pd;
+static const char *port = "18600";
+static unsigned int ud_wait_us;
+static int ud_max_lost = -1;	/* -1: counted, not held to */
 
 /* Port 1's RoCE v2 GID, link-local if there is one (no ARP needed). */
 static void query_env(void)
@@ -780,6 +803,9 @@ static enum ibv_wc_status bind_mw(struct ibv_qp *qp, struct ibv_cq *cq,
 	if (st == IBV_WC_SUCCESS && op != IBV_WC_BIND_MW)
 		fail(0, "%s: the bind completed as opcode %d, not BIND_MW", what,
 		     op);
+	/* The next bind of a type 2 window needs a key other than this. */
+	if (st == IBV_WC_SUCCESS)
+		mw->rkey = *rkey;
 	return st;
 }
 
@@ -917,23 +943,428 @@ static int cmd_mw(void)
 	return 0;
 }
 
+/* What two peers swap over TCP: a QP's address, and where to write. */
+struct peer_info {
+	uint32_t qpn;
+	uint32_t rkey;
+	uint64_t addr;
+	uint8_t gid[16];
+};
+
+/* Swap @mine for the peer's over @fd: the server sends first. */
+static void swap_info(int fd, int server, struct peer_info *mine,
+		      struct peer_info *theirs)
+{
+	if (server) {
+		tcp_xfer(fd, mine, NULL, sizeof(*mine));
+		tcp_xfer(fd, NULL, theirs, sizeof(*theirs));
+	} else {
+		tcp_xfer(fd, NULL, theirs, sizeof(*theirs));
+		tcp_xfer(fd, mine, NULL, sizeof(*mine));
+	}
+}
+
+/* One step of the exchange: the peer waits for @step, then goes on. */
+static void tell(int fd, uint32_t step)
+{
+	tcp_xfer(fd, &step, NULL, sizeof(step));
+}
+
+static void await(int fd, uint32_t step, const char *what)
+{
+	uint32_t got;
+
+	tcp_xfer(fd, NULL, &got, sizeof(got));
+	if (got != step)
+		fail(0, "the peer said %u, expected %u (%s)", got, step, what);
+}
+
+static struct ibv_ah *ah_to(const uint8_t *dgid)
+{
+	struct ibv_ah_attr a = {
+		.is_global = 1, .port_num = 1,
+		.grh = { .sgid_index = gid_index, .hop_limit = 1 },
+	};
+	struct ibv_ah *ah;
+
+	memcpy(a.grh.dgid.raw, dgid, 16);
+	ah = ibv_create_ah(pd, &a);
+	if (!ah)
+		fail(errno, "ibv_create_ah to the peer's GID");
+	return ah;
+}
+
+/* @qp (RC, in INIT) to RTS, connected to the peer's QP @p. */
+static void connect_rc(struct ibv_qp *qp, const struct peer_info *p)
+{
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_RTR, .path_mtu = IBV_MTU_1024,
+		.dest_qp_num = p->qpn, .rq_psn = PSN,
+		.max_dest_rd_atomic = 1, .min_rnr_timer = 12,
+		.ah_attr = { .is_global = 1, .port_num = 1,
+			     .grh = { .sgid_index = gid_index,
+				      .hop_limit = 1 } },
+	};
+
+	memcpy(a.ah_attr.grh.dgid.raw, p->gid, 16);
+	check(ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV |
+			    IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
+			    IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
+			    IBV_QP_MIN_RNR_TIMER), "RC QP to RTR");
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.sq_psn = PSN;
+	a.timeout = 14;
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.max_rd_atomic = 1;
+	check(ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN |
+			    IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
+			    IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC),
+	      "RC QP to RTS");
+}
+
+/*
+ * rxe (Linux 6.1, rdma-core 44) hands user space the kernel's
+ * IB_WC_WITH_INVALIDATE, which libibverbs reads as IBV_WC_IP_CSUM_OK;
+ * either says the receive invalidated a key.
+ */
+#define RXE_WC_WITH_INV		(1 << 2)
+
+enum { MW_KEY = 1, MW_WRITTEN, MW_CHECKED, MW_SENT, MW_REBOUND,
+       MW_INVALIDATED, MW_DONE };
+
+/* The server: owns the window, checks what arrives through it. */
+static void mw_owner(int fd, struct ibv_qp *qp, struct ibv_cq *cq)
+{
+	const unsigned int rw = IBV_ACCESS_LOCAL_WRITE |
+				IBV_ACCESS_REMOTE_WRITE;
+	struct ibv_sge rsge;
+	struct ibv_recv_wr rwr = { .wr_id = 1, .sg_list = &rsge,
+				   .num_sge = 1 }, *bad_r;
+	struct ibv_send_wr inv = { .wr_id = 9, .opcode = IBV_WR_LOCAL_INV,
+				   .send_flags = IBV_SEND_SIGNALED }, *bad;
+	struct peer_info win = {};
+	char *buf, want[4096];
+	struct ibv_mr *mr;
+	struct ibv_mw *mw;
+	struct ibv_wc wc;
+	int r;
+
+	buf = aligned_alloc(4096, 65536);
+	if (!buf)
+		fail(ENOMEM, "a buffer");
+	memset(buf, 0, 65536);
+	mr = ibv_reg_mr(pd, buf, 65536, IBV_ACCESS_LOCAL_WRITE |
+			IBV_ACCESS_MW_BIND);
+	if (!mr)
+		fail(errno, "ibv_reg_mr with MW_BIND access");
+	mw = ibv_alloc_mw(pd, IBV_MW_TYPE_2);
+	if (!mw)
+		fail(errno, "ibv_alloc_mw type 2");
+
+	expect_wc("type 2 window bound over 8 KiB for the peer",
+		  bind_mw(qp, cq, mw, mr, buf + 4096, 8192, rw, &win.rkey,
+			  "bind for the peer"), IBV_WC_SUCCESS);
+	win.addr = (uintptr_t)buf + 4096;
+	/* For the peer's SEND with invalidate, last 64 bytes of the MR. */
+	rsge = (struct ibv_sge){ (uintptr_t)buf + 65536 - 64, 64, mr->lkey };
+	check(ibv_post_recv(qp, &rwr, &bad_r), "post a receive");
+	tell(fd, MW_KEY);
+	tcp_xfer(fd, &win, NULL, sizeof(win));
+
+	await(fd, MW_WRITTEN, "the peer wrote through the window");
+	fill(want, sizeof(want), 1);
+	if (memcmp(buf + 8192, want, sizeof(want)))
+		fail(0, "the data the peer wrote through the window differ");
+	ok("the peer's write through the window arrived");
+	tell(fd, MW_CHECKED);
+
+	await(fd, MW_SENT, "the peer sent with invalidate");
+	r = 0;
+	{
+		time_t end = time(NULL) + TIMEOUT_S;
+
+		while (!(r = ibv_poll_cq(cq, 1, &wc)) && time(NULL) <= end)
+			;
+	}
+	if (r != 1 || wc.status != IBV_WC_SUCCESS || wc.opcode != IBV_WC_RECV)
+		fail(0, "the SEND with invalidate: no successful receive (%s)",
+		     r == 1 ? ibv_wc_status_str(wc.status) : "none");
+	if (!(wc.wc_flags & (IBV_WC_WITH_INV | RXE_WC_WITH_INV)) ||
+	    wc.invalidated_rkey != win.rkey)
+		fail(0, "the receive does not name the invalidated rkey 0x%x (flags 0x%x, rkey 0x%x)",
+		     win.rkey, wc.wc_flags, wc.invalidated_rkey);
+	okf("the peer's SEND with invalidate arrived naming rkey 0x%x",
+	    win.rkey);
+
+	/* A bound type 2 window cannot be bound again: it was invalidated. */
+	expect_wc("the window bound again after the remote invalidation",
+		  bind_mw(qp, cq, mw, mr, buf + 4096, 8192, rw, &win.rkey,
+			  "bind again"), IBV_WC_SUCCESS);
+	tell(fd, MW_REBOUND);
+	tcp_xfer(fd, &win, NULL, sizeof(win));
+	await(fd, MW_WRITTEN, "the peer wrote through the bound-again window");
+	fill(want, sizeof(want), 2);
+	if (memcmp(buf + 8192, want, sizeof(want)))
+		fail(0, "the data written through the bound-again window differ");
+	ok("the peer's write through the bound-again window arrived");
+
+	inv.invalidate_rkey = win.rkey;
+	check(ibv_post_send(qp, &inv, &bad), "post LOCAL_INV");
+	expect_wc("the window invalidated locally", wait_wc(cq, NULL, "LOCAL_INV"),
+		  IBV_WC_SUCCESS);
+	tell(fd, MW_INVALIDATED);
+	await(fd, MW_DONE, "the peer's write after the invalidation");
+	/* The peer's refused write took this QP to ERR as well. */
+	check(ibv_dealloc_mw(mw), "ibv_dealloc_mw");
+	check(ibv_dereg_mr(mr), "ibv_dereg_mr");
+	free(buf);
+}
+
+/* The client: writes through the peer's window and invalidates it. */
+static void mw_user(int fd, struct ibv_qp *qp, struct ibv_cq *cq,
+		    int try_inv)
+{
+	struct ibv_send_wr swi = { .wr_id = 10,
+				   .opcode = IBV_WR_SEND_WITH_INV,
+				   .send_flags = IBV_SEND_SIGNALED }, *bad;
+	struct peer_info win;
+	struct ibv_sge sge;
+	struct ibv_mr *mr;
+	char *src;
+
+	mr = new_mr(4096, (void **)&src);
+	await(fd, MW_KEY, "the peer bound its window");
+	tcp_xfer(fd, NULL, &win, sizeof(win));
+
+	if (try_inv) {
+		/* On a QP of its own: a failed work request ends its QP. */
+		struct ibv_cq *lcq = new_cq(4);
+		struct ibv_qp *loop = rc_loop(lcq);
+		struct ibv_send_wr inv = { .wr_id = 11,
+					   .opcode = IBV_WR_LOCAL_INV,
+					   .send_flags = IBV_SEND_SIGNALED };
+
+		inv.invalidate_rkey = win.rkey;
+		check(ibv_post_send(loop, &inv, &bad),
+		      "post LOCAL_INV of the peer's window");
+		expect_wc("LOCAL_INV of another domain's window",
+			  wait_wc(lcq, NULL, "LOCAL_INV of the peer's window"),
+			  IBV_WC_LOC_QP_OP_ERR);
+		destroy_qp(loop);
+		check(ibv_destroy_cq(lcq), "ibv_destroy_cq");
+	}
+
+	fill(src, 4096, 1);
+	expect_wc("4 KiB written through the peer's window",
+		  write_to(qp, cq, mr, src, 4096, (char *)win.addr + 4096,
+			   win.rkey, "write through the peer's window"),
+		  IBV_WC_SUCCESS);
+	tell(fd, MW_WRITTEN);
+	await(fd, MW_CHECKED, "the peer checked the data");
+
+	sge = (struct ibv_sge){ (uintptr_t)src, 64, mr->lkey };
+	swi.sg_list = &sge;
+	swi.num_sge = 1;
+	swi.invalidate_rkey = win.rkey;
+	check(ibv_post_send(qp, &swi, &bad), "post SEND_WITH_INV");
+	expect_wc("SEND with invalidate of the peer's window",
+		  wait_wc(cq, NULL, "SEND_WITH_INV"), IBV_WC_SUCCESS);
+	tell(fd, MW_SENT);
+
+	await(fd, MW_REBOUND, "the peer bound its window again");
+	tcp_xfer(fd, NULL, &win, sizeof(win));
+	fill(src, 4096, 2);
+	expect_wc("4 KiB written through the bound-again window",
+		  write_to(qp, cq, mr, src, 4096, (char *)win.addr + 4096,
+			   win.rkey, "write through the bound-again window"),
+		  IBV_WC_SUCCESS);
+	tell(fd, MW_WRITTEN);
+
+	await(fd, MW_INVALIDATED, "the peer invalidated its window");
+	expect_wc("a write through the invalidated window",
+		  write_to(qp, cq, mr, src, 64, (char *)win.addr + 4096,
+			   win.rkey, "write after the invalidation"),
+		  IBV_WC_REM_ACCESS_ERR);
+	tell(fd, MW_DONE);
+	free_mr(mr, src);
+}
+
+static int cmd_mw_peer(const char *host, int try_inv)
+{
+	struct ibv_qp_cap cap = { .max_send_wr = 8, .max_recv_wr = 8,
+				  .max_send_sge = 1, .max_recv_sge = 1 };
+	struct peer_info me = {}, peer;
+	struct ibv_cq *cq = new_cq(16);
+	struct ibv_qp *qp;
+	int fd;
+
+	qp = new_qp(IBV_QPT_RC, cq, NULL, &cap, "RC");
+	check(modify_to(qp, IBV_QPS_INIT), "RC QP to INIT");
+	me.qpn = qp->qp_num;
+	memcpy(me.gid, gid.raw, 16);
+	fd = tcp_pair(host, port);
+	swap_info(fd, !host, &me, &peer);
+	connect_rc(qp, &peer);
+	if (host)
+		mw_user(fd, qp, cq, try_inv);
+	else
+		mw_owner(fd, qp, cq);
+	close(fd);
+	destroy_qp(qp);
+	check(ibv_destroy_cq(cq), "ibv_destroy_cq");
+	return 0;
+}
+
+/*
+ * A receive posted, then the peer told over TCP, which sends: natively
+ * the datagram always finds it.  xenib's backend sees a receive only at
+ * its engine's next look (docs/decisions.md), so the server prints how
+ * many of @rounds datagrams found none, and fails if more than
+ * ud_max_lost did.  The client waits ud_wait_us before each send.
+ */
+static int cmd_ud_peer(int rounds, const char *host)
+{
+	struct ibv_qp_cap cap = { .max_send_wr = 4, .max_recv_wr = 64,
+				  .max_send_sge = 1, .max_recv_sge = 1 };
+	struct peer_info me = {}, peer;
+	struct ibv_cq *cq = new_cq(128);
+	struct ibv_ah *ah = NULL;
+	struct ibv_sge sge;
+	struct ibv_mr *mr;
+	struct ibv_qp *qp;
+	struct ibv_wc wc;
+	int i, fd, got = 0, lost = 0, outstanding = 0;
+	double t0, oob = 0;
+	void *buf;
+
+	qp = new_qp(IBV_QPT_UD, cq, NULL, &cap, "UD");
+	check(to_rts(qp), "UD QP to RTS");
+	mr = new_mr(4096, &buf);
+	me.qpn = qp->qp_num;
+	memcpy(me.gid, gid.raw, 16);
+	fd = tcp_pair(host, port);
+	swap_info(fd, !host, &me, &peer);
+	if (host)
+		ah = ah_to(peer.gid);
+	for (i = 0; i < rounds; i++) {
+		if (host) {
+			struct ibv_send_wr swr = { .wr_id = i, .sg_list = &sge,
+						   .num_sge = 1,
+						   .opcode = IBV_WR_SEND,
+						   .send_flags =
+							IBV_SEND_SIGNALED },
+					   *bad_s;
+
+			await(fd, i, "the peer posted a receive");
+			if (ud_wait_us)
+				usleep(ud_wait_us);
+			memcpy(buf, &i, sizeof(i));
+			sge = (struct ibv_sge){ (uintptr_t)buf, 64, mr->lkey };
+			swr.wr.ud.ah = ah;
+			swr.wr.ud.remote_qpn = peer.qpn;
+			swr.wr.ud.remote_qkey = QKEY;
+			check(ibv_post_send(qp, &swr, &bad_s),
+			      "post a UD send");
+			poll_n(cq, 1, "the UD send");
+			tell(fd, i);
+		} else {
+			struct ibv_recv_wr rwr = { .wr_id = i, .sg_list = &sge,
+						   .num_sge = 1 }, *bad_r;
+			double end;
+			int r;
+
+			sge = (struct ibv_sge){ (uintptr_t)buf + 2048,
+						40 + 64, mr->lkey };
+			check(ibv_post_recv(qp, &rwr, &bad_r),
+			      "post a UD receive");
+			outstanding++;
+			t0 = now_s();
+			tell(fd, i);
+			await(fd, i, "the peer sent");
+			oob += now_s() - t0;
+			/* Well past the datagram, which came before the word. */
+			end = now_s() + 0.5;
+			while (!(r = ibv_poll_cq(cq, 1, &wc)) && now_s() < end)
+				;
+			if (r < 0 || (r && wc.status != IBV_WC_SUCCESS))
+				fail(0, "UD round %d: a failed receive", i);
+			if (r) {
+				got++;
+				outstanding--;
+			} else {
+				if (!lost++)
+					printf("ud-peer: round %d is the first whose datagram found no receive\n",
+					       i);
+			}
+			/* Keep the receive queue from filling with spares. */
+			if (outstanding >= 32)
+				fail(0, "%d datagrams lost of %d", lost, i + 1);
+		}
+	}
+	if (!host) {
+		int late = 0;
+		double end = now_s() + 2;
+
+		/* A completion later than a round's wait is late, not lost. */
+		while (late < lost && now_s() < end) {
+			int r = ibv_poll_cq(cq, 1, &wc);
+
+			if (r < 0 || (r && wc.status != IBV_WC_SUCCESS))
+				fail(0, "%s", "a failed late receive");
+			late += r;
+		}
+		if (late)
+			printf("ud-peer: %d completions came after their round's 0.5 s\n",
+			       late);
+		lost -= late;
+		printf("ud-peer: %d rounds, sender waiting %u us: %d datagrams found their receive, %d found none; out-of-band round trip %.0f us on average\n",
+		       rounds, ud_wait_us, got + late, lost, oob / rounds * 1e6);
+		if (ud_max_lost >= 0 && lost > ud_max_lost)
+			fail(0, "%d of %d datagrams found no receive, more than %d",
+			     lost, rounds, ud_max_lost);
+		if (ud_max_lost >= 0)
+			okf("%d of %d datagrams found no receive posted before the peer was told to send (at most %d may)",
+			    lost, rounds, ud_max_lost);
+	} else {
+		check(ibv_destroy_ah(ah), "ibv_destroy_ah");
+	}
+	close(fd);
+	destroy_qp(qp);
+	free_mr(mr, buf);
+	check(ibv_destroy_cq(cq), "ibv_destroy_cq");
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: xenib-conform [-d DEV] limits [MB] | ud-order N | post-state\n"
-		"                     | reg MB N | mw\n");
+		"                     | reg MB N | mw\n"
+		"       xenib-conform [-d DEV] [-p PORT] [-i] mw-peer [HOST]\n"
+		"       xenib-conform [-d DEV] [-p PORT] [-w US] [-m MAX] ud-peer N [HOST]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	const char *dev = NULL, *cmd;
-	int opt, ret, nargs;
+	int opt, ret, nargs, try_inv = 0;
 
-	while ((opt = getopt(argc, argv, "d:")) != -1) {
-		if (opt != 'd')
+	while ((opt = getopt(argc, argv, "d:p:iw:m:")) != -1) {
+		if (opt == 'd')
+			dev = optarg;
+		else if (opt == 'p')
+			port = optarg;
+		else if (opt == 'i')
+			try_inv = 1;
+		else if (opt == 'w')
+			ud_wait_us = atoi(optarg);
+		else if (opt == 'm')
+			ud_max_lost = atoi(optarg);
+		else
 			usage();
-		dev = optarg;
 	}
 	if (optind >= argc)
 		usage();
@@ -950,6 +1381,11 @@ int main(int argc, char **argv)
 		ret = cmd_post_state();
 	else if (!strcmp(cmd, "mw"))
 		ret = cmd_mw();
+	else if (!strcmp(cmd, "mw-peer"))
+		ret = cmd_mw_peer(nargs > 0 ? argv[optind + 1] : NULL, try_inv);
+	else if (!strcmp(cmd, "ud-peer") && nargs > 0)
+		ret = cmd_ud_peer(atoi(argv[optind + 1]),
+				  nargs > 1 ? argv[optind + 2] : NULL);
 	else if (!strcmp(cmd, "reg") && nargs > 1)
 		ret = cmd_reg(atoi(argv[optind + 1]), atoi(argv[optind + 2]));
 	else
