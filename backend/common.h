@@ -20,6 +20,7 @@
 #include <xenib/xenibif.h>
 
 #include "check.h"
+#include "param.h"
 
 #define DRV_NAME "xen-ibback"
 
@@ -327,8 +328,6 @@ int xenib_be_destroy_ah(struct xenib_be *be,
 			const struct xenib_handle_req *req);
 
 /* mr.c */
-extern unsigned int xenib_max_mrs;
-extern unsigned int xenib_max_mr_pages;
 int xenib_be_reg_mr(struct xenib_be *be, const struct xenib_reg_mr_req *req,
 		    struct xenib_reg_mr_resp *resp);
 int xenib_be_dereg_mr(struct xenib_be *be, const struct xenib_handle_req *req);
@@ -338,7 +337,6 @@ int xenib_be_pd_reg_qp(struct xenib_be *be, struct xenib_be_pd *pd);
 int xenib_be_post_local(struct xenib_be_pd *pd, struct ib_send_wr *wr);
 
 /* mw.c */
-extern unsigned int xenib_max_mws;
 int xenib_be_alloc_mw(struct xenib_be *be,
 		      const struct xenib_alloc_mw_req *req,
 		      struct xenib_alloc_mw_resp *resp);
@@ -353,7 +351,6 @@ int xenib_be_mw_execute(struct xenib_be *be, const struct rxe_send_wr *wr,
 void xenib_be_mw_invalidated(struct xenib_be *be, u32 rkey);
 
 /* qp.c */
-extern unsigned int xenib_max_qps;
 int xenib_be_ah_from_wire(struct xenib_be *be, const struct xenib_ah_attr *w,
 			  struct rdma_ah_attr *ah);
 int xenib_be_create_qp(struct xenib_be *be,
@@ -374,7 +371,6 @@ void xenib_be_release_qp(struct xenib_be *be, struct xenib_be_qp *qp,
 			 bool drain);
 
 /* queue.c */
-extern unsigned int xenib_max_queue_pages;
 extern atomic_long_t xenib_be_grant_mapped;
 int xenib_be_map_pages(domid_t domid, const grant_ref_t *refs,
 		       unsigned int nr, bool readonly,

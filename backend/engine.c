@@ -31,34 +31,14 @@
  * Copyright (c) 2026 The xenib authors
  */
 
-#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/sched.h>
 #include <xen/events.h>
 #include <rdma/rdma_user_rxe.h>
 #include "common.h"
 
-#define XENIB_ENGINE_ADAPTIVE	0
-#define XENIB_ENGINE_POLL	1
-#define XENIB_ENGINE_EVENT	2
-
-static unsigned int engine_mode = XENIB_ENGINE_ADAPTIVE;
-module_param(engine_mode, uint, 0644);
-MODULE_PARM_DESC(engine_mode,
-		 "Data path engine: 0 adaptive (poll while busy, then sleep), 1 always poll, 2 never poll (events only)");
-
-static unsigned int poll_us = 200;
-module_param(poll_us, uint, 0644);
-MODULE_PARM_DESC(poll_us,
-		 "Adaptive engine: how long to keep polling after the last work (us)");
-
 /* How long a CQ resize waits for the sends before it (engine_settle). */
 #define XENIB_SETTLE_MS		50
-
-static unsigned int idle_ms = 1;
-module_param(idle_ms, uint, 0644);
-MODULE_PARM_DESC(idle_ms,
-		 "How often a sleeping engine looks at receive queues (ms)");
 
 #define XENIB_POLL_BATCH	16
 
@@ -948,9 +928,9 @@ static int xenib_be_engine_thread(void *arg)
 		now = ktime_get_ns();
 		if (work)
 			last_work = now;
-		if (engine_mode == XENIB_ENGINE_POLL ||
-		    (engine_mode == XENIB_ENGINE_ADAPTIVE &&
-		     now - last_work < (u64)poll_us * NSEC_PER_USEC)) {
+		if (xenib_engine_mode == XENIB_ENGINE_POLL ||
+		    (xenib_engine_mode == XENIB_ENGINE_ADAPTIVE &&
+		     now - last_work < (u64)xenib_poll_us * NSEC_PER_USEC)) {
 			cond_resched();
 			continue;
 		}
@@ -965,7 +945,7 @@ static int xenib_be_engine_thread(void *arg)
 		be->stats.engine_busy_ns += ktime_get_ns() - awake;
 		/* Receive queues to look at, or nothing until woken. */
 		timeout = xa_empty(&be->qps) && xa_empty(&be->srqs) ?
-			  MAX_SCHEDULE_TIMEOUT : msecs_to_jiffies(idle_ms);
+			  MAX_SCHEDULE_TIMEOUT : msecs_to_jiffies(xenib_idle_ms);
 		wait_event_interruptible_timeout(be->engine_wq,
 						 READ_ONCE(be->kick_pending) ||
 						 READ_ONCE(be->engine_wake) ||

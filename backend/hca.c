@@ -10,7 +10,6 @@
  */
 
 #include <linux/etherdevice.h>
-#include <linux/module.h>
 #include <linux/slab.h>
 #include <rdma/ib_cache.h>
 #include <rdma/rdma_user_rxe.h>

@@ -20,7 +20,6 @@
  */
 
 #include <linux/ip.h>
-#include <linux/module.h>
 #include <linux/slab.h>
 #include <rdma/ib_cache.h>
 #include <rdma/ib_mad.h>
@@ -28,11 +27,6 @@
 
 /* The CM's class version (IBA 1.2), as ib_cm registers it. */
 #define XENIB_CM_CLASS_VERSION	2
-
-static char *cm_hcas = "all";
-module_param(cm_hcas, charp, 0444);
-MODULE_PARM_DESC(cm_hcas,
-		 "RDMA devices whose connection manager the backend relays to guests: \"all\" (default), \"none\" or a comma-separated list of names; the others stay with this domain's ib_cm");
 
 /* One MAD waiting for its guest to fetch it. */
 struct xenib_be_mad {
@@ -44,9 +38,9 @@ static bool xenib_cm_wanted(struct ib_device *ibdev)
 {
 	const char *name = dev_name(&ibdev->dev);
 	size_t len = strlen(name);
-	const char *p = cm_hcas;
+	const char *p = xenib_cm_hcas;
 
-	if (!strcmp(cm_hcas, "all"))
+	if (!strcmp(xenib_cm_hcas, "all"))
 		return true;
 	while (p && *p) {
 		const char *end = strchrnul(p, ',');

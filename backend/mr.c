@@ -19,21 +19,11 @@
  */
 
 #include <linux/delay.h>
-#include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <rdma/ib_cache.h>
 #include <xen/grant_table.h>
 #include "common.h"
-
-unsigned int xenib_max_mrs = 4096;
-module_param_named(max_mrs, xenib_max_mrs, uint, 0644);
-MODULE_PARM_DESC(max_mrs, "Memory regions per guest device");
-
-unsigned int xenib_max_mr_pages = 262144;
-module_param_named(max_mr_pages, xenib_max_mr_pages, uint, 0644);
-MODULE_PARM_DESC(max_mr_pages,
-		 "Pages of guest memory a guest device may have registered");
 
 #define XENIB_MR_REMOTE		(IB_ACCESS_REMOTE_WRITE |		\
 				 IB_ACCESS_REMOTE_READ |		\

@@ -26,25 +26,9 @@
  * Copyright (c) 2026 The xenib authors
  */
 
-#include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include "common.h"
-
-unsigned int xenib_max_mws = 256;
-module_param_named(max_mws, xenib_max_mws, uint, 0644);
-MODULE_PARM_DESC(max_mws, "Memory windows per guest device");
-
-/*
- * The real device sizes an MR's page list when it is allocated, and a
- * window's MR is allocated with the window, before anyone knows what it
- * will be bound to: this is what each window may span (16 MiB), and it
- * costs the real device (rxe on Linux 6.1) 16 bytes per page per window.
- */
-static unsigned int mw_max_pages = 4096;
-module_param(mw_max_pages, uint, 0644);
-MODULE_PARM_DESC(mw_max_pages,
-		 "Pages a memory window may span (set when it is allocated)");
 
 /* The PD's placeholder MR, made on its first window. */
 static int xenib_be_pd_placeholder(struct xenib_be_pd *pd)
@@ -77,7 +61,7 @@ int xenib_be_alloc_mw(struct xenib_be *be,
 	pd = xa_load(&be->pds, req->pd);
 	if (!pd)
 		return -ENOENT;
-	if (!mw_max_pages)
+	if (!xenib_mw_max_pages)
 		return -EOPNOTSUPP;
 	err = xenib_be_pd_placeholder(pd);
 	if (!err)
@@ -93,7 +77,7 @@ int xenib_be_alloc_mw(struct xenib_be *be,
 		kfree(mw);
 		return err;
 	}
-	mw->max_pages = mw_max_pages;
+	mw->max_pages = xenib_mw_max_pages;
 	mw->mr = ib_alloc_mr(pd->pd, IB_MR_TYPE_MEM_REG, mw->max_pages);
 	if (IS_ERR(mw->mr)) {
 		err = PTR_ERR(mw->mr);

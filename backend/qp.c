@@ -13,7 +13,6 @@
 #include <linux/etherdevice.h>
 #include <linux/igmp.h>
 #include <linux/inetdevice.h>
-#include <linux/module.h>
 #include <linux/slab.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
@@ -21,10 +20,6 @@
 #include <rdma/ib_cache.h>
 #include <rdma/rdma_user_rxe.h>
 #include "common.h"
-
-unsigned int xenib_max_qps = 4096;
-module_param_named(max_qps, xenib_max_qps, uint, 0644);
-MODULE_PARM_DESC(max_qps, "Queue pairs per guest device");
 
 /* Attributes a guest may modify; the rest need backend support. */
 #define XENIB_QP_MODIFY_MASK	(IB_QP_STATE | IB_QP_CUR_STATE |	\

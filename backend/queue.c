@@ -18,15 +18,9 @@
  * Copyright (c) 2026 The xenib authors
  */
 
-#include <linux/module.h>
 #include <linux/slab.h>
 #include <xen/grant_table.h>
 #include "common.h"
-
-unsigned int xenib_max_queue_pages = 65536;
-module_param_named(max_queue_pages, xenib_max_queue_pages, uint, 0644);
-MODULE_PARM_DESC(max_queue_pages,
-		 "Pages of queue memory a guest device may have mapped");
 
 /*
  * Guest pages the backend has mapped, all devices together: it must come

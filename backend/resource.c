@@ -16,27 +16,10 @@
  * Copyright (c) 2026 The xenib authors
  */
 
-#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <rdma/rdma_user_rxe.h>
 #include "common.h"
-
-static unsigned int max_pds = 1024;
-module_param(max_pds, uint, 0644);
-MODULE_PARM_DESC(max_pds, "Protection domains per guest device");
-
-static unsigned int max_cqs = 4096;
-module_param(max_cqs, uint, 0644);
-MODULE_PARM_DESC(max_cqs, "Completion queues per guest device");
-
-static unsigned int max_srqs = 1024;
-module_param(max_srqs, uint, 0644);
-MODULE_PARM_DESC(max_srqs, "Shared receive queues per guest device");
-
-static unsigned int max_ahs = 4096;
-module_param(max_ahs, uint, 0644);
-MODULE_PARM_DESC(max_ahs, "Address handles per guest device");
 
 void xenib_be_resources_init(struct xenib_be *be)
 {
@@ -164,11 +147,11 @@ void xenib_be_resources_release(struct xenib_be *be)
 /* What the guest may count on: the device's limits, capped by its quotas. */
 void xenib_be_resources_cap(struct xenib_device_attr *attr)
 {
-	attr->max_pd = min(attr->max_pd, max_pds);
-	attr->max_cq = min(attr->max_cq, max_cqs);
+	attr->max_pd = min(attr->max_pd, xenib_max_pds);
+	attr->max_cq = min(attr->max_cq, xenib_max_cqs);
 	attr->max_qp = min(attr->max_qp, xenib_max_qps);
-	attr->max_srq = min(attr->max_srq, max_srqs);
-	attr->max_ah = min(attr->max_ah, max_ahs);
+	attr->max_srq = min(attr->max_srq, xenib_max_srqs);
+	attr->max_ah = min(attr->max_ah, xenib_max_ahs);
 	attr->max_mr = min(attr->max_mr, xenib_max_mrs);
 	attr->max_mw = xenib_max_mws;
 }
@@ -185,7 +168,7 @@ int xenib_be_alloc_pd(struct xenib_be *be, struct xenib_handle_resp *resp)
 	if (!pd)
 		return -ENOMEM;
 
-	err = xenib_be_insert(&be->pds, pd, max_pds, &handle);
+	err = xenib_be_insert(&be->pds, pd, xenib_max_pds, &handle);
 	if (err) {
 		kfree(pd);
 		return err;
@@ -241,7 +224,7 @@ int xenib_be_create_cq(struct xenib_be *be,
 	cq = kzalloc(sizeof(*cq), GFP_KERNEL);
 	if (!cq)
 		return -ENOMEM;
-	err = xenib_be_insert(&be->cqs, cq, max_cqs, &handle);
+	err = xenib_be_insert(&be->cqs, cq, xenib_max_cqs, &handle);
 	if (err)
 		goto fail_free;
 
@@ -389,7 +372,7 @@ int xenib_be_create_srq(struct xenib_be *be,
 	srq = kzalloc(sizeof(*srq), GFP_KERNEL);
 	if (!srq)
 		return -ENOMEM;
-	err = xenib_be_insert(&be->srqs, srq, max_srqs, &handle);
+	err = xenib_be_insert(&be->srqs, srq, xenib_max_srqs, &handle);
 	if (err)
 		goto fail_free;
 	srq->queue = xenib_be_queue_map(be, &req->queue,
@@ -497,7 +480,7 @@ int xenib_be_create_ah(struct xenib_be *be,
 	ah = kzalloc(sizeof(*ah), GFP_KERNEL);
 	if (!ah)
 		return -ENOMEM;
-	err = xenib_be_insert(&be->ahs, ah, max_ahs, &handle);
+	err = xenib_be_insert(&be->ahs, ah, xenib_max_ahs, &handle);
 	if (err)
 		goto fail_free;
 	err = xenib_be_ah_from_wire(be, &req->attr, &attr);
@@ -552,11 +535,11 @@ ssize_t xenib_be_resources_show(struct xenib_be *be, char *buf)
 		unsigned int in_use;
 		unsigned int quota;
 	} rows[] = {
-		{ "pd", xenib_be_count(&be->pds), max_pds },
-		{ "cq", xenib_be_count(&be->cqs), max_cqs },
+		{ "pd", xenib_be_count(&be->pds), xenib_max_pds },
+		{ "cq", xenib_be_count(&be->cqs), xenib_max_cqs },
 		{ "qp", xenib_be_count(&be->qps), xenib_max_qps },
-		{ "srq", xenib_be_count(&be->srqs), max_srqs },
-		{ "ah", xenib_be_count(&be->ahs), max_ahs },
+		{ "srq", xenib_be_count(&be->srqs), xenib_max_srqs },
+		{ "ah", xenib_be_count(&be->ahs), xenib_max_ahs },
 		{ "mr", xenib_be_count(&be->mrs), xenib_max_mrs },
 		{ "mw", xenib_be_count(&be->mws), xenib_max_mws },
 		{ "queue_pages", be->queue_pages, xenib_max_queue_pages },

@@ -13,11 +13,6 @@
 #include <xen/xen.h>
 #include "common.h"
 
-static unsigned int max_ring_page_order = XENIB_MAX_RING_PAGE_ORDER;
-module_param(max_ring_page_order, uint, 0444);
-MODULE_PARM_DESC(max_ring_page_order,
-		 "Largest control ring a frontend may use, log2 of pages (0-4)");
-
 /*
  * Report a fatal error for this connection: the reason goes to xenstore's
  * "error" node and the log, and the backend moves to Closing so the
@@ -92,10 +87,10 @@ static int xenib_be_map_rings(struct xenib_be *be)
 	int err;
 
 	order = xenbus_read_unsigned(dev->otherend, "ring-page-order", 0);
-	if (order > max_ring_page_order) {
+	if (order > xenib_max_ring_page_order) {
 		xenbus_dev_fatal(dev, -EINVAL,
 				 "ring-page-order %u exceeds max-ring-page-order %u",
-				 order, max_ring_page_order);
+				 order, xenib_max_ring_page_order);
 		return -EINVAL;
 	}
 	be->ring_pages = 1U << order;
@@ -308,7 +303,7 @@ again:
 			    XENIB_PROTOCOL_VERSION);
 	if (!err)
 		err = xenbus_printf(xbt, dev->nodename, "max-ring-page-order",
-				    "%u", max_ring_page_order);
+				    "%u", xenib_max_ring_page_order);
 	/* Without addresses of its own no reply could find the guest. */
 	if (!err)
 		err = xenbus_printf(xbt, dev->nodename, "feature-cm", "%d",
@@ -469,10 +464,10 @@ static int __init xenib_back_init(void)
 
 	if (!xen_domain())
 		return -ENODEV;
-	if (max_ring_page_order > XENIB_MAX_RING_PAGE_ORDER) {
+	if (xenib_max_ring_page_order > XENIB_MAX_RING_PAGE_ORDER) {
 		pr_warn(DRV_NAME ": max_ring_page_order %u too large, using %u\n",
-			max_ring_page_order, XENIB_MAX_RING_PAGE_ORDER);
-		max_ring_page_order = XENIB_MAX_RING_PAGE_ORDER;
+			xenib_max_ring_page_order, XENIB_MAX_RING_PAGE_ORDER);
+		xenib_max_ring_page_order = XENIB_MAX_RING_PAGE_ORDER;
 	}
 
 	err = xenib_hca_init();

@@ -115,6 +115,11 @@ struct xenib_fe {
 	struct xenib_fe_stats stats;
 };
 
+/* param.c: the module parameters */
+extern unsigned int xenib_ring_page_order;
+extern unsigned int xenib_ctrl_timeout_ms;
+extern bool xenib_raw_requests;
+
 /* ctrl.c */
 int xenib_fe_ctrl_alloc(struct xenib_fe *fe);
 void xenib_fe_ctrl_free(struct xenib_fe *fe);

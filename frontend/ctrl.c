@@ -16,11 +16,6 @@
 #include <xen/events.h>
 #include "common.h"
 
-static unsigned int ctrl_timeout_ms = 30000;
-module_param(ctrl_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(ctrl_timeout_ms,
-		 "How long a control request waits for the backend (ms)");
-
 /* Low bits of a request id index calls[]; the rest is a sequence number. */
 #define XENIB_CALL_IDX_BITS	8
 #define XENIB_CALL_IDX_MASK	((1U << XENIB_CALL_IDX_BITS) - 1)
@@ -131,7 +126,7 @@ static int __xenib_fe_call(struct xenib_fe *fe,
 			   const struct xenib_ctrl_request *flip,
 			   struct xenib_ctrl_response *resp, bool killable)
 {
-	unsigned long timeout = msecs_to_jiffies(ctrl_timeout_ms);
+	unsigned long timeout = msecs_to_jiffies(xenib_ctrl_timeout_ms);
 	struct xenib_ctrl_request *shared;
 	struct xenib_fe_call *call;
 	unsigned long flags;
@@ -218,7 +213,7 @@ static int __xenib_fe_call(struct xenib_fe *fe,
 
 	if (ret == -ETIMEDOUT)
 		dev_warn(&fe->dev->dev, "backend did not answer op %u in %u ms\n",
-			 req->op, ctrl_timeout_ms);
+			 req->op, xenib_ctrl_timeout_ms);
 	return ret;
 }
 

@@ -205,11 +205,6 @@ static DEVICE_ATTR_RO(connection);
  * tests use it to show what the backend does with malformed requests
  * coming over a real ring from a real guest.
  */
-static bool raw_requests;
-module_param(raw_requests, bool, 0644);
-MODULE_PARM_DESC(raw_requests,
-		 "Allow sending raw control requests through sysfs (testing)");
-
 /* Send a raw request, changed under the backend into @flip if given. */
 static ssize_t xenib_fe_raw_send(struct xenib_fe *fe, const char *buf,
 				 const char *flip, size_t count)
@@ -245,7 +240,7 @@ static ssize_t raw_request_write(struct file *file, struct kobject *kobj,
 				 struct bin_attribute *attr, char *buf,
 				 loff_t off, size_t count)
 {
-	if (!raw_requests)
+	if (!xenib_raw_requests)
 		return -EPERM;
 	if (off || count != sizeof(struct xenib_ctrl_request))
 		return -EINVAL;
@@ -264,7 +259,7 @@ static ssize_t raw_flip_write(struct file *file, struct kobject *kobj,
 {
 	size_t len = sizeof(struct xenib_ctrl_request);
 
-	if (!raw_requests)
+	if (!xenib_raw_requests)
 		return -EPERM;
 	if (off || count != 2 * len)
 		return -EINVAL;
@@ -280,7 +275,7 @@ static ssize_t raw_request_read(struct file *file, struct kobject *kobj,
 	struct xenib_fe *fe = to_fe(kobj_to_dev(kobj));
 	ssize_t len = 0;
 
-	if (!raw_requests)
+	if (!xenib_raw_requests)
 		return -EPERM;
 	mutex_lock(&fe->raw_lock);
 	if (fe->raw_resp)
@@ -304,7 +299,7 @@ static ssize_t raw_ring_store(struct device *dev,
 	unsigned long flags;
 	unsigned int i, n;
 
-	if (!raw_requests)
+	if (!xenib_raw_requests)
 		return -EPERM;
 	if (sscanf(buf, "storm %u", &n) == 1) {
 		if (!fe->irq)

@@ -11,11 +11,6 @@
 #include <xen/xen.h>
 #include "common.h"
 
-static unsigned int ring_page_order = 2;
-module_param(ring_page_order, uint, 0444);
-MODULE_PARM_DESC(ring_page_order,
-		 "Control ring size wanted, log2 of pages (0-4; the backend may allow less)");
-
 /* Does the backend's comma-separated "versions" list contain @version? */
 static bool xenib_fe_backend_speaks(struct xenbus_device *dev, u32 version)
 {
@@ -143,7 +138,7 @@ static int xenib_fe_connect(struct xenib_fe *fe)
 
 	max_order = xenbus_read_unsigned(dev->otherend, "max-ring-page-order",
 					 0);
-	order = min3(ring_page_order, max_order,
+	order = min3(xenib_ring_page_order, max_order,
 		     (unsigned int)XENIB_MAX_RING_PAGE_ORDER);
 	fe->ring_pages = 1U << order;
 
@@ -319,10 +314,10 @@ static int __init xenib_front_init(void)
 {
 	if (!xen_domain())
 		return -ENODEV;
-	if (ring_page_order > XENIB_MAX_RING_PAGE_ORDER) {
+	if (xenib_ring_page_order > XENIB_MAX_RING_PAGE_ORDER) {
 		pr_warn(DRV_NAME ": ring_page_order %u too large, using %u\n",
-			ring_page_order, XENIB_MAX_RING_PAGE_ORDER);
-		ring_page_order = XENIB_MAX_RING_PAGE_ORDER;
+			xenib_ring_page_order, XENIB_MAX_RING_PAGE_ORDER);
+		xenib_ring_page_order = XENIB_MAX_RING_PAGE_ORDER;
 	}
 	return xenbus_register_frontend(&xenib_fe_driver);
 }
