@@ -819,6 +819,8 @@ static bool xenib_be_engine_pass(struct xenib_be *be)
 	unsigned long handle;
 	bool work = false;
 
+	lockdep_assert_held(&be->lock);
+
 	if (!be->hca)
 		return false;
 	xa_for_each(&be->qps, handle, qp)
@@ -996,9 +998,11 @@ int xenib_be_engine_start(struct xenib_be *be, unsigned int evtchn)
 	return 0;
 }
 
-/* No more port events: the device goes away.  Called with be->lock held. */
+/* No more port events: the device goes away. */
 void xenib_be_engine_unhook(struct xenib_be *be)
 {
+	lockdep_assert_held(&be->lock);
+
 	if (be->event_handler_registered) {
 		ib_unregister_event_handler(&be->event_handler);
 		be->event_handler_registered = false;

@@ -145,11 +145,12 @@ bool xenib_hca_deliver_mad(struct xenib_hca *hca, u32 port,
 	return taken;
 }
 
-/* Called with be->lock held. */
 int xenib_hca_query_device(struct xenib_be *be, struct xenib_device_attr *a)
 {
 	const struct ib_device_attr *d;
 	struct ib_device *ibdev;
+
+	lockdep_assert_held(&be->lock);
 
 	if (!be->hca)
 		return -ENODEV;
@@ -249,12 +250,13 @@ static void xenib_hca_port_mac(struct ib_device *ibdev, u32 port, u8 *mac)
 	rdma_put_gid_attr(gid_attr);
 }
 
-/* Called with be->lock held. */
 int xenib_hca_query_port(struct xenib_be *be, struct xenib_port_attr *a)
 {
 	struct ib_device *ibdev;
 	struct ib_port_attr p;
 	int err;
+
+	lockdep_assert_held(&be->lock);
 
 	if (!be->hca)
 		return -ENODEV;
@@ -295,7 +297,6 @@ int xenib_hca_query_port(struct xenib_be *be, struct xenib_port_attr *a)
 	return 0;
 }
 
-/* Called with be->lock held. */
 int xenib_hca_query_pkey(struct xenib_be *be,
 			 const struct xenib_query_pkey_req *req,
 			 struct xenib_query_pkey_resp *resp)
@@ -303,6 +304,8 @@ int xenib_hca_query_pkey(struct xenib_be *be,
 	struct ib_device *ibdev;
 	u16 pkey;
 	int err;
+
+	lockdep_assert_held(&be->lock);
 
 	if (req->rsvd0 || req->rsvd1)
 		return -EINVAL;

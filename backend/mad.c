@@ -245,7 +245,6 @@ int xenib_be_recv_mad(struct xenib_be *be, struct xenib_recv_mad_resp *resp)
 	return 0;
 }
 
-/* Called with be->lock held. */
 int xenib_be_send_mad(struct xenib_be *be, const struct xenib_send_mad_req *req)
 {
 	const struct ib_mad_hdr *hdr = (const void *)req->mad;
@@ -255,6 +254,8 @@ int xenib_be_send_mad(struct xenib_be *be, const struct xenib_send_mad_req *req)
 	struct ib_ah *ah;
 	u16 pkey;
 	int err;
+
+	lockdep_assert_held(&be->lock);
 
 	if (!agent)
 		return be->hca ? -EOPNOTSUPP : -ENODEV;

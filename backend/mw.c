@@ -141,6 +141,8 @@ void xenib_be_mw_invalidated(struct xenib_be *be, u32 rkey)
 {
 	struct xenib_be_mw *mw = xa_load(&be->mw_keys, rkey >> 8);
 
+	lockdep_assert_held(&be->lock);
+
 	if (mw && mw->mr->rkey == rkey)
 		xenib_be_mw_unbound(mw);
 }
@@ -158,6 +160,8 @@ int xenib_be_mw_prepare(struct xenib_be *be, struct xenib_be_qp *qp,
 	struct xenib_be_mw *w;
 	struct xenib_be_mr *m = NULL;
 	u32 key;
+
+	lockdep_assert_held(&be->lock);
 
 	key = wr->opcode == IB_WR_BIND_MW ? wr->wr.mw.mw_rkey :
 					    wr->ex.invalidate_rkey;
@@ -288,6 +292,8 @@ int xenib_be_mw_execute(struct xenib_be *be, const struct rxe_send_wr *wr,
 			struct xenib_be_mw *mw, struct xenib_be_mr *mr)
 {
 	int err;
+
+	lockdep_assert_held(&be->lock);
 
 	err = xenib_be_pd_reg_qp(be, mw->pd);
 	if (err)

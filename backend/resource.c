@@ -99,8 +99,7 @@ static void xenib_be_free_cq(struct xenib_be *be, struct xenib_be_cq *cq)
 
 /*
  * Release every object of @be on the real device: the connection ended or
- * the device is going away.  Users go before what they use.  Called with
- * be->lock held.
+ * the device is going away.  Users go before what they use.
  */
 void xenib_be_resources_release(struct xenib_be *be)
 {
@@ -112,6 +111,8 @@ void xenib_be_resources_release(struct xenib_be *be)
 	struct xenib_be_cq *cq;
 	struct xenib_be_pd *pd;
 	unsigned long handle;
+
+	lockdep_assert_held(&be->lock);
 
 	xa_for_each(&be->ahs, handle, ah) {
 		xa_erase(&be->ahs, handle);

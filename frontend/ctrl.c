@@ -45,19 +45,22 @@ void xenib_fe_ctrl_free(struct xenib_fe *fe)
 	fe->calls = NULL;
 }
 
-/* Called with fe->lock held. */
 static void xenib_fe_put_call(struct xenib_fe *fe, struct xenib_fe_call *call)
 {
+	lockdep_assert_held(&fe->lock);
+
 	call->busy = false;
 	call->abandoned = false;
 	call->resp = NULL;
 	wake_up(&fe->event_wq);
 }
 
-/* Called with fe->lock held: fail every outstanding call with -ENODEV. */
+/* Fail every outstanding call with -ENODEV. */
 static void xenib_fe_fail_calls(struct xenib_fe *fe)
 {
 	unsigned int i;
+
+	lockdep_assert_held(&fe->lock);
 
 	for (i = 0; i < XENIB_MAX_CALLS; i++) {
 		struct xenib_fe_call *call = &fe->calls[i];
@@ -89,11 +92,13 @@ void xenib_fe_ctrl_fail_all(struct xenib_fe *fe)
 
 /*
  * Find a free call slot.  Returns its index, -EBUSY when all are in use or
- * -ENODEV when there is no connection.  Called with fe->lock held.
+ * -ENODEV when there is no connection.
  */
 static int xenib_fe_get_call(struct xenib_fe *fe)
 {
 	unsigned int i;
+
+	lockdep_assert_held(&fe->lock);
 
 	if (!fe->connected)
 		return -ENODEV;
@@ -294,13 +299,14 @@ out:
 	return err;
 }
 
-/* Called with fe->lock held. */
 static void xenib_fe_handle_responses(struct xenib_fe *fe)
 {
 	struct xenib_ctrl_front_ring *ring = &fe->ctrl;
 	struct xenib_ctrl_response *resp = &fe->resp_buf;
 	RING_IDX i, rp;
 	int more;
+
+	lockdep_assert_held(&fe->lock);
 
 	do {
 		rp = READ_ONCE(ring->sring->rsp_prod);
@@ -442,11 +448,12 @@ static void xenib_fe_async_event(struct xenib_fe *fe,
 	xa_unlock(xa);
 }
 
-/* Called with fe->lock held. */
 static void xenib_fe_handle_events(struct xenib_fe *fe)
 {
 	struct xenib_event_sring *sring = fe->evt;
 	u32 prod, overflows;
+
+	lockdep_assert_held(&fe->lock);
 
 	prod = READ_ONCE(sring->prod);
 	virt_rmb();	/* event bodies are visible once prod is */

@@ -345,9 +345,11 @@ static bool xenib_kwq_full(struct xenib_kwq *wq, struct xenib_fe_queue *ring)
 	return wq->head - smp_load_acquire(&wq->tail) >= xenib_kq_mask(ring);
 }
 
-/* Let the backend see what was produced into @ring (under @wq->lock). */
+/* Let the backend see what was produced into @ring. */
 static void xenib_kwq_publish(struct xenib_kwq *wq, struct xenib_fe_queue *ring)
 {
+	lockdep_assert_held(&wq->lock);
+
 	/* The elements before the index that publishes them. */
 	smp_store_release(xenib_kq_index(ring, XENIB_QUEUE_PROD_OFFSET),
 			  wq->head & xenib_kq_mask(ring));
