@@ -4,7 +4,7 @@
 # tests/bench/reg-mr.sh [ITERS]: ibv_reg_mr + ibv_dereg_mr of 4 KiB .. 1 GiB
 # in a guest on xenib0 next to native on rxe0 in Dom0, in the same boot of
 # the testbed, as a table with the ratio guest/native (mean times) and the
-# time per GiB.  The 2006 paper found registration the one operation slower
+# time per GiB, and a plot (build/bench/reg-mr.png).  The 2006 paper found registration the one operation slower
 # in a guest.  The guest (guest1) is started with 1536 MB and a grant table
 # of 1024 frames (512K grants), as 1 GiB registrations need (README).
 # Boots the testbed if none is running (and stops it again afterwards).
@@ -42,3 +42,38 @@ FNR == NR { reg[field($0, "size")] = field($0, "reg_us"); dereg[field($0, "size"
 		field($0, "reg_us"), field($0, "dereg_us"), field($0, "total_us"), field($0, "total_us") / tot[s],
 		tot[s] / 1e6 * 1073741824 / s, field($0, "total_us") / 1e6 * 1073741824 / s
 }' "$tmp/native" "$tmp/guest"
+
+# The plot: seconds per GiB against size, both devices, and the ratio.
+out=$ROOT/build/bench
+mkdir -p "$out"
+awk "$AWK_FIELD"'
+/^#/ { next }
+FNR == NR { tot[field($0, "size")] = field($0, "total_us"); next }
+{
+	s = field($0, "size")
+	if (s in tot)
+		printf "%d %.6f %.6f %.4f\n", s, tot[s] / 1e6 * 1073741824 / s,
+			field($0, "total_us") / 1e6 * 1073741824 / s, field($0, "total_us") / tot[s]
+}' "$tmp/native" "$tmp/guest" >"$out/reg-mr.tsv"
+if command -v gnuplot >/dev/null; then
+	gnuplot <<-GP
+	set terminal png size 1200,500
+	set output "$out/reg-mr.png"
+	set multiplot layout 1,2 title "memory registration (register + deregister), xenib0 in a guest vs rxe0 in Dom0 (QEMU TCG testbed, same boot)"
+	set logscale x 2
+	set format x "2^{%L}"
+	set xlabel "registration size (bytes)"
+	set grid
+	set logscale y
+	set ylabel "seconds per GiB registered"
+	plot "$out/reg-mr.tsv" using 1:2 with linespoints title "native rxe0", \\
+	     "" using 1:3 with linespoints title "guest xenib0"
+	unset logscale y
+	set ylabel "guest / native"
+	plot "$out/reg-mr.tsv" using 1:4 with linespoints title "ratio"
+	unset multiplot
+	GP
+	echo "plot: $out/reg-mr.png; table: $out/reg-mr.tsv"
+else
+	echo "(gnuplot not installed: apt-get install gnuplot-nox for the plot)"
+fi
