@@ -80,7 +80,8 @@ MPICC ?= mpicc
 
 TESTLIB := tests/verbs/testlib.c tests/verbs/testlib.h
 
-build/tests/xenib-verbs-test build/tests/xenib-conform: $(TESTLIB)
+build/tests/xenib-verbs-test build/tests/xenib-conform build/tests/xenib-dp-bench \
+	build/tests/xenib-reg-bench: $(TESTLIB)
 
 build/tests/%: tests/verbs/%.c
 	@mkdir -p $(dir $@)

@@ -21,16 +21,14 @@
  * often fails and it reports inf or 0.  This program is what the benchmark
  * uses instead; perftest itself is run by the tests to show it works.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/socket.h>
 #include <infiniband/verbs.h>
+#include "testlib.h"
 
 #define MAX_SIZE	(4u << 20)
 #define DEPTH		32
@@ -55,82 +53,12 @@ static struct peer remote;
 static int sock = -1;
 static int gid_index;
 
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "xenib-dp-bench: %s%s%s\n", what, err ? ": " : "",
-		err ? strerror(err) : "");
-	exit(1);
-}
-
 static double now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static void xfer(void *buf, size_t len, int out)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = out ? write(sock, p, len) : read(sock, p, len);
-
-		if (n <= 0)
-			die("the TCP connection to the peer broke", n ? errno : 0);
-		p += n;
-		len -= n;
-	}
-}
-
-static void tcp_connect(const char *host, const char *port)
-{
-	struct addrinfo hints = { .ai_family = AF_INET,
-				  .ai_socktype = SOCK_STREAM,
-				  .ai_flags = host ? 0 : AI_PASSIVE };
-	struct addrinfo *ai;
-	int one = 1, fd, i;
-
-	if (getaddrinfo(host, port, &hints, &ai))
-		die("getaddrinfo", 0);
-	fd = socket(ai->ai_family, ai->ai_socktype, 0);
-	if (fd < 0)
-		die("socket", errno);
-	if (host) {
-		/* The server may not be listening yet. */
-		for (i = 0; connect(fd, ai->ai_addr, ai->ai_addrlen); i++) {
-			if (i == 50)
-				die("Couldn't connect to the server", errno);
-			usleep(200000);
-		}
-		sock = fd;
-	} else {
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 1))
-			die("bind/listen", errno);
-		sock = accept(fd, NULL, NULL);
-		if (sock < 0)
-			die("accept", errno);
-		close(fd);
-	}
-	freeaddrinfo(ai);
-}
-
-static void open_dev(const char *name)
-{
-	struct ibv_device **list = ibv_get_device_list(NULL);
-	int i;
-
-	for (i = 0; list && list[i]; i++)
-		if (!name || !strcmp(ibv_get_device_name(list[i]), name))
-			break;
-	if (!list || !list[i])
-		die("no such RDMA device", 0);
-	ctx = ibv_open_device(list[i]);
-	if (!ctx)
-		die("ibv_open_device", errno);
-	ibv_free_device_list(list);
 }
 
 static void setup(void)
@@ -146,26 +74,26 @@ static void setup(void)
 	if (use_events) {
 		channel = ibv_create_comp_channel(ctx);
 		if (!channel)
-			die("ibv_create_comp_channel", errno);
+			die("%s", "ibv_create_comp_channel", errno);
 	}
 	cq = ibv_create_cq(ctx, 4 * DEPTH, NULL, channel, 0);
 	if (!pd || !cq)
-		die("ibv_alloc_pd/ibv_create_cq", errno);
+		die("%s", "ibv_alloc_pd/ibv_create_cq", errno);
 	ia.send_cq = cq;
 	ia.recv_cq = cq;
 	qp = ibv_create_qp(pd, &ia);
 	if (!qp)
-		die("ibv_create_qp", errno);
+		die("%s", "ibv_create_qp", errno);
 	send_buf = aligned_alloc(4096, MAX_SIZE);
 	recv_buf = aligned_alloc(4096, MAX_SIZE);
 	if (!send_buf || !recv_buf)
-		die("out of memory", 0);
+		die("%s", "out of memory", 0);
 	memset(send_buf, 0x5a, MAX_SIZE);
 	memset(recv_buf, 0, MAX_SIZE);
 	send_mr = ibv_reg_mr(pd, send_buf, MAX_SIZE, access);
 	recv_mr = ibv_reg_mr(pd, recv_buf, MAX_SIZE, access);
 	if (!send_mr || !recv_mr)
-		die("ibv_reg_mr", errno);
+		die("%s", "ibv_reg_mr", errno);
 }
 
 static void connect_qp(void)
@@ -180,13 +108,13 @@ static void connect_qp(void)
 			      .rkey = recv_mr->rkey };
 
 	if (ibv_query_gid(ctx, 1, gid_index, &local.gid))
-		die("ibv_query_gid", errno);
-	xfer(&local, sizeof(local), 1);
-	xfer(&remote, sizeof(remote), 0);
+		die("%s", "ibv_query_gid", errno);
+	tcp_xfer(sock, &local, NULL, sizeof(local));
+	tcp_xfer(sock, NULL, &remote, sizeof(remote));
 
 	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
 			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
-		die("QP to INIT", errno);
+		die("%s", "QP to INIT", errno);
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTR;
 	a.path_mtu = IBV_MTU_1024;
@@ -202,7 +130,7 @@ static void connect_qp(void)
 	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
 			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
 			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
-		die("QP to RTR", errno);
+		die("%s", "QP to RTR", errno);
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTS;
 	a.sq_psn = PSN;
@@ -213,7 +141,7 @@ static void connect_qp(void)
 	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN |
 			  IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
 			  IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC))
-		die("QP to RTS", errno);
+		die("%s", "QP to RTS", errno);
 }
 
 static void post_recv(void);
@@ -226,8 +154,8 @@ static void start(void)
 
 	for (i = 0; i < DEPTH / 2; i++)
 		post_recv();
-	xfer(&sync, 1, 1);
-	xfer(&sync, 1, 0);
+	tcp_xfer(sock, &sync, NULL, 1);
+	tcp_xfer(sock, NULL, &sync, 1);
 }
 
 /* Receives take the largest message, so any receive fits any size. */
@@ -238,7 +166,7 @@ static void post_recv(void)
 	struct ibv_recv_wr *bad;
 
 	if (ibv_post_recv(qp, &wr, &bad))
-		die("ibv_post_recv", errno);
+		die("%s", "ibv_post_recv", errno);
 }
 
 static void post_send(enum ibv_wr_opcode op, uint32_t size)
@@ -252,7 +180,7 @@ static void post_send(enum ibv_wr_opcode op, uint32_t size)
 	struct ibv_send_wr *bad;
 
 	if (ibv_post_send(qp, &wr, &bad))
-		die("ibv_post_send", errno);
+		die("%s", "ibv_post_send", errno);
 }
 
 /* Wait for one completion; returns its wr_id (1 receive, 2 send). */
@@ -270,12 +198,12 @@ static uint64_t wait_wc(void)
 		/* Armed, then polled once more: nothing slips between. */
 		if (!armed) {
 			if (ibv_req_notify_cq(cq, 0))
-				die("ibv_req_notify_cq", errno);
+				die("%s", "ibv_req_notify_cq", errno);
 			armed = 1;
 			continue;
 		}
 		if (ibv_get_cq_event(channel, &ev_cq, &ev_ctx))
-			die("ibv_get_cq_event", errno);
+			die("%s", "ibv_get_cq_event", errno);
 		ibv_ack_cq_events(ev_cq, 1);
 		armed = 0;
 	}
@@ -335,8 +263,8 @@ static double bandwidth(uint32_t size, int iters, int client)
 	double t0;
 
 	if (!client) {
-		xfer(&sync, 1, 0);	/* the client is done */
-		xfer(&sync, 1, 1);
+		tcp_xfer(sock, NULL, &sync, 1);	/* the client is done */
+		tcp_xfer(sock, &sync, NULL, 1);
 		return 0;
 	}
 	t0 = now_us();
@@ -349,8 +277,8 @@ static double bandwidth(uint32_t size, int iters, int client)
 		done++;
 	}
 	t0 = now_us() - t0;
-	xfer(&sync, 1, 1);
-	xfer(&sync, 1, 0);
+	tcp_xfer(sock, &sync, NULL, 1);
+	tcp_xfer(sock, NULL, &sync, 1);
 	/* A coarse clock can make a short run take no time at all. */
 	return t0 > 0 ? (double)size * iters / t0 : 0;
 }
@@ -388,16 +316,16 @@ int main(int argc, char **argv)
 		}
 	}
 	if (iters < 1)
-		die("-n wants at least 1", 0);
+		die("%s", "-n wants at least 1", 0);
 	if (only > MAX_SIZE || (only & (only - 1)))
-		die("-s wants a power of two up to 4 MiB", 0);
+		die("%s", "-s wants a power of two up to 4 MiB", 0);
 	client = optind < argc;
 	rtt = calloc(iters, sizeof(*rtt));
 	if (!rtt)
-		die("out of memory", 0);
-	open_dev(dev);
+		die("%s", "out of memory", 0);
+	ctx = open_dev(dev);
 	setup();
-	tcp_connect(client ? argv[optind] : NULL, port);
+	sock = tcp_pair(client ? argv[optind] : NULL, port);
 	connect_qp();
 	start();
 	for (size = only ? only : 1; size <= (only ? only : MAX_SIZE);

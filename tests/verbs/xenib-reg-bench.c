@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <infiniband/verbs.h>
+#include "testlib.h"
 
 #define BENCH_ACCESS	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 			 IBV_ACCESS_REMOTE_READ)
@@ -49,44 +50,6 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: xenib-reg-bench [-d DEV] [-n ITERS] [-m MAXSIZE[K|M|G]]\n");
 	exit(2);
-}
-
-/* @what failed with @err (an errno, 0 if none applies): exit */
-static void die(const char *what, size_t size, int err)
-{
-	fprintf(stderr, "xenib-reg-bench: %s", what);
-	if (size)
-		fprintf(stderr, " (size %zu bytes)", size);
-	if (err)
-		fprintf(stderr, ": %s (errno %d)", strerror(err), err);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static struct ibv_context *open_dev(const char *name)
-{
-	struct ibv_device **list;
-	struct ibv_context *ctx = NULL;
-	int i, n;
-
-	list = ibv_get_device_list(&n);
-	if (!list)
-		die("ibv_get_device_list", 0, errno);
-	for (i = 0; i < n; i++) {
-		if (name && strcmp(ibv_get_device_name(list[i]), name))
-			continue;
-		ctx = ibv_open_device(list[i]);
-		if (!ctx)
-			die("ibv_open_device", 0, errno);
-		break;
-	}
-	if (!ctx) {
-		fprintf(stderr, "xenib-reg-bench: no RDMA device %s\n",
-			name ? name : "at all");
-		exit(1);
-	}
-	ibv_free_device_list(list);
-	return ctx;
 }
 
 /* a size in bytes, with an optional K, M or G suffix; 0 if invalid */
@@ -126,7 +89,7 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 
 	if (clock_gettime(CLOCK_MONOTONIC, &ts))
-		die("clock_gettime", 0, errno);
+		die("%s", "clock_gettime", errno);
 	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
@@ -154,11 +117,11 @@ static void bench_size(struct ibv_pd *pd, size_t size, int iters)
 	dereg = calloc(iters, sizeof(*dereg));
 	total = calloc(iters, sizeof(*total));
 	if (!reg || !dereg || !total)
-		die("calloc", size, errno);
+		fail(errno, "%s (size %zu bytes)", "calloc", size);
 	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
-		die("mmap", size, errno);
+		fail(errno, "%s (size %zu bytes)", "mmap", size);
 	memset(buf, 0x5a, size);
 
 	for (i = 0; i < iters; i++) {
@@ -168,14 +131,14 @@ static void bench_size(struct ibv_pd *pd, size_t size, int iters)
 		if (!mr) {
 			snprintf(what, sizeof(what),
 				 "ibv_reg_mr failed in iteration %d", i + 1);
-			die(what, size, errno);
+			fail(errno, "%s (size %zu bytes)", what, size);
 		}
 		err = ibv_dereg_mr(mr);
 		t2 = now_ns();
 		if (err) {
 			snprintf(what, sizeof(what),
 				 "ibv_dereg_mr failed in iteration %d", i + 1);
-			die(what, size, err);
+			fail(err, "%s (size %zu bytes)", what, size);
 		}
 		reg[i] = t1 - t0;
 		dereg[i] = t2 - t1;
@@ -187,7 +150,7 @@ static void bench_size(struct ibv_pd *pd, size_t size, int iters)
 	       mean_us(total, iters));
 	fflush(stdout);
 	if (munmap(buf, size))
-		die("munmap", size, errno);
+		fail(errno, "%s (size %zu bytes)", "munmap", size);
 	free(total);
 	free(dereg);
 	free(reg);
@@ -230,7 +193,7 @@ int main(int argc, char **argv)
 	ctx = open_dev(dev_name);
 	pd = ibv_alloc_pd(ctx);
 	if (!pd)
-		die("ibv_alloc_pd", 0, errno);
+		die("%s", "ibv_alloc_pd", errno);
 
 	printf("# xenib-reg-bench: device %s, access LOCAL_WRITE|REMOTE_WRITE|REMOTE_READ, mean microseconds (CLOCK_MONOTONIC) of ibv_reg_mr, ibv_dereg_mr and both\n",
 	       ibv_get_device_name(ctx->device));
@@ -248,8 +211,8 @@ int main(int argc, char **argv)
 
 	n = ibv_dealloc_pd(pd);
 	if (n)
-		die("ibv_dealloc_pd", 0, n);
+		die("%s", "ibv_dealloc_pd", n);
 	if (ibv_close_device(ctx))
-		die("ibv_close_device", 0, errno);
+		die("%s", "ibv_close_device", errno);
 	return 0;
 }
