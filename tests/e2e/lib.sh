@@ -52,9 +52,16 @@ wait_for() {
 	fail "$desc (not within ${secs}s)"
 }
 
-# xs_state DOMAIN-PATH: the xenbus state number at a xenstore path, or "gone".
+# A guest of another host is named with its host (b:guest1, as
+# scripts/xenib-testbed takes it); host_of gives "b:" for it and "" for
+# a guest of host a, name_of the guest's own name.
+host_of() { case $1 in ?*:*) echo "${1%%:*}:" ;; esac; }
+name_of() { echo "${1#*:}"; }
+
+# xs_state DOMAIN-PATH [HOST:]: the xenbus state number at a xenstore path
+# (in host a's Dom0, or that host's), or "gone".
 xs_state() {
-	on dom0 "xenstore-read $1/state 2>/dev/null || echo gone" | tr -d '\r'
+	on "${2:-}dom0" "xenstore-read $1/state 2>/dev/null || echo gone" | tr -d '\r'
 }
 
 be_path() { echo "/local/domain/0/backend/xenib/$(domid "$1")/${2:-0}"; }
@@ -62,23 +69,26 @@ be_path() { echo "/local/domain/0/backend/xenib/$(domid "$1")/${2:-0}"; }
 # failed GUEST's device 0.
 be_error_node() { echo "/local/domain/0/error/backend/xenib/$(domid "$1")/0/error"; }
 fe_path() { echo "/local/domain/$(domid "$1")/device/xenib/${2:-0}"; }
-domid() { on dom0 "xl domid $1" | tr -d '\r'; }
+domid() { on "$(host_of "$1")dom0" "xl domid $(name_of "$1")" | tr -d '\r'; }
 
 # both_states GUEST: "backend frontend" state numbers.
 both_states() {
-	echo "$(xs_state "$(be_path "$1")") $(xs_state "$(fe_path "$1")")"
+	local h
+	h=$(host_of "$1")
+	echo "$(xs_state "$(be_path "$1")" "$h") $(xs_state "$(fe_path "$1")" "$h")"
 }
 
 is_connected() { [ "$(both_states "$1")" = "4 4" ]; }
 
-guest_running() { on dom0 "xl list $1" >/dev/null 2>&1; }
+guest_running() { on "$(host_of "$1")dom0" "xl list $(name_of "$1")" >/dev/null 2>&1; }
 
 ensure_guest() {
 	guest_running "$1" || "$TB" guest start "$1" || fail "guest $1 did not start"
 }
 
 ensure_modules() { # GUEST
-	on dom0 "modprobe xen-ibback" || fail "modprobe xen-ibback in dom0"
+	on "$(host_of "$1")dom0" "modprobe xen-ibback" ||
+		fail "modprobe xen-ibback in $(host_of "$1")dom0"
 	on "$1" "modprobe xen-ibfront" || fail "modprobe xen-ibfront in $1"
 }
 
@@ -87,11 +97,13 @@ ensure_connected() { # GUEST
 	ensure_modules "$1"
 	if ! is_connected "$1"; then
 		# A device an earlier test left failed or closed goes first.
-		if on dom0 "xenstore-exists $(be_path "$1")" >/dev/null 2>&1; then
-			on dom0 "xenibctl detach $1" >/dev/null ||
+		local d0
+		d0=$(host_of "$1")dom0
+		if on "$d0" "xenstore-exists $(be_path "$1")" >/dev/null 2>&1; then
+			on "$d0" "xenibctl detach $(name_of "$1")" >/dev/null ||
 				fail "detaching $1's earlier device"
 		fi
-		on dom0 "xenib-attach $1 hca=rxe0 port=1 --wait-connected=120" ||
+		on "$d0" "xenib-attach $(name_of "$1") hca=rxe0 port=1 --wait-connected=120" ||
 			fail "attaching $1"
 	fi
 }
@@ -104,6 +116,37 @@ ensure_rdma() {
 		ensure_connected "$g"
 		wait_for 60 "$g has xenib0" on "$g" "test -d /sys/class/infiniband/xenib0"
 	done
+}
+
+# dmesg_clean TARGET: TARGET's kernel logged no warning, BUG or oops.
+DMESG_BAD='WARNING:|BUG:|Oops|general protection|Call Trace|refcount_t|list_del corruption|UBSAN|KASAN'
+dmesg_clean() {
+	local hits
+	hits=$(on "$1" "dmesg | grep -E '$DMESG_BAD'" || true)
+	[ -z "$hits" ] || fail "$1 dmesg:\n$hits"
+	ok "$1 dmesg clean"
+}
+
+# nr_hosts: how many hosts the running testbed has.
+nr_hosts() { cat "$ROOT/build/testbed/run/hosts" 2>/dev/null || echo 1; }
+
+# ensure_hosts N: a testbed of at least N hosts (scripts/xenib-testbed
+# start --hosts N), restarted as one with the same stage if it has fewer;
+# what ran before must have left Dom0 and guest1 with clean kernel logs.
+ensure_hosts() {
+	local run=$ROOT/build/testbed/run stage
+	if "$TB" status >/dev/null 2>&1 && [ "$(nr_hosts)" -ge "$1" ]; then
+		return 0
+	fi
+	stage=$(cat "$run/stage" 2>/dev/null || echo "$ROOT/build/stage")
+	if "$TB" status >/dev/null 2>&1; then
+		dmesg_clean dom0
+		! guest_running guest1 || dmesg_clean guest1
+	fi
+	echo "  restarting the testbed as $1 hosts"
+	"$TB" stop >/dev/null 2>&1
+	"$TB" start --hosts "$1" --stage "$stage" ||
+		fail "starting a testbed of $1 hosts (scripts/xenib-testbed start --hosts $1)"
 }
 
 # ensure_layer LAYER MB FILE GUEST...: each guest running with the image
@@ -165,27 +208,28 @@ hold_pds() {
 		fail "starting a process in $1 that holds $2 PDs"
 }
 
-# backend_objs: "PDs CQs QPs" the backend holds on the real devices, then
-# "grants N", the guest pages it has mapped ("-" with the module unloaded).
+# backend_objs [HOST:]: "PDs CQs QPs" the backend (of host a, or HOST)
+# holds on the real devices, then "grants N", the guest pages it has
+# mapped ("-" with the module unloaded).
 backend_objs() {
 	local t n out=
 	for t in pd cq qp; do
-		n=$(on dom0 "rdma resource show $t" | grep -c 'comm \[xen_ibback\]')
+		n=$(on "${1:-}dom0" "rdma resource show $t" | grep -c 'comm \[xen_ibback\]')
 		out="$out${out:+ }$n"
 	done
-	n=$(on dom0 "cat /sys/bus/xen-backend/drivers/xenib/grant_mapped_pages 2>/dev/null || echo -" |
+	n=$(on "${1:-}dom0" "cat /sys/bus/xen-backend/drivers/xenib/grant_mapped_pages 2>/dev/null || echo -" |
 		tr -d '\r')
 	echo "$out grants $n"
 }
 
-# backend_mrs: MRs the backend holds for guests on the real devices.
-backend_mrs() { on dom0 "rdma resource show mr" | grep -c 'comm \[xen_ibback\]'; }
-mrs_are() { [ "$(backend_mrs)" = "$1" ]; }
+# backend_mrs [HOST:]: MRs the backend holds for guests on the real devices.
+backend_mrs() { on "${1:-}dom0" "rdma resource show mr" | grep -c 'comm \[xen_ibback\]'; }
+mrs_are() { [ "$(backend_mrs "${2:-}")" = "$1" ]; }
 
 # kill_holders GUEST: end every test program still running in GUEST, so a
 # failed test leaves no objects behind for the tests after it.
 kill_holders() { on "$1" "killall -9 xenib-verbs-test 2>/dev/null; true" >/dev/null 2>&1; }
-objs_are() { [ "$(backend_objs)" = "$1" ]; }
+objs_are() { [ "$(backend_objs "${2:-}")" = "$1" ]; }
 # held_are "PDs CQs QPs": the backend's objects alone (their rings' pages
 # vary).
 held_are() { [ "$(backend_objs | cut -d' ' -f1-3)" = "$1" ]; }
