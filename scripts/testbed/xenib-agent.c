@@ -15,7 +15,7 @@
  *       124 on timeout, 255 if the agent cannot be reached or the connection
  *       breaks before the script finished.
  *
- *   xenib-agent freeport
+ *   xenib-agent freeport [udp]   (a free TCP, or UDP, port on 127.0.0.1)
  *       Print a free TCP port on 127.0.0.1 (used by the host side).
  *
  * Wire format: frames of [1 byte type][4 byte big-endian length][payload].
@@ -651,11 +651,12 @@ usage:
 	return 2;
 }
 
-static int cmd_freeport(void)
+static int cmd_freeport(int argc, char **argv)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t l = sizeof(sa);
-	int s = socket(AF_INET, SOCK_STREAM, 0);
+	int udp = argc >= 1 && !strcmp(argv[0], "udp");
+	int s = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) ||
@@ -674,11 +675,11 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "freeport"))
-		return cmd_freeport();
+		return cmd_freeport(argc - 2, argv + 2);
 	fprintf(stderr,
 		"usage: %s serve PORT [--bind ADDR]\n"
 		"       %s run HOST PORT (SCRIPTFILE | - | -c CMD) [--timeout S] [-n]\n"
-		"       %s freeport\n",
+		"       %s freeport [udp]\n",
 		prog, prog, prog);
 	return 2;
 }
