@@ -185,7 +185,7 @@ mpi_run() {
 # be_stat GUEST KEY: counter KEY of GUEST's backend device (its sysfs
 # stats, docs/backend-sysfs.md).
 be_stat() {
-	on dom0 "sed -n 's/^$2 //p' /sys/bus/xen-backend/devices/xenib-$(domid "$1")-0/stats" |
+	on "$(host_of "$1")dom0" "sed -n 's/^$2 //p' /sys/bus/xen-backend/devices/xenib-$(domid "$1")-0/stats" |
 		tr -d '\r'
 }
 # engine_us GUEST: the CPU time of its device's engine so far, us.
@@ -270,40 +270,39 @@ v2_gid() {
 
 # with_ip GUEST ADDR: attach GUEST again (issue 7's addresses), given ADDR, and put ADDR on its
 # xenib0 and on dummy0 in Dom0.
+# RXE_NETDEV: a shell expression for the netdev under rxe0 in a Dom0
+# (dummy0 on one host, the fabric NIC on a cluster)
+RXE_NETDEV="\$(rdma link show rxe0/1 | sed -n 's/.* netdev \([^ ]*\).*/\1/p')"
 with_ip() {
-	on dom0 "ip -o addr show dev dummy0 | grep -q ' $2/' || ip addr add $2/24 dev dummy0" ||
-		fail "adding $2 to dummy0 in Dom0"
-	on dom0 "xenibctl detach $1" >/dev/null || fail "xenibctl detach $1"
-	on dom0 "xenibctl attach $1 hca=rxe0 port=1 ip=$2 --wait-connected" ||
+	local d0
+	d0=$(host_of "$1")dom0
+	on "$d0" "nd=$RXE_NETDEV; ip -o addr show dev \$nd | grep -q ' $2/' || ip addr add $2/24 dev \$nd" ||
+		fail "adding $2 to rxe0's netdev in $d0"
+	on "$d0" "xenibctl detach $(name_of "$1")" >/dev/null || fail "xenibctl detach $1"
+	on "$d0" "xenibctl attach $(name_of "$1") hca=rxe0 port=1 ip=$2 --wait-connected" ||
 		fail "xenibctl attach $1 ... ip=$2"
 	ensure_rdma "$1"
 	on "$1" "ip addr add $2/24 dev xenib0" || fail "ip addr add $2 dev xenib0 in $1"
 	wait_for 30 "$1's xenib0 has a RoCE v2 GID for $2" \
 		eval "[ -n \"\$(v2_gid $1 xenib0 $2)\" ]"
 }
-
-# drop_ips GUEST ADDR...: back to guests without addresses of their own:
-# each GUEST attached again without one, its ADDR gone from dummy0.
 drop_ips() {
+	local d0
 	while [ $# -ge 2 ]; do
-		on dom0 "xenibctl detach $1" >/dev/null &&
-			on dom0 "xenibctl attach $1 hca=rxe0 port=1 --wait-connected" >/dev/null ||
+		d0=$(host_of "$1")dom0
+		on "$d0" "xenibctl detach $(name_of "$1")" >/dev/null &&
+			on "$d0" "xenibctl attach $(name_of "$1") hca=rxe0 port=1 --wait-connected" >/dev/null ||
 			fail "attaching $1 again without an address"
 		ensure_rdma "$1"
-		on dom0 "ip addr del $2/24 dev dummy0" || fail "removing $2 from dummy0"
+		on "$d0" "ip addr del $2/24 dev $RXE_NETDEV" || fail "removing $2 from rxe0's netdev in $d0"
 		shift 2
 	done
 }
-
-# ensure_cm GUEST ADDR...: guests with the connection manager (issue 7):
-# each GUEST given its ADDR (with_ip), rdma_ucm loaded, and the backend
-# offering it the CM.  Dom0's rdma_cm loads too; the backend holds rxe0's
-# CM class, as it loaded first.
 ensure_cm() {
 	local g
-	on dom0 "modprobe rdma_ucm" || fail "modprobe rdma_ucm in Dom0"
 	while [ $# -ge 2 ]; do
 		g=$1
+		on "$(host_of "$g")dom0" "modprobe rdma_ucm" || fail "modprobe rdma_ucm in $(host_of "$g")dom0"
 		with_ip "$g" "$2"
 		[ "$(feature_cm "$g")" = 1 ] ||
 			fail "the backend does not offer $g the CM (feature-cm): $(on dom0 "dmesg | grep -i 'CM class'")"
@@ -313,7 +312,7 @@ ensure_cm() {
 }
 
 # feature_cm DOM: the backend's feature-cm key for DOM's xenib device 0.
-feature_cm() { on dom0 "xenstore-read $(be_path "$1")/feature-cm" | tr -d '\r'; }
+feature_cm() { on "$(host_of "$1")dom0" "xenstore-read $(be_path "$1")/feature-cm" | tr -d '\r'; }
 
 # pings_verified DESC N: the last cm_pair's client (rping -V -v) printed
 # exactly N verified payloads.

@@ -1,0 +1,114 @@
+#!/bin/bash
+# rdma_cm across two hosts, guest to guest on the guests' own addresses:
+# librdmacm's tools (rping with data verification, ucmatose, udaddy,
+# rdma_server / rdma_client, perftest with -R) between guest1 on host a
+# and guest1 on host b, each way.  Each Dom0 learns the other host's
+# guest address by ARP on the fabric (no static neighbour), CM MADs go
+# from one backend to the other over rxe0's QP1 and reach the guest that
+# owns the destination address: b:guest2, listening on the same port,
+# gets none of them, and guest1 cannot send from an address it was not
+# given to a peer on the other host either.
+. "$(dirname "$0")/lib.sh"
+
+A1_IP=10.78.0.11	# guest1 on host a
+B1_IP=10.78.0.21	# guest1 on host b
+B2_IP=10.78.0.22	# guest2 on host b
+
+ensure_hosts 2
+ensure_rdma guest1 b:guest1 b:guest2
+base_a=$(backend_objs)
+base_b=$(backend_objs b:)
+
+# fabric_mac DOM0: the MAC of that Dom0's fabric NIC
+fabric_mac() { on "$1" "cat /sys/class/net/$RXE_NETDEV/address" | tr -d '\r'; }
+# neigh DOM0 ADDR: DOM0's neighbour entry for ADDR on the fabric NIC
+neigh() { on "$1" "ip neigh show $2 dev $RXE_NETDEV" | tr -d '\r'; }
+for d0 in dom0 b:dom0; do
+	on "$d0" "ip neigh flush dev $RXE_NETDEV" >/dev/null 2>&1
+done
+[ -z "$(neigh dom0 "$B1_IP")" ] || fail "dom0 still has a neighbour entry for $B1_IP"
+
+ensure_cm guest1 "$A1_IP" b:guest1 "$B1_IP" b:guest2 "$B2_IP"
+ok "both backends relay the CM to their guests"
+
+before=$(be_stat b:guest1 mads_received)
+cm_pair "rping -V guest1 -> b:guest1" \
+	b:guest1 7174 "rping -s -a $B1_IP -p 7174 -C 10 -S 1024 -V" \
+	guest1 "rping -c -a $B1_IP -p 7174 -C 10 -S 1024 -V -v"
+pings_verified rping 10
+after=$(be_stat b:guest1 mads_received)
+[ "$after" -gt "$before" ] || fail "b:guest1 got no CM MADs through host b's backend ($before -> $after)"
+ok "10 pings verified; b:guest1 received $((after - before)) CM MADs from host a"
+
+# Real neighbour resolution: each Dom0 has the other host's guest address
+# with that host's fabric MAC, learnt (not PERMANENT, as a static entry is).
+for pair in "dom0 $B1_IP b:dom0" "b:dom0 $A1_IP dom0"; do
+	read -r d0 ip peer <<<"$pair"
+	mac=$(fabric_mac "$peer")
+	n=$(neigh "$d0" "$ip")
+	echo "    $d0: $n"
+	echo "$n" | grep -q "lladdr $mac" || fail "$d0 has no neighbour $ip at $peer's MAC $mac"
+	! echo "$n" | grep -q PERMANENT || fail "$d0's neighbour $ip is static"
+	ok "$d0 learnt $ip at $peer's fabric MAC $mac by ARP"
+done
+
+cm_pair "rping -V b:guest1 -> guest1" \
+	guest1 7175 "rping -s -a $A1_IP -p 7175 -C 5 -V" \
+	b:guest1 "rping -c -a $A1_IP -p 7175 -C 5 -V -v"
+pings_verified rping 5
+cm_pair "ucmatose guest1 -> b:guest1 (4 connections)" \
+	b:guest1 7471 "ucmatose -b $B1_IP -c 4 -C 10" \
+	guest1 "ucmatose -s $B1_IP -b $A1_IP -c 4 -C 10"
+cm_pair "udaddy b:guest1 -> guest1 (SIDR)" \
+	guest1 7174 "udaddy -b $A1_IP" \
+	b:guest1 "udaddy -s $A1_IP -b $B1_IP"
+cm_pair "rdma_server / rdma_client guest1 -> b:guest1" \
+	b:guest1 7476 "rdma_server -s $B1_IP -p 7476" \
+	guest1 "rdma_client -s $B1_IP -p 7476"
+cm_pair "ib_send_bw -R b:guest1 -> guest1" \
+	guest1 18600 "ib_send_bw -R -F -d xenib0 -p 18600 -n 100 -s 4096" \
+	b:guest1 "ib_send_bw -R -F -d xenib0 -p 18600 -n 100 -s 4096 $A1_IP"
+
+# Isolation across hosts: b:guest2 listens on a port on every address;
+# guest1's connections to b:guest1 on that port must not reach it.
+on b:guest2 "(timeout 120 rping -s -p 7180 -C 1 >/tmp/cm.spy 2>&1) >/dev/null 2>&1 &" ||
+	fail "starting b:guest2's listener"
+wait_for 30 "b:guest2 listens on 7180 (any address)" cm_listening b:guest2 7180
+spy_before=$(be_stat b:guest2 mads_received)
+cm_pair "rping guest1 -> b:guest1 while b:guest2 listens on the same port" \
+	b:guest1 7180 "rping -s -a $B1_IP -p 7180 -C 3 -V" \
+	guest1 "rping -c -a $B1_IP -p 7180 -C 3 -V"
+spy_after=$(be_stat b:guest2 mads_received)
+[ "$spy_after" = "$spy_before" ] ||
+	fail "b:guest2 received $((spy_after - spy_before)) CM MADs of guest1's connection to b:guest1"
+cm_listening b:guest2 7180 || fail "b:guest2's listener on 7180 is gone"
+ok "b:guest2, listening on the same port, received none of the CM MADs from host a"
+on b:guest2 "killall rping 2>/dev/null; true" >/dev/null
+
+# Forgery across hosts: an address guest1 was not given does not let it
+# send CM MADs to a guest on the other host.
+FORGED_IP=10.78.0.14
+on guest1 "ip addr add $FORGED_IP/32 dev xenib0" || fail "ip addr add $FORGED_IP on guest1"
+wait_for 30 "guest1's xenib0 has a GID for $FORGED_IP" \
+	eval "[ -n \"\$(v2_gid guest1 xenib0 $FORGED_IP)\" ]"
+on b:guest1 "(timeout 60 rping -s -a $B1_IP -p 7181 -C 1 >/tmp/cm.forged 2>&1) >/dev/null 2>&1 &" ||
+	fail "starting b:guest1's server"
+wait_for 30 "b:guest1 listens on 7181" cm_listening b:guest1 7181
+errs=$(be_stat guest1 errors)
+b1_before=$(be_stat b:guest1 mads_received)
+if on guest1 "timeout 30 rping -c -I $FORGED_IP -a $B1_IP -p 7181 -C 1" >/dev/null 2>&1; then
+	fail "guest1 connected to b:guest1 from $FORGED_IP, an address it was not given"
+fi
+[ "$(be_stat guest1 errors)" -gt "$errs" ] || fail "host a's backend refused nothing from guest1"
+[ "$(be_stat b:guest1 mads_received)" = "$b1_before" ] ||
+	fail "b:guest1 received MADs guest1 sent from $FORGED_IP"
+ok "guest1 cannot send CM MADs to another host from an address it was not given"
+on guest1 "ip addr del $FORGED_IP/32 dev xenib0" || fail "ip addr del $FORGED_IP on guest1"
+on b:guest1 "killall rping 2>/dev/null; true" >/dev/null
+
+no_mads_dropped guest1 b:guest1 b:guest2
+
+# As the test found them: guests without addresses (so without the CM).
+drop_ips guest1 "$A1_IP" b:guest1 "$B1_IP" b:guest2 "$B2_IP"
+check "host a's backend objects back to where they were ($base_a)" objs_are "$base_a"
+check "host b's backend objects back to where they were ($base_b)" objs_are "$base_b" b:
