@@ -1,0 +1,158 @@
+#!/bin/bash
+# Faults across two hosts, during ibv_rc_pingpong runs between guest1 on
+# host a and guest1 on host b, each beside the same run natively between
+# the two Dom0s, whose behaviour is the reference:
+#  - host a's fabric cable pulled for 15 s (scripts/xenib-testbed link),
+#    then plugged in again: every QP keeps
+#    retrying (rxe takes the tools' retry count of 7 to mean "forever",
+#    as the IB spec does for RNR) and the runs finish, data checked;
+#  - host b's backend unloaded: b:guest1's program sees its device go;
+#    guest1's side waits on its peer exactly as a native client whose
+#    server was killed does; after the reload b:guest1 connects again;
+#  - guest1 on host a destroyed: b:guest1's side is left as a native
+#    server whose client was killed is, and host a's backend is back to
+#    its baseline with a clean log;
+#  - host b killed (its QEMU ended): host a's guest1 is left as a native
+#    client of host b's Dom0 is, and host a's Dom0 and guest1 go on
+#    working between themselves with clean logs.  The testbed is then
+#    booted again as two hosts, for what runs after.
+# Every time both Dom0s are back to their baseline and the next
+# connection works.
+. "$(dirname "$0")/lib.sh"
+
+ensure_hosts 2
+ensure_rdma guest1 b:guest1
+base_a=$(backend_objs)
+base_b=$(backend_objs b:)
+addr() { "$TB" addr "$1" | tr -d '\r'; }
+port=18700
+
+# run_start TAG SRV SDEV CLI CDEV ITERS: ibv_rc_pingpong -c from CLI to
+# SRV in the background; each side's exit status goes to /tmp/TAG.rc, its
+# output to /tmp/TAG.out.
+run_start() {
+	local tag=$1 srv=$2 sdev=$3 cli=$4 cdev=$5 pp ip i
+	# -e: sleeping on completion events, the four programs leave the
+	# emulated CPUs to the Dom0s and guests that carry their traffic
+	pp="ibv_rc_pingpong -g 0 -e -c -n $6"
+	ip=$(addr "$srv")
+	port=$((port + 1))
+	on "$srv" "rm -f /tmp/$tag.rc; ($pp -d $sdev -p $port >/tmp/$tag.out 2>&1 </dev/null; echo \$? >/tmp/$tag.rc) >/dev/null 2>&1 &" ||
+		fail "$tag: starting the server in $srv"
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		sleep 2
+		on "$cli" "rm -f /tmp/$tag.rc; ($pp -d $cdev -p $port $ip >/tmp/$tag.out 2>&1 </dev/null; echo \$? >/tmp/$tag.rc) >/dev/null 2>&1 &" ||
+			fail "$tag: starting the client in $cli"
+		sleep 3
+		on "$cli" "test -e /tmp/$tag.rc" || break
+	done
+	# (its output is buffered in a file: the QP's state says it)
+	wait_for 60 "$tag: $cli connected to $srv" on "$cli" \
+		"rdma resource show qp | grep -q 'type RC state RTS .*comm ibv_rc_pingpong'"
+}
+# side TAG DOM: "exit N" if DOM's side of TAG ended, else "running, QP
+# in <state>" (its RC QP's state, "none" without one)
+side() {
+	on "$2" "if [ -s /tmp/$1.rc ]; then echo exit \$(cat /tmp/$1.rc); else
+		s=\$(rdma resource show qp 2>/dev/null | sed -n 's/.*type RC state \\([A-Z]*\\) .*comm ibv_rc_pingpong.*/\\1/p' | head -n 1)
+		echo running, QP in \${s:-none}; fi" | tr -d '\r'
+}
+# same_as DESC GUEST_TAG GUEST NATIVE_TAG NATIVE: GUEST's side is in the
+# state NATIVE's is
+same_as() {
+	local g n
+	g=$(side "$2" "$3")
+	n=$(side "$4" "$5")
+	echo "    $3: $g; native $5: $n"
+	[ "$g" = "$n" ] || fail "$1: $3 is '$g' where native $5 is '$n'"
+	ok "$1: $3 as native $5 ($g)"
+}
+# finished TAG DOM: DOM's side of TAG ended successfully within 300 s
+finished() {
+	wait_for 300 "$1: $2's ibv_rc_pingpong finished" on "$2" "test -s /tmp/$1.rc"
+	[ "$(side "$1" "$2")" = "exit 0" ] ||
+		fail "$1: $2's ibv_rc_pingpong: $(side "$1" "$2"): $(on "$2" "tail -n 3 /tmp/$1.out" | tr -d '\r')"
+	ok "$1: $2's ibv_rc_pingpong succeeded"
+}
+stop_pp() { on "$1" "pkill -9 ibv_rc_pingpong || killall -9 ibv_rc_pingpong; true" >/dev/null 2>&1; }
+# works DESC SRV SDEV CLI CDEV: a short ibv_rc_pingpong, data checked
+works() {
+	pingpong "$1" "$2" "$3" "$(addr "$2")" "$4" "$5" "ibv_rc_pingpong -g 0 -n 20 -c"
+}
+
+# 1. Host a's fabric cable pulled for 15 s, then plugged in again.
+run_start link-n b:dom0 rxe0 dom0 rxe0 2000
+run_start link-g b:guest1 xenib0 guest1 xenib0 300
+sleep 3
+"$TB" link a down || fail "pulling host a's fabric cable"
+wait_for 30 "host a's rxe0 port is down" \
+	on dom0 "rdma link show rxe0/1 | grep -q 'state DOWN'"
+sleep 15
+same_as "link down 15 s" link-g guest1 link-n dom0
+same_as "link down 15 s" link-g b:guest1 link-n b:dom0
+"$TB" link a up || fail "plugging host a's fabric cable in again"
+wait_for 60 "host a's rxe0 port is active again" \
+	on dom0 "rdma link show rxe0/1 | grep -q 'state ACTIVE'"
+for t in link-n:dom0 link-n:b:dom0 link-g:guest1 link-g:b:guest1; do
+	finished "${t%%:*}" "${t#*:}"
+done
+works "after the link came back: b:guest1 <- guest1" b:guest1 xenib0 guest1 xenib0
+check "host a's backend objects back to $base_a after the link fault" objs_are "$base_a"
+check "host b's backend objects back to $base_b after the link fault" objs_are "$base_b" b:
+
+# 2. Host b's backend unloaded under a connection (natively: the server
+# killed), then loaded again.
+run_start unload-n b:dom0 rxe0 dom0 rxe0 1000000
+run_start unload-g b:guest1 xenib0 guest1 xenib0 1000000
+sleep 3
+on b:dom0 "xenib-backend-unload" || fail "unloading host b's backend"
+ok "host b's backend unloaded with b:guest1 connected to guest1"
+stop_pp b:dom0
+sleep 20
+wait_for 60 "b:guest1's ibv_rc_pingpong ended with its device" on b:guest1 "test -s /tmp/unload-g.rc"
+echo "    b:guest1: $(side unload-g b:guest1): $(on b:guest1 "grep -ivE 'address|^ *\$' /tmp/unload-g.out | head -n 2" | tr -d '\r' | tr '\n' ' ')"
+same_as "peer's backend unloaded" unload-g guest1 unload-n dom0
+stop_pp guest1
+stop_pp dom0
+check "host a's backend objects back to $base_a with host b's backend gone" objs_are "$base_a"
+on b:dom0 "modprobe xen-ibback" || fail "modprobe xen-ibback on host b"
+ensure_rdma b:guest1
+works "after host b's backend came back: b:guest1 <- guest1" b:guest1 xenib0 guest1 xenib0
+check "host b's backend objects back to $base_b" objs_are "$base_b" b:
+
+# 3. Guest1 on host a destroyed mid-transfer (natively: the client killed).
+run_start destroy-n b:dom0 rxe0 dom0 rxe0 1000000
+run_start destroy-g b:guest1 xenib0 guest1 xenib0 1000000
+sleep 3
+on dom0 "xl destroy guest1" || fail "xl destroy guest1 on host a"
+ok "guest1 on host a destroyed while connected to b:guest1"
+stop_pp dom0
+sleep 20
+same_as "peer destroyed" destroy-g b:guest1 destroy-n b:dom0
+stop_pp b:guest1
+stop_pp b:dom0
+wait_for 60 "host a's backend objects back to $base_a after guest1 died" objs_are "$base_a"
+check "host a's Dom0 logged no warning" dmesg_clean dom0
+ensure_rdma guest1
+works "a new guest1 on host a connects: b:guest1 <- guest1" b:guest1 xenib0 guest1 xenib0
+check "host a's backend objects back to $base_a" objs_are "$base_a"
+check "host b's backend objects back to $base_b" objs_are "$base_b" b:
+
+# 4. Host b killed hard while host a's guest1 talks to b:guest1.
+run_start kill-n b:dom0 rxe0 dom0 rxe0 1000000
+run_start kill-g b:guest1 xenib0 guest1 xenib0 1000000
+sleep 3
+kill -9 "$(cat "$ROOT/build/testbed/run-b/qemu.pid")" || fail "killing host b's QEMU"
+ok "host b's QEMU killed"
+sleep 20
+same_as "host b gone" kill-g guest1 kill-n dom0
+stop_pp guest1
+stop_pp dom0
+check "host a's backend objects back to $base_a" objs_are "$base_a"
+works "host a after host b died: guest1 <- dom0" guest1 xenib0 dom0 rxe0
+check "host a's Dom0 logged no warning" dmesg_clean dom0
+check "host a's guest1 logged no warning" dmesg_clean guest1
+stage=$(cat "$ROOT/build/testbed/run/stage" 2>/dev/null || echo "$ROOT/build/stage")
+"$TB" stop >/dev/null 2>&1
+"$TB" start --hosts 2 --stage "$stage" || fail "booting the two hosts again"
+ensure_rdma guest1 b:guest1
