@@ -3,8 +3,12 @@
  * xenib-dp-bench: latency and bandwidth of one RC connection, 1 B .. 4 MiB,
  * timed with the wall clock.
  *
- *   server:  xenib-dp-bench -d DEV [-x GID_INDEX] [-p PORT] [-n ITERS] [-s SIZE] [-e]
- *   client:  xenib-dp-bench -d DEV [-x GID_INDEX] [-p PORT] [-n ITERS] [-s SIZE] [-e] HOST
+ *   server:  xenib-dp-bench -d DEV [-x GID_INDEX] [-p PORT] [-n ITERS] [-s SIZE] [-b MIB] [-t TIMEOUT] [-e]
+ *   client:  xenib-dp-bench -d DEV [-x GID_INDEX] [-p PORT] [-n ITERS] [-s SIZE] [-b MIB] [-t TIMEOUT] [-e] HOST
+ *
+ * -t is the QPs' local ACK timeout, 4.096 us << TIMEOUT (default 14, 67 ms,
+ * perftest's): across emulated hosts a round trip can take longer than
+ * that, and every message would be sent again before its ACK came back.
  *
  * With -e (on both sides) completions are waited for through a completion
  * channel instead of polled for: nobody spins.
@@ -13,8 +17,9 @@
  *   size=BYTES lat_us=L bw_mbps=B
  * L is half the median round trip of a SEND ping-pong (ITERS round trips, a
  * quarter of them from 256 KiB), B the rate of RDMA WRITEs with up to
- * DEPTH in flight (64 MiB worth, 32 to 1024 of them), in MB/s (10^6 bytes)
- * from the first post to the last completion.
+ * DEPTH in flight (MIB MiB worth, default 64, 4 to 1024 of them; the
+ * same MIB on both sides), in MB/s (10^6 bytes) from the first post to the
+ * last completion.
  *
  * perftest measures time in CPU cycles and converts with a CPU frequency it
  * estimates; on an emulated machine (the testbed's QEMU TCG) the estimate
@@ -44,6 +49,7 @@ struct peer {
 static struct ibv_context *ctx;
 static struct ibv_pd *pd;
 static int use_events;				/* -e */
+static int ack_timeout = 14;			/* -t */
 static struct ibv_comp_channel *channel;
 static struct ibv_cq *cq;
 static struct ibv_qp *qp;
@@ -134,7 +140,7 @@ static void connect_qp(void)
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTS;
 	a.sq_psn = PSN;
-	a.timeout = 14;
+	a.timeout = ack_timeout;
 	a.retry_cnt = 7;
 	a.rnr_retry = 7;
 	a.max_rd_atomic = 1;
@@ -286,11 +292,11 @@ static double bandwidth(uint32_t size, int iters, int client)
 int main(int argc, char **argv)
 {
 	const char *dev = NULL, *port = "18600";
-	int iters = 100, opt, client;
+	int iters = 100, mib = 64, opt, client;
 	uint32_t size, only = 0;
 	double *rtt;
 
-	while ((opt = getopt(argc, argv, "d:x:p:n:s:e")) != -1) {
+	while ((opt = getopt(argc, argv, "d:x:p:n:s:b:t:e")) != -1) {
 		switch (opt) {
 		case 'd':
 			dev = optarg;
@@ -307,16 +313,26 @@ int main(int argc, char **argv)
 		case 's':
 			only = strtoul(optarg, NULL, 0);
 			break;
+		case 'b':
+			mib = atoi(optarg);
+			break;
+		case 't':
+			ack_timeout = atoi(optarg);
+			break;
 		case 'e':
 			use_events = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: xenib-dp-bench [-d DEV] [-x GID_INDEX] [-p PORT] [-n ITERS] [-s SIZE] [-e] [HOST]\n");
+			fprintf(stderr, "usage: xenib-dp-bench [-d DEV] [-x GID_INDEX] [-p PORT] [-n ITERS] [-s SIZE] [-b MIB] [-t TIMEOUT] [-e] [HOST]\n");
 			return 2;
 		}
 	}
 	if (iters < 1)
 		die("%s", "-n wants at least 1", 0);
+	if (ack_timeout < 1 || ack_timeout > 31)
+		die("%s", "-t wants 1 .. 31 (4.096 us << TIMEOUT)", 0);
+	if (mib < 1 || mib > 1024)
+		die("%s", "-b wants 1 .. 1024 MiB", 0);
 	if (only > MAX_SIZE || (only & (only - 1)))
 		die("%s", "-s wants a power of two up to 4 MiB", 0);
 	client = optind < argc;
@@ -333,10 +349,10 @@ int main(int argc, char **argv)
 		/* Fewer round trips for large messages: emulation is slow. */
 		int n = size >= (256u << 10) ? (iters + 3) / 4 : iters;
 		double lat = latency(size, n, client, rtt);
-		int writes = (64u << 20) / size;
+		int writes = ((uint64_t)mib << 20) / size;
 		double bw;
 
-		writes = writes < 32 ? 32 : writes > 1024 ? 1024 : writes;
+		writes = writes < 4 ? 4 : writes > 1024 ? 1024 : writes;
 		bw = bandwidth(size, writes, client);
 
 		if (client) {
