@@ -16,6 +16,7 @@
 #   make bench-mpi        Open MPI over UCX, ranks in guests vs. native
 #   make bench-kverbs     kernel verbs in a guest vs. native
 #   make bench-cm         rdma_cm connection set-up in guests vs. native
+#   make bench-cluster    across two hosts: guests vs. native vs. Soft-RoCE in guests
 #   make fuzz             fuzz the backend's checks of guest input (clang)
 
 KVER ?= $(shell uname -r)
@@ -32,7 +33,7 @@ STAGE ?= build/stage
 MODULES := backend/xen-ibback.ko frontend/xen-ibfront.ko
 
 .PHONY: all modules clean install stage check unit-tests kdir-check print-kdir \
-	test-progs kverbs-test bench-reg bench-data bench-fair bench-mpi bench-kverbs bench-cm userlib userlib-skip fuzz
+	test-progs kverbs-test bench-reg bench-data bench-fair bench-mpi bench-kverbs bench-cm bench-cluster userlib userlib-skip fuzz
 
 # xenibctl needs Xen's libxenstore headers; without them "make" builds the
 # modules only.
@@ -178,3 +179,6 @@ bench-kverbs:
 
 bench-cm:
 	tests/bench/cm.sh
+
+bench-cluster:
+	tests/bench/cluster.sh

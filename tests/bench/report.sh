@@ -1,8 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
-# Report helpers of the guest-vs-native benchmarks (datapath.sh, mpi.sh;
-# reg-mr.sh and kverbs.sh use AWK_FIELD), sourced after tests/e2e/lib.sh.  Their results are rows of
-#   size native_lat gd_lat gg_lat native_bw gd_bw gg_bw
-# (bytes, us, MB/s; gd = guest1-Dom0, gg = guest1-guest2).
+# Report helpers of the guest-vs-native benchmarks (datapath.sh, mpi.sh,
+# cluster.sh; reg-mr.sh and kverbs.sh use AWK_FIELD), sourced after
+# tests/e2e/lib.sh.  Their results are rows of
+#   size lat_1 .. lat_N bw_1 .. bw_N
+# (bytes, us, MB/s), one latency and one bandwidth per series; the series
+# are named by REPORT_KEYS (TSV columns) and REPORT_LABELS (table and
+# plot), the first of them the native one the ratios are taken against.
+# The default is native Dom0-Dom0, guest1-Dom0, guest1-guest2.
+REPORT_KEYS=(native guest_dom0 guest_guest)
+REPORT_LABELS=("native Dom0-Dom0" "guest-Dom0" "guest-guest")
 
 # AWK_FIELD: an awk function for the benchmarks' "key=value ..." lines;
 # field(line, key) is key's value, or "".  Put it before the program:
@@ -16,36 +22,54 @@ function field(line, key,   i, n, kv) {
 
 # report_tsv ROWS TSV: the rows with a header line naming the columns.
 report_tsv() {
+	local k lat="" bw=""
+	for k in "${REPORT_KEYS[@]}"; do
+		lat+=" ${k}_lat_us"
+		bw+=" ${k}_bw_MBps"
+	done
 	{
-		echo "# size_bytes native_lat_us guest_dom0_lat_us guest_guest_lat_us native_bw_MBps guest_dom0_bw_MBps guest_guest_bw_MBps"
+		echo "# size_bytes$lat$bw"
 		cat "$1"
 	} >"$2"
 }
 
-# report_table ROWS: a markdown table with the ratios guest/native.
+# report_table ROWS: a markdown table with the ratios series/native.
 report_table() {
-	awk '
+	local IFS='|'
+	awk -v labels="${REPORT_LABELS[*]}" '
 	function human(b) {
 		return b >= 1048576 ? b / 1048576 " MiB" : b >= 1024 ? b / 1024 " KiB" : b " B"
 	}
 	function ratio(g, n) { return n > 0 ? sprintf("%.2fx", g / n) : "-" }
 	BEGIN {
-		printf "| size | native lat | guest-Dom0 lat | ratio | guest-guest lat | ratio | native BW | guest-Dom0 BW | ratio | guest-guest BW | ratio |\n"
-		printf "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+		n = split(labels, l, "|")
+		h = "| size | " l[1] " lat |"; r = "|---:|---:|"
+		for (i = 2; i <= n; i++) { h = h " " l[i] " lat | ratio |"; r = r "---:|---:|" }
+		h = h " " l[1] " BW |"; r = r "---:|"
+		for (i = 2; i <= n; i++) { h = h " " l[i] " BW | ratio |"; r = r "---:|---:|" }
+		print h; print r
 	}
 	{
-		printf "| %s | %.1f | %.1f | %s | %.1f | %s | %.2f | %.2f | %s | %.2f | %s |\n", human($1),
-			$2, $3, ratio($3, $2), $4, ratio($4, $2), $5, $6, ratio($6, $5), $7, ratio($7, $5)
+		line = sprintf("| %s | %.1f |", human($1), $2)
+		for (i = 2; i <= n; i++) line = line sprintf(" %.1f | %s |", $(1 + i), ratio($(1 + i), $2))
+		line = line sprintf(" %.2f |", $(2 + n))
+		for (i = 2; i <= n; i++) line = line sprintf(" %.2f | %s |", $(1 + n + i), ratio($(1 + n + i), $(2 + n)))
+		print line
 	}' "$1"
 }
 
 # report_plot TSV PNG TITLE: latency and bandwidth against size, side by
 # side; says so and returns if gnuplot is missing.
 report_plot() {
+	local i n=${#REPORT_LABELS[@]} lat="" bw=""
 	if ! command -v gnuplot >/dev/null; then
 		echo "(gnuplot not installed: apt-get install gnuplot-nox for the plot)"
 		return 0
 	fi
+	for ((i = 0; i < n; i++)); do
+		lat+="${lat:+, }\"$1\" using 1:$((2 + i)) with linespoints title \"${REPORT_LABELS[i]}\""
+		bw+="${bw:+, }\"$1\" using 1:$((2 + n + i)) with linespoints title \"${REPORT_LABELS[i]}\""
+	done
 	gnuplot <<-GP
 	set terminal png size 1200,500
 	set output "$2"
@@ -57,14 +81,10 @@ report_plot() {
 	set grid
 	set logscale y
 	set ylabel "latency (us, half round trip)"
-	plot "$1" using 1:2 with linespoints title "native Dom0-Dom0", \\
-	     "" using 1:3 with linespoints title "guest-Dom0", \\
-	     "" using 1:4 with linespoints title "guest-guest"
+	plot $lat
 	unset logscale y
 	set ylabel "bandwidth (MB/s)"
-	plot "$1" using 1:5 with linespoints title "native Dom0-Dom0", \\
-	     "" using 1:6 with linespoints title "guest-Dom0", \\
-	     "" using 1:7 with linespoints title "guest-guest"
+	plot $bw
 	unset multiplot
 	GP
 }

@@ -457,6 +457,10 @@ pingpong() {
 		"cat /tmp/pp.srv; pkill -f -- '-p $port' 2>/dev/null"
 }
 
+# addr_of DOM: the address at which the domains of every host reach DOM
+# over TCP, for the tools' out-of-band exchange
+addr_of() { "$TB" addr "$1" | tr -d '\r'; }
+
 # server_verdict DESC SERVER CLIENT_RC RC_CMD LOG_CMD: wait up to two
 # minutes for a background server's exit status (RC_CMD prints it in
 # SERVER); unless both it and the client's (CLIENT_RC) are 0, show what
@@ -477,17 +481,22 @@ server_verdict() {
 	ok "$desc"
 }
 
-# bench_boot: for a benchmark, boot the testbed if none is running and stop
-# it again when the script exits; BENCH_TMP is a scratch directory removed
-# then.
+# bench_boot [HOSTS]: for a benchmark, boot the testbed (of HOSTS hosts,
+# default 1) if none is running, or as HOSTS hosts if it has fewer, and
+# stop it again when the script exits; BENCH_TMP is a scratch directory
+# removed then.
 bench_boot() {
+	local hosts=${1:-1}
 	BENCH_TMP=$(mktemp -d)
 	BENCH_STARTED=0
 	trap 'rm -rf "$BENCH_TMP"; [ "$BENCH_STARTED" = 0 ] || "$TB" stop >/dev/null 2>&1' EXIT
 	if ! "$TB" status >/dev/null 2>&1; then
-		echo "== building and booting the testbed"
+		echo "== building and booting the testbed ($hosts host(s))"
 		make -s -C "$ROOT" stage || { echo "build failed: run make W=1"; exit 1; }
-		"$TB" start --stage "$ROOT/build/stage" || exit 1
+		"$TB" start --hosts "$hosts" --stage "$ROOT/build/stage" || exit 1
+		BENCH_STARTED=1
+	elif [ "$(nr_hosts)" -lt "$hosts" ]; then
+		ensure_hosts "$hosts"
 		BENCH_STARTED=1
 	fi
 }
