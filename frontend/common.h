@@ -18,6 +18,7 @@
 #include <xen/grant_table.h>
 #include <xen/interface/io/ring.h>
 #include <xenib/xenibif.h>
+#include "compat.h"
 
 #define DRV_NAME "xen-ibfront"
 
@@ -307,7 +308,7 @@ void xenib_fe_mmap_free(struct rdma_user_mmap_entry *rdma);
 
 /* cq.c */
 int xenib_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
-		    struct ib_udata *udata);
+		    XENIB_CREATE_CQ_ARG *arg);
 int xenib_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata);
 int xenib_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata);
 int xenib_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,

@@ -16,8 +16,9 @@
 #include "common.h"
 
 int xenib_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
-		    struct ib_udata *udata)
+		    XENIB_CREATE_CQ_ARG *arg)
 {
+	struct ib_udata *udata = xenib_create_cq_udata(arg);
 	struct xenib_ibdev *xdev = to_xdev(ibcq->device);
 	struct xenib_fe *fe = xdev->fe;
 	struct xenib_cq *cq = to_xcq(ibcq);

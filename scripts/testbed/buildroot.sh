@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# scripts/testbed/buildroot.sh SUITE: a Debian SUITE build root (mmdebstrap
+# --variant=buildd, with the suite's current kernel headers and sparse),
+# in which the modules build as a Dom0 of that release builds them with
+# dkms: its compiler, its kbuild tools, its headers.  Prints the root's
+# path.  Cached in $XENIB_CACHE/buildroot/SUITE and built again when this
+# recipe changes; the archive is the one the host's apt sources name, the
+# host's sources are not touched.
+set -u
+SUITE=${1:?usage: buildroot.sh SUITE}
+CACHE=${XENIB_CACHE:-$HOME/.cache/xenib}
+PKGS=linux-headers-amd64,sparse
+say() { echo "buildroot: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "needs root (mmdebstrap, chroot)"
+command -v mmdebstrap >/dev/null || die "mmdebstrap not found: run scripts/xenib-testbed deps"
+uri=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+[ -n "$uri" ] || uri=$(sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*\).*/\2/p' /etc/apt/sources.list 2>/dev/null | head -n 1)
+[ -n "$uri" ] || die "no Debian archive in the host's apt sources"
+key=$(printf '%s\n' "$SUITE" "$uri" "$PKGS" | cat - "$0" | sha256sum | cut -c1-16)
+root=$CACHE/buildroot/$SUITE
+if [ "$(cat "$root/.xenib-key" 2>/dev/null)" = "$key" ]; then
+	echo "$root"
+	exit 0
+fi
+mkdir -p "$CACHE/buildroot"
+rm -rf "$root" "$root.new"
+say "building the $SUITE build root from $uri (a few minutes, once)"
+mmdebstrap --quiet --variant=buildd --include="$PKGS" \
+	--dpkgopt='path-exclude=/usr/share/doc/*' \
+	--dpkgopt='path-exclude=/usr/share/man/*' \
+	--dpkgopt='path-exclude=/usr/share/locale/*' \
+	"$SUITE" "$root.new" \
+	"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $SUITE main" >&2 ||
+	die "mmdebstrap $SUITE failed (see above); is the archive reachable? try 'apt-get update'"
+echo "$key" >"$root.new/.xenib-key"
+mv "$root.new" "$root"
+echo "$root"

@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# tests/unit/build_other_kernel.sh [SUITE]: both modules and the
+# kernel-verbs test module build with W=1 and sparse without a warning
+# against Debian SUITE's kernel (default trixie: Linux 6.12), inside that
+# release's build root (scripts/testbed/buildroot.sh) with its compiler,
+# and the kernel interfaces that changed are detected (frontend/compat.h).
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+suite=${1:-trixie}
+root=$(scripts/testbed/buildroot.sh "$suite") || { echo "FAIL no $suite build root"; exit 1; }
+kdir=$(cd "$root" && ls -d usr/src/linux-headers-*-amd64 | sort -V | tail -n 1)
+[ -n "$kdir" ] || { echo "FAIL no kernel headers in $root"; exit 1; }
+src=$root/build/xenib
+rm -rf "$src" && mkdir -p "$src"
+git ls-files Kbuild Makefile backend frontend include tests/kverbs | cpio -pdm --quiet "$src" ||
+	{ echo "FAIL copying the sources into $src"; exit 1; }
+echo "building against /$kdir in the $suite build root"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! chroot "$root" make -C /build/xenib KDIR="/$kdir" W=1 C=2 modules kverbs-test >"$log" 2>&1; then
+	cat "$log"
+	echo "FAIL build against /$kdir"
+	exit 1
+fi
+if grep -E 'warning:|error:|: note:' "$log"; then
+	echo "FAIL warnings with W=1 C=2 against /$kdir"
+	exit 1
+fi
+grep -q "CHECK.*backend/xenbus.c" "$log" &&
+	grep -q "CHECK.*tests/kverbs/" "$log" || { echo "FAIL sparse did not run"; exit 1; }
+# Linux 6.10 changed create_cq's last argument (trixie's 6.12 has it).
+hdr=$root/${kdir%-amd64}-common/include/rdma/ib_verbs.h
+if grep -A2 '(\*create_cq)(' "$hdr" | grep -q uverbs_attr_bundle; then
+	grep -q XENIB_CREATE_CQ_TAKES_ATTRS "$src/frontend/.cq.o.cmd" ||
+		{ echo "FAIL $hdr: create_cq takes the attribute bundle, not detected"; exit 1; }
+	echo "  create_cq with the uverbs attribute bundle: detected"
+fi
+echo "ok W=1 and sparse clean against ${kdir#usr/src/linux-headers-} ($suite)"
