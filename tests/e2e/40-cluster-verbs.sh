@@ -11,13 +11,13 @@
 ensure_hosts 2
 
 for h in "" b:; do
-	nd=$(on "${h}dom0" "rdma link show rxe0/1" | sed -n 's/.* netdev \([^ ]*\).*/\1/p' | tr -d '\r')
+	nd=$(rxe_netdev "${h}dom0")
 	[ -n "$nd" ] && [ "$nd" != dummy0 ] ||
 		fail "${h}dom0: rxe0 is on '$nd', not on a fabric NIC"
 	ok "${h}dom0: rxe0 on the fabric NIC $nd"
 done
-a_mac=$(on dom0 "cat /sys/class/net/\$(rdma link show rxe0/1 | sed -n 's/.* netdev \([^ ]*\).*/\1/p')/address" | tr -d '\r')
-on b:dom0 "ip neigh flush dev \$(rdma link show rxe0/1 | sed -n 's/.* netdev \([^ ]*\).*/\1/p')" >/dev/null 2>&1
+a_mac=$(on dom0 "cat /sys/class/net/$RXE_NETDEV/address" | tr -d '\r')
+on b:dom0 "ip neigh flush dev $RXE_NETDEV" >/dev/null 2>&1
 check "b:dom0 reaches 10.78.0.1 over the fabric" on b:dom0 "/usr/lib/xenib-testbed/busybox ping -c 2 -W 5 10.78.0.1 >/dev/null"
 learnt=$(on b:dom0 "ip neigh show 10.78.0.1" | tr -d '\r')
 echo "    $learnt"
@@ -29,31 +29,23 @@ ensure_rdma guest1 b:guest1
 base_a=$(backend_objs)
 base_b=$(backend_objs b:)
 
-addr() { "$TB" addr "$1" | tr -d '\r'; }
+# each: DOM_A DEV_A DOM_B DEV_B
+pairs=("dom0 rxe0 b:dom0 rxe0" "guest1 xenib0 b:guest1 xenib0" "guest1 xenib0 b:dom0 rxe0")
 ITERS=${PINGPONG_ITERS:-50}
-pairs="dom0:rxe0:b:dom0:rxe0 guest1:xenib0:b:guest1:xenib0 guest1:xenib0:b:dom0:rxe0"
 for tool in "ibv_rc_pingpong" "ibv_rc_pingpong -e" "ibv_ud_pingpong -s 1024" "ibv_srq_pingpong -q 4"; do
-	for p in $pairs; do
+	for p in "${pairs[@]}"; do
 		# completion events: the guests' side is what is new
-		[ "$tool" != "ibv_rc_pingpong -e" ] || [ "${p%%:*}" != dom0 ] || continue
-		IFS=: read -r d1 dev1 h2 d2 dev2 <<<"$p"
-		t1=$d1 t2=$h2:$d2
-		pingpong "$tool $t2 <- $t1" "$t2" "$dev2" "$(addr "$t2")" "$t1" "$dev1" \
-			"$tool -g 0 -n $ITERS -c"
-		pingpong "$tool $t1 <- $t2" "$t1" "$dev1" "$(addr "$t1")" "$t2" "$dev2" \
-			"$tool -g 0 -n $ITERS -c"
+		[ "$tool" != "ibv_rc_pingpong -e" ] || [ "${p%% *}" != dom0 ] || continue
+		read -r d1 dev1 d2 dev2 <<<"$p"
+		pingpong_both "$tool" "$d1" "$dev1" "$d2" "$dev2" "$tool -g 0 -n $ITERS -c"
 	done
 done
 
 PERFTEST_ITERS=${PERFTEST_ITERS:-50}
 for t in ib_send_lat ib_send_bw ib_write_lat ib_write_bw ib_read_lat ib_read_bw; do
-	for p in guest1:xenib0:b:guest1:xenib0 guest1:xenib0:b:dom0:rxe0; do
-		IFS=: read -r d1 dev1 h2 d2 dev2 <<<"$p"
-		t1=$d1 t2=$h2:$d2
-		pingpong "$t $t2 <- $t1" "$t2" "$dev2" "$(addr "$t2")" "$t1" "$dev1" \
-			"$t -x 0 -F -n $PERFTEST_ITERS"
-		pingpong "$t $t1 <- $t2" "$t1" "$dev1" "$(addr "$t1")" "$t2" "$dev2" \
-			"$t -x 0 -F -n $PERFTEST_ITERS"
+	for p in "${pairs[@]:1}"; do
+		read -r d1 dev1 d2 dev2 <<<"$p"
+		pingpong_both "$t" "$d1" "$dev1" "$d2" "$dev2" "$t -x 0 -F -n $PERFTEST_ITERS"
 	done
 done
 

@@ -18,9 +18,9 @@ ensure_hosts 2
 ensure_mpi guest1 b:guest1
 base_a=$(backend_objs)
 base_b=$(backend_objs b:)
-A1=$("$TB" addr guest1 | tr -d '\r')
-B1=$("$TB" addr b:guest1 | tr -d '\r')
-B0=$("$TB" addr b:dom0 | tr -d '\r')
+A1=$(addr_of guest1)
+B1=$(addr_of b:guest1)
+B0=$(addr_of b:dom0)
 
 mpi_check "2 ranks, guest1 on host a and guest1 on host b" "$A1,$B1" 2 b:guest1
 mpi_check "3 ranks, guest1 on host a, guest1 and Dom0 on host b" "$A1,$B1,$B0" 3 \

@@ -24,7 +24,6 @@ ensure_hosts 2
 ensure_rdma guest1 b:guest1
 base_a=$(backend_objs)
 base_b=$(backend_objs b:)
-addr() { "$TB" addr "$1" | tr -d '\r'; }
 port=18700
 
 # run_start TAG SRV SDEV CLI CDEV ITERS: ibv_rc_pingpong -c from CLI to
@@ -35,7 +34,7 @@ run_start() {
 	# -e: sleeping on completion events, the four programs leave the
 	# emulated CPUs to the Dom0s and guests that carry their traffic
 	pp="ibv_rc_pingpong -g 0 -e -c -n $6"
-	ip=$(addr "$srv")
+	ip=$(addr_of "$srv")
 	port=$((port + 1))
 	on "$srv" "rm -f /tmp/$tag.rc; ($pp -d $sdev -p $port >/tmp/$tag.out 2>&1 </dev/null; echo \$? >/tmp/$tag.rc) >/dev/null 2>&1 &" ||
 		fail "$tag: starting the server in $srv"
@@ -49,6 +48,19 @@ run_start() {
 	# (its output is buffered in a file: the QP's state says it)
 	wait_for 60 "$tag: $cli connected to $srv" on "$cli" \
 		"rdma resource show qp | grep -q 'type RC state RTS .*comm ibv_rc_pingpong'"
+}
+# runs_start TAG ITERS [GUEST_ITERS]: the native run TAG-n from Dom0 a
+# to Dom0 b and the run under test TAG-g from guest1 a to guest1 b (of
+# GUEST_ITERS round trips if given), both under way
+runs_start() {
+	run_start "$1-n" b:dom0 rxe0 dom0 rxe0 "$2"
+	run_start "$1-g" b:guest1 xenib0 guest1 xenib0 "${3:-$2}"
+	sleep 3
+}
+# baselines_back WHEN: both hosts' backends hold what they held at the start
+baselines_back() {
+	check "host a's backend objects back to $base_a $1" objs_are "$base_a"
+	check "host b's backend objects back to $base_b $1" objs_are "$base_b" b:
 }
 # side TAG DOM: "exit N" if DOM's side of TAG ended, else "running, QP
 # in <state>" (its RC QP's state, "none" without one)
@@ -77,13 +89,11 @@ finished() {
 stop_pp() { on "$1" "pkill -9 ibv_rc_pingpong || killall -9 ibv_rc_pingpong; true" >/dev/null 2>&1; }
 # works DESC SRV SDEV CLI CDEV: a short ibv_rc_pingpong, data checked
 works() {
-	pingpong "$1" "$2" "$3" "$(addr "$2")" "$4" "$5" "ibv_rc_pingpong -g 0 -n 20 -c"
+	pingpong "$1" "$2" "$3" "$(addr_of "$2")" "$4" "$5" "ibv_rc_pingpong -g 0 -n 20 -c"
 }
 
 # 1. Host a's fabric cable pulled for 15 s, then plugged in again.
-run_start link-n b:dom0 rxe0 dom0 rxe0 2000
-run_start link-g b:guest1 xenib0 guest1 xenib0 300
-sleep 3
+runs_start link 2000 300
 "$TB" link a down || fail "pulling host a's fabric cable"
 wait_for 30 "host a's rxe0 port is down" \
 	on dom0 "rdma link show rxe0/1 | grep -q 'state DOWN'"
@@ -97,14 +107,11 @@ for t in link-n:dom0 link-n:b:dom0 link-g:guest1 link-g:b:guest1; do
 	finished "${t%%:*}" "${t#*:}"
 done
 works "after the link came back: b:guest1 <- guest1" b:guest1 xenib0 guest1 xenib0
-check "host a's backend objects back to $base_a after the link fault" objs_are "$base_a"
-check "host b's backend objects back to $base_b after the link fault" objs_are "$base_b" b:
+baselines_back "after the link fault"
 
 # 2. Host b's backend unloaded under a connection (natively: the server
 # killed), then loaded again.
-run_start unload-n b:dom0 rxe0 dom0 rxe0 1000000
-run_start unload-g b:guest1 xenib0 guest1 xenib0 1000000
-sleep 3
+runs_start unload 1000000
 on b:dom0 "xenib-backend-unload" || fail "unloading host b's backend"
 ok "host b's backend unloaded with b:guest1 connected to guest1"
 stop_pp b:dom0
@@ -118,12 +125,10 @@ check "host a's backend objects back to $base_a with host b's backend gone" objs
 on b:dom0 "modprobe xen-ibback" || fail "modprobe xen-ibback on host b"
 ensure_rdma b:guest1
 works "after host b's backend came back: b:guest1 <- guest1" b:guest1 xenib0 guest1 xenib0
-check "host b's backend objects back to $base_b" objs_are "$base_b" b:
+baselines_back "after host b's backend came back"
 
 # 3. Guest1 on host a destroyed mid-transfer (natively: the client killed).
-run_start destroy-n b:dom0 rxe0 dom0 rxe0 1000000
-run_start destroy-g b:guest1 xenib0 guest1 xenib0 1000000
-sleep 3
+runs_start destroy 1000000
 on dom0 "xl destroy guest1" || fail "xl destroy guest1 on host a"
 ok "guest1 on host a destroyed while connected to b:guest1"
 stop_pp dom0
@@ -135,13 +140,10 @@ wait_for 60 "host a's backend objects back to $base_a after guest1 died" objs_ar
 check "host a's Dom0 logged no warning" dmesg_clean dom0
 ensure_rdma guest1
 works "a new guest1 on host a connects: b:guest1 <- guest1" b:guest1 xenib0 guest1 xenib0
-check "host a's backend objects back to $base_a" objs_are "$base_a"
-check "host b's backend objects back to $base_b" objs_are "$base_b" b:
+baselines_back "after guest1 a was destroyed"
 
 # 4. Host b killed hard while host a's guest1 talks to b:guest1.
-run_start kill-n b:dom0 rxe0 dom0 rxe0 1000000
-run_start kill-g b:guest1 xenib0 guest1 xenib0 1000000
-sleep 3
+runs_start kill 1000000
 kill -9 "$(cat "$ROOT/build/testbed/run-b/qemu.pid")" || fail "killing host b's QEMU"
 ok "host b's QEMU killed"
 sleep 20

@@ -331,11 +331,14 @@ v2_gid() {
 		head -n 1
 }
 
-# with_ip GUEST ADDR: attach GUEST again (issue 7's addresses), given ADDR, and put ADDR on its
-# xenib0 and on dummy0 in Dom0.
 # RXE_NETDEV: a shell expression for the netdev under rxe0 in a Dom0
-# (dummy0 on one host, the fabric NIC on a cluster)
+# (dummy0 on one host, the fabric NIC on a cluster); rxe_netdev DOM0 is
+# its value there.
 RXE_NETDEV="\$(rdma link show rxe0/1 | sed -n 's/.* netdev \([^ ]*\).*/\1/p')"
+rxe_netdev() { on "$1" "echo $RXE_NETDEV" | tr -d '\r'; }
+
+# with_ip GUEST ADDR: attach GUEST again (issue 7's addresses), given
+# ADDR, and put ADDR on its xenib0 and on rxe0's netdev in its Dom0.
 with_ip() {
 	local d0
 	d0=$(host_of "$1")dom0
@@ -398,6 +401,32 @@ cm_listening() {
 	on "$1" "rdma resource show cm_id" | grep -q "state LISTEN.*src-addr [0-9.]*:$2 "
 }
 
+# cm_forgery_refused FORGER PEER PEER_IP: an address FORGER was not
+# given, 10.78.0.14, on its xenib0 (so in its GID table) does not let it
+# send CM MADs: rping from it to PEER fails, FORGER's backend counts the
+# refusal and PEER receives nothing.
+cm_forgery_refused() {
+	local f=$1 peer=$2 peer_ip=$3 forged=10.78.0.14 errs before
+
+	on "$f" "ip addr add $forged/32 dev xenib0" || fail "ip addr add $forged on $f"
+	wait_for 30 "$f's xenib0 has a GID for $forged" \
+		eval "[ -n \"\$(v2_gid $f xenib0 $forged)\" ]"
+	on "$peer" "(timeout 60 rping -s -a $peer_ip -p 7181 -C 1 >/tmp/cm.forged 2>&1) >/dev/null 2>&1 &" ||
+		fail "starting $peer's rping server"
+	wait_for 30 "$peer listens on 7181" cm_listening "$peer" 7181
+	errs=$(be_stat "$f" errors)
+	before=$(be_stat "$peer" mads_received)
+	if on "$f" "timeout 30 rping -c -I $forged -a $peer_ip -p 7181 -C 1" >/dev/null 2>&1; then
+		fail "$f connected to $peer from $forged, an address it was not given"
+	fi
+	[ "$(be_stat "$f" errors)" -gt "$errs" ] || fail "$f's backend refused nothing from it"
+	[ "$(be_stat "$peer" mads_received)" = "$before" ] ||
+		fail "$peer received MADs $f sent from $forged"
+	ok "$f cannot send CM MADs to $peer from an address it was not given"
+	on "$f" "ip addr del $forged/32 dev xenib0" || fail "ip addr del $forged on $f"
+	on "$peer" "killall rping 2>/dev/null; true" >/dev/null
+}
+
 # cm_pair DESC SERVER PORT SERVER_CMD CLIENT CLIENT_CMD: start SERVER_CMD
 # in the background on SERVER, wait for its listen on PORT, run CLIENT_CMD
 # on CLIENT; both must exit 0.  The client's output is printed.
@@ -432,11 +461,11 @@ drop_dom0_rxe1() {
 
 # pingpong DESC SERVER SDEV SERVER_IP CLIENT CDEV TOOL: run TOOL (an
 # rdma-core or perftest program and its options, GID index included) as a
-# server on SERVER's
-# device SDEV and as a client on CLIENT's CDEV; both must exit 0.  The
-# client's output is printed (all of it into the file $PP_SAVE if set); the
-# server's is printed on failure.  PP_SERVER_ARGS and PP_CLIENT_ARGS, if
-# set, are added to one side's options only (e.g. each side's GID index).
+# server on SERVER's device SDEV and as a client on CLIENT's CDEV; both
+# must exit 0.  The end of the client's output is printed, all of it on
+# failure (and into the file $PP_SAVE if set); the end of the server's on
+# failure.  PP_SERVER_ARGS and PP_CLIENT_ARGS, if set, are added to one
+# side's options only (e.g. each side's GID index).
 PP_PORT=${PP_PORT:-18515}
 pingpong() {
 	local desc=$1 srv=$2 sdev=$3 ip=$4 cli=$5 cdev=$6 tool=$7
@@ -460,6 +489,13 @@ pingpong() {
 # addr_of DOM: the address at which the domains of every host reach DOM
 # over TCP, for the tools' out-of-band exchange
 addr_of() { "$TB" addr "$1" | tr -d '\r'; }
+
+# pingpong_both DESC DOM_A DEV_A DOM_B DEV_B TOOL: pingpong with DOM_B
+# the server, then with DOM_A the server
+pingpong_both() {
+	pingpong "$1 $4 <- $2" "$4" "$5" "$(addr_of "$4")" "$2" "$3" "$6"
+	pingpong "$1 $2 <- $4" "$2" "$3" "$(addr_of "$2")" "$4" "$5" "$6"
+}
 
 # server_verdict DESC SERVER CLIENT_RC RC_CMD LOG_CMD: wait up to two
 # minutes for a background server's exit status (RC_CMD prints it in
