@@ -429,7 +429,8 @@ cm_forgery_refused() {
 
 # cm_pair DESC SERVER PORT SERVER_CMD CLIENT CLIENT_CMD: start SERVER_CMD
 # in the background on SERVER, wait for its listen on PORT, run CLIENT_CMD
-# on CLIENT; both must exit 0.  The client's output is printed.
+# on CLIENT; both must exit 0.  The end of the client's output is
+# printed, all of it on failure.
 cm_pair() {
 	local desc=$1 srv=$2 port=$3 scmd=$4 cli=$5 ccmd=$6 out rc
 
@@ -438,7 +439,7 @@ cm_pair() {
 	wait_for 30 "$desc: the server listens" cm_listening "$srv" "$port"
 	out=$(on "$cli" "timeout 120 $ccmd" 2>&1)
 	rc=$?
-	echo "$out" | sed 's/^/    /' | tail -4
+	echo "$out" | sed 's/^/    /' | if [ "$rc" = 0 ]; then tail -4; else cat; fi
 	CM_OUT=$out
 	server_verdict "$desc" "$srv" "$rc" "cat /tmp/cm.rc 2>/dev/null" \
 		"cat /tmp/cm.srv; kill \$(pidof timeout) 2>/dev/null"
@@ -480,7 +481,9 @@ pingpong() {
 		rc=$?
 		echo "$out" | grep -qE "Couldn't connect|Unable to init the socket" || break
 	done
-	echo "$out" | sed 's/^/    /' | tail -4
+	# all of it on failure: a tool's error on stderr precedes its
+	# (block-buffered) report
+	echo "$out" | sed 's/^/    /' | if [ "$rc" = 0 ]; then tail -4; else cat; fi
 	[ -z "${PP_SAVE:-}" ] || echo "$out" | tr -d '\r' > "$PP_SAVE"
 	server_verdict "$desc" "$srv" "$rc" "sed -n 's/^rc=//p' /tmp/pp.log 2>/dev/null" \
 		"cat /tmp/pp.srv; pkill -f -- '-p $port' 2>/dev/null"
@@ -511,7 +514,7 @@ server_verdict() {
 	done
 	if [ "$rc" != 0 ] || [ "$srv_rc" != 0 ]; then
 		echo "    server ($srv, exit ${srv_rc:-still running}):"
-		on "$srv" "$5" | sed 's/^/    /' | tail -8
+		on "$srv" "$5" | sed 's/^/    /' | tail -n 40
 		fail "$desc (client exit $rc)"
 	fi
 	ok "$desc"
