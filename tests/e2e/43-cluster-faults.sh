@@ -150,7 +150,7 @@ sleep 20
 same_as "host b gone" kill-g guest1 kill-n dom0
 stop_pp guest1
 stop_pp dom0
-check "host a's backend objects back to $base_a" objs_are "$base_a"
+wait_for 60 "host a's backend objects back to $base_a after host b died" objs_are "$base_a"
 works "host a after host b died: guest1 <- dom0" guest1 xenib0 dom0 rxe0
 check "host a's Dom0 logged no warning" dmesg_clean dom0
 check "host a's guest1 logged no warning" dmesg_clean guest1
