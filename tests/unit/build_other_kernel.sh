@@ -16,19 +16,9 @@ rm -rf "$src" && mkdir -p "$src"
 git ls-files Kbuild Makefile backend frontend include tests/kverbs | cpio -pdm --quiet "$src" ||
 	{ echo "FAIL copying the sources into $src"; exit 1; }
 echo "building against /$kdir in the $suite build root"
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-if ! chroot "$root" make -C /build/xenib KDIR="/$kdir" W=1 C=2 modules kverbs-test >"$log" 2>&1; then
-	cat "$log"
-	echo "FAIL build against /$kdir"
+. tests/unit/build_lib.sh
+build_checked "against /$kdir" chroot "$root" make -C /build/xenib KDIR="/$kdir" W=1 C=2 modules kverbs-test ||
 	exit 1
-fi
-if grep -E 'warning:|error:|: note:' "$log"; then
-	echo "FAIL warnings with W=1 C=2 against /$kdir"
-	exit 1
-fi
-grep -q "CHECK.*backend/xenbus.c" "$log" &&
-	grep -q "CHECK.*tests/kverbs/" "$log" || { echo "FAIL sparse did not run"; exit 1; }
 # Linux 6.10 changed create_cq's last argument (trixie's 6.12 has it).
 hdr=$root/${kdir%-amd64}-common/include/rdma/ib_verbs.h
 if grep -A2 '(\*create_cq)(' "$hdr" | grep -q uverbs_attr_bundle; then
