@@ -81,12 +81,4 @@ bool xenib_check_own_gid(const u8 *gid, const u8 *addrs, unsigned int nr);
 int xenib_check_sge(const struct rxe_sge *sge, u64 mr_iova, u64 mr_length,
 		    u32 mr_access, bool write);
 
-/* Byte offset of element @idx (masked) in a queue of the given geometry. */
-static inline size_t xenib_queue_elem_offset(u32 log2_elem_size,
-					     u32 index_mask, u32 idx)
-{
-	return XENIB_QUEUE_HDR_SIZE +
-	       ((size_t)(idx & index_mask) << log2_elem_size);
-}
-
 #endif /* XENIB_BACK_CHECK_H */

@@ -53,8 +53,8 @@ static inline u32 *xenib_kq_index(const struct xenib_fe_queue *q,
 
 static inline void *xenib_kq_elem(const struct xenib_fe_queue *q, u32 idx)
 {
-	return q->kva + XENIB_QUEUE_HDR_SIZE +
-	       ((size_t)(idx & xenib_kq_mask(q)) << q->log2_elem_size);
+	return q->kva + xenib_queue_elem_offset(q->log2_elem_size,
+						xenib_kq_mask(q), idx);
 }
 
 static int xenib_kwq_init(struct xenib_kwq *wq, unsigned int slots,

@@ -72,8 +72,7 @@ int xenib_fe_queue_alloc(struct xenib_fe *fe, struct xenib_fe_queue *q,
 	if (nr_pages > XENIB_QUEUE_MAX_PAGES)
 		return -EINVAL;
 	q->nr_pages = nr_pages;
-	q->size = XENIB_QUEUE_HDR_SIZE +
-		  ((size_t)1 << (q->log2_slots + q->log2_elem_size));
+	q->size = xenib_queue_bytes(q->log2_slots, q->log2_elem_size);
 
 	q->pages = kvcalloc(q->nr_pages, sizeof(*q->pages), GFP_KERNEL);
 	q->refs = kvcalloc(q->nr_pages, sizeof(*q->refs), GFP_KERNEL);

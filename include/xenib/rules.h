@@ -73,6 +73,12 @@ static inline bool xenib_wr_writes_local(u32 opcode)
 	       opcode == IB_WR_ATOMIC_FETCH_AND_ADD;
 }
 
+/* Bytes of a guest queue: its header, then 2^@log2_slots elements. */
+static inline u64 xenib_queue_bytes(u32 log2_slots, u32 log2_elem_size)
+{
+	return XENIB_QUEUE_HDR_SIZE + ((u64)1 << (log2_slots + log2_elem_size));
+}
+
 /*
  * The pages of a guest queue of 2^@log2_slots elements of
  * 2^@log2_elem_size bytes after its header: what the frontend grants and
@@ -80,10 +86,16 @@ static inline bool xenib_wr_writes_local(u32 opcode)
  */
 static inline u64 xenib_queue_nr_pages(u32 log2_slots, u32 log2_elem_size)
 {
-	u64 size = XENIB_QUEUE_HDR_SIZE +
-		   ((u64)1 << (log2_slots + log2_elem_size));
+	return DIV_ROUND_UP_ULL(xenib_queue_bytes(log2_slots, log2_elem_size),
+				XENIB_PAGE_SIZE);
+}
 
-	return DIV_ROUND_UP_ULL(size, XENIB_PAGE_SIZE);
+/* Byte offset of element @idx (masked) in a queue of the given geometry. */
+static inline size_t xenib_queue_elem_offset(u32 log2_elem_size,
+					     u32 index_mask, u32 idx)
+{
+	return XENIB_QUEUE_HDR_SIZE +
+	       ((size_t)(idx & index_mask) << log2_elem_size);
 }
 
 /*
