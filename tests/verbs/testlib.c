@@ -109,6 +109,36 @@ void check(int err, const char *what)
 		die("%s", what, err);
 }
 
+void rc_connect(struct ibv_qp *qp, uint32_t dest_qpn, const uint8_t *dgid,
+		int sgid_index, uint32_t psn, uint8_t timeout)
+{
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_RTR, .path_mtu = IBV_MTU_1024,
+		.dest_qp_num = dest_qpn, .rq_psn = psn,
+		.max_dest_rd_atomic = 1, .min_rnr_timer = 12,
+		.ah_attr = { .is_global = 1, .port_num = 1,
+			     .grh = { .sgid_index = sgid_index,
+				      .hop_limit = 1 } },
+	};
+
+	memcpy(a.ah_attr.grh.dgid.raw, dgid, 16);
+	check(ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV |
+			    IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
+			    IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
+			    IBV_QP_MIN_RNR_TIMER), "RC QP to RTR");
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.sq_psn = psn;
+	a.timeout = timeout;
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.max_rd_atomic = 1;
+	check(ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN |
+			    IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
+			    IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC),
+	      "RC QP to RTS");
+}
+
 struct ibv_context *open_dev(const char *dev_name)
 {
 	struct ibv_device **list;

@@ -994,36 +994,6 @@ static struct ibv_ah *ah_to(const uint8_t *dgid)
 	return ah;
 }
 
-/* @qp (RC, in INIT) to RTS, connected to the peer's QP @p. */
-static void connect_rc(struct ibv_qp *qp, const struct peer_info *p)
-{
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_RTR, .path_mtu = IBV_MTU_1024,
-		.dest_qp_num = p->qpn, .rq_psn = PSN,
-		.max_dest_rd_atomic = 1, .min_rnr_timer = 12,
-		.ah_attr = { .is_global = 1, .port_num = 1,
-			     .grh = { .sgid_index = gid_index,
-				      .hop_limit = 1 } },
-	};
-
-	memcpy(a.ah_attr.grh.dgid.raw, p->gid, 16);
-	check(ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV |
-			    IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
-			    IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
-			    IBV_QP_MIN_RNR_TIMER), "RC QP to RTR");
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.sq_psn = PSN;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.max_rd_atomic = 1;
-	check(ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN |
-			    IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
-			    IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC),
-	      "RC QP to RTS");
-}
-
 /*
  * rxe (Linux 6.1, rdma-core 44) hands user space the kernel's
  * IB_WC_WITH_INVALIDATE, which libibverbs reads as IBV_WC_IP_CSUM_OK;
@@ -1206,7 +1176,7 @@ static int cmd_mw_peer(const char *host, int try_inv)
 	memcpy(me.gid, gid.raw, 16);
 	fd = tcp_pair(host, port);
 	swap_info(fd, !host, &me, &peer);
-	connect_rc(qp, &peer);
+	rc_connect(qp, peer.qpn, peer.gid, gid_index, PSN, 14);
 	if (host)
 		mw_user(fd, qp, cq, try_inv);
 	else
