@@ -30,10 +30,10 @@ for g in guest1 b:guest1; do
 	on "$g" "modprobe rdma_rxe && { rdma link show rxe_eth0/1 >/dev/null 2>&1 || rdma link add rxe_eth0 type rxe netdev eth0; }" ||
 		{ echo "no Soft-RoCE in $g (rdma_rxe)"; exit 1; }
 done
-wait_for 30 "Soft-RoCE in guest1 has a GID for $(addr_of guest1)" \
-	eval "[ -n \"\$(v2_gid guest1 rxe_eth0 $(addr_of guest1))\" ]"
-wait_for 30 "Soft-RoCE in b:guest1 has a GID for $(addr_of b:guest1)" \
-	eval "[ -n \"\$(v2_gid b:guest1 rxe_eth0 $(addr_of b:guest1))\" ]"
+for g in guest1 b:guest1; do
+	wait_for 30 "Soft-RoCE in $g has a GID for $(addr_of "$g")" \
+		eval "[ -n \"\$(v2_gid $g rxe_eth0 $(addr_of "$g"))\" ]"
+done
 gid_a=$(v2_gid guest1 rxe_eth0 "$(addr_of guest1)")
 gid_b=$(v2_gid b:guest1 rxe_eth0 "$(addr_of b:guest1)")
 [ "$gid_a" = "$gid_b" ] || { echo "the guests' IPv4 GIDs have different indexes ($gid_a, $gid_b)"; exit 1; }
