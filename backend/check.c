@@ -310,7 +310,7 @@ bool xenib_check_own_gid(const u8 *gid, const u8 *addrs, unsigned int nr)
 	unsigned int i;
 
 	for (i = 0; i < nr; i++)
-		if (!memcmp(gid, addrs + 16 * i, 16))
+		if (!memcmp(gid, addrs + XENIB_GID_SIZE * i, XENIB_GID_SIZE))
 			return true;
 	return false;
 }

@@ -88,7 +88,7 @@ struct xenib_be {
 	struct xenib_hca *hca;
 	struct list_head hca_entry;
 	/* The addresses it may send from ("ip"), as GIDs; see check.c. */
-	u8 addrs[XENIB_MAX_ADDRS][16];
+	u8 addrs[XENIB_MAX_ADDRS][XENIB_GID_SIZE];
 	unsigned int nr_addrs;
 
 	/* Connection, valid while connected. */

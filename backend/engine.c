@@ -369,7 +369,7 @@ static bool xenib_be_fail_wqe(struct xenib_be *be, struct xenib_be_qp *qp,
 		.status = status,
 		.opcode = opcode,
 		.qp_num = qp->qp->qp_num,
-		.port_num = 1,
+		.port_num = XENIB_GUEST_PORT,
 	};
 
 	if (wq->tail != wq->head || !xenib_be_cq_push(cq, &uwc))
@@ -691,7 +691,7 @@ static bool xenib_be_translate_wc(struct xenib_be *be, const struct ib_wc *wc,
 	uwc->slid = wc->slid;
 	uwc->sl = wc->sl;
 	uwc->dlid_path_bits = wc->dlid_path_bits;
-	uwc->port_num = 1;	/* the guest's only port */
+	uwc->port_num = XENIB_GUEST_PORT;
 	return true;
 }
 

@@ -210,7 +210,7 @@ int xenib_hca_query_device(struct xenib_be *be, struct xenib_device_attr *a)
 	a->max_cq_moderation_count = d->cq_caps.max_cq_moderation_count;
 	a->max_cq_moderation_period = d->cq_caps.max_cq_moderation_period;
 	a->local_ca_ack_delay = d->local_ca_ack_delay;
-	/* The guest sees only the attached port, as its port 1. */
+	/* The guest sees only the attached port, as XENIB_GUEST_PORT. */
 	a->phys_port_cnt = 1;
 	strscpy(a->name, dev_name(&ibdev->dev), sizeof(a->name));
 	/*

@@ -352,7 +352,7 @@ static int xenib_be_read_addrs(struct xenib_be *be)
 					 dev->nodename, XENIB_MAX_ADDRS);
 			break;
 		}
-		memset(gid, 0, 16);
+		memset(gid, 0, XENIB_GID_SIZE);
 		if (in4_pton(tok, -1, gid + 12, -1, &end) && !*end) {
 			gid[10] = 0xff;
 			gid[11] = 0xff;

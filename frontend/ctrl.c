@@ -405,7 +405,7 @@ static void xenib_fe_async_event(struct xenib_fe *fe,
 		if (!fe->ib)
 			return;
 		event.device = &fe->ib->ibdev;
-		event.element.port_num = 1;
+		event.element.port_num = XENIB_GUEST_PORT;
 		ib_dispatch_event(&event);
 		return;
 	}

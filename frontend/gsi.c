@@ -67,7 +67,7 @@ static void xenib_gsi_complete(struct xenib_gsi *gsi, struct ib_cq *ibcq,
 	wr->swc.wc.status = status;
 	wr->swc.wc.opcode = opcode;
 	wr->swc.wc.qp = &gsi->qp->ibqp;
-	wr->swc.wc.port_num = 1;
+	wr->swc.wc.port_num = XENIB_GUEST_PORT;
 	xenib_kcq_add(to_xcq(ibcq), &wr->swc);
 }
 
@@ -386,7 +386,7 @@ void xenib_gsi_query(struct xenib_qp *qp, struct ib_qp_attr *attr)
 	attr->qp_state = READ_ONCE(qp->gsi->state);
 	attr->cur_qp_state = attr->qp_state;
 	attr->qkey = IB_QP1_QKEY;
-	attr->port_num = 1;
+	attr->port_num = XENIB_GUEST_PORT;
 	attr->cap = qp->cap;
 }
 

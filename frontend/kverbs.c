@@ -454,7 +454,7 @@ static bool xenib_kcomplete(struct xenib_fe *fe,
 		wc->slid = uwc->slid;
 		wc->sl = uwc->sl;
 		wc->dlid_path_bits = uwc->dlid_path_bits;
-		wc->port_num = 1;
+		wc->port_num = XENIB_GUEST_PORT;
 	}
 	/* The slot (and its bounce page) is free once it has been read. */
 	smp_store_release(&wq->tail, idx + 1);

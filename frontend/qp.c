@@ -58,8 +58,8 @@ static void xenib_ah_from_wire(struct ib_device *ibdev,
 	u8 sgid_index = 0;
 
 	memset(ah, 0, sizeof(*ah));
-	ah->type = rdma_ah_find_type(ibdev, 1);
-	rdma_ah_set_port_num(ah, 1);
+	ah->type = rdma_ah_find_type(ibdev, XENIB_GUEST_PORT);
+	rdma_ah_set_port_num(ah, XENIB_GUEST_PORT);
 	rdma_ah_set_sl(ah, w->sl);
 	rdma_ah_set_static_rate(ah, w->static_rate);
 	if (ah->type == RDMA_AH_ATTR_TYPE_ROCE)
@@ -69,7 +69,8 @@ static void xenib_ah_from_wire(struct ib_device *ibdev,
 	memcpy(dgid.raw, w->dgid, sizeof(dgid.raw));
 	memcpy(sgid.raw, w->sgid, sizeof(sgid.raw));
 	/* The guest's index of the same GID. */
-	sgid_attr = rdma_find_gid_by_port(ibdev, &sgid, w->gid_type, 1, NULL);
+	sgid_attr = rdma_find_gid_by_port(ibdev, &sgid, w->gid_type,
+					  XENIB_GUEST_PORT, NULL);
 	if (!IS_ERR(sgid_attr)) {
 		sgid_index = sgid_attr->index;
 		rdma_put_gid_attr(sgid_attr);
@@ -335,7 +336,7 @@ int xenib_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 		init->recv_cq = ibqp->recv_cq;
 		init->cap = qp->cap;
 		init->sq_sig_type = qp->sq_sig_type;
-		init->port_num = 1;
+		init->port_num = XENIB_GUEST_PORT;
 		return 0;
 	}
 	w = kzalloc(sizeof(*w), GFP_KERNEL);
@@ -363,11 +364,11 @@ int xenib_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 	attr->max_rd_atomic = w->max_rd_atomic;
 	attr->max_dest_rd_atomic = w->max_dest_rd_atomic;
 	attr->min_rnr_timer = w->min_rnr_timer;
-	attr->port_num = 1;
+	attr->port_num = XENIB_GUEST_PORT;
 	attr->timeout = w->timeout;
 	attr->retry_cnt = w->retry_cnt;
 	attr->rnr_retry = w->rnr_retry;
-	attr->alt_port_num = 1;
+	attr->alt_port_num = XENIB_GUEST_PORT;
 	attr->alt_timeout = w->alt_timeout;
 	attr->cap = qp->cap;
 	xenib_ah_from_wire(ibqp->device, &w->ah_attr, &attr->ah_attr);

@@ -303,9 +303,15 @@ struct xenib_device_attr {
 	char name[XENIB_NAME_MAX];
 };
 
+/* The guest's device has one port, the attached one, numbered so. */
+#define XENIB_GUEST_PORT		1
+
+/* A GID: 128 bits, an IPv6 address in RoCE (IPv4 ones mapped). */
+#define XENIB_GID_SIZE			16
+
 /*
  * XENIB_OP_QUERY_PORT: the attached port ("port" in the backend's xenstore
- * directory); the guest sees it as its port 1.  Meanings as struct
+ * directory); the guest sees it as its port XENIB_GUEST_PORT.  Meanings as struct
  * ib_port_attr; link_layer is IB_LINK_LAYER_* and core_cap_flags
  * RDMA_CORE_CAP_* / RDMA_CORE_PORT_* of the real port.
  */
@@ -500,8 +506,8 @@ struct xenib_resize_cq_req {
 #define XENIB_AH_F_GRH			(1U << 0)
 
 struct xenib_ah_attr {
-	uint8_t dgid[16];
-	uint8_t sgid[16];
+	uint8_t dgid[XENIB_GID_SIZE];
+	uint8_t sgid[XENIB_GID_SIZE];
 	uint32_t flow_label;
 	uint8_t hop_limit;
 	uint8_t traffic_class;
@@ -693,7 +699,7 @@ struct xenib_mcast_req {
 	uint32_t qp;
 	uint16_t lid;
 	uint16_t rsvd;
-	uint8_t gid[16];
+	uint8_t gid[XENIB_GID_SIZE];
 };
 
 /*
@@ -781,8 +787,8 @@ struct xenib_send_mad_req {
 };
 
 struct xenib_recv_mad_resp {
-	uint8_t sgid[16];		/* the sender's */
-	uint8_t dgid[16];		/* the guest's address it was sent to */
+	uint8_t sgid[XENIB_GID_SIZE];	/* the sender's */
+	uint8_t dgid[XENIB_GID_SIZE];	/* the guest's address it was sent to */
 	uint32_t src_qp;
 	uint32_t flow_label;
 	uint16_t pkey_index;
