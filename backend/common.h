@@ -77,8 +77,19 @@ struct xenib_be {
 	domid_t domid;
 
 	/*
-	 * Serialises connect/disconnect against the request thread and against
-	 * the RDMA device going away.
+	 * The guest's lock.  Held for each pass of the request thread over
+	 * the control ring (so by every handler), for each pass of the
+	 * engine over the queues, and by connect, disconnect and the RDMA
+	 * device's removal (inside xenib_hca_mutex, hca.c).  It guards
+	 * hca and hca_entry, the connection's state, every object table
+	 * (pds .. mw_keys), wqs and the page counts; sysfs reads the
+	 * resources and the stats under it.
+	 *
+	 * Handlers sleep under it: a registration until the device has
+	 * executed it (up to 5 s, mr.c), an RC QP's RTR until the peer's
+	 * MAC is resolved (up to 1 s, qp.c).  This guest's engine waits
+	 * meanwhile, as the objects it walks may be half made; no other
+	 * guest's does.
 	 */
 	struct mutex lock;
 
@@ -137,6 +148,18 @@ struct xenib_be {
 	unsigned int nr_mads;
 	bool mad_open;			/* connected: MADs are queued */
 
+	/*
+	 * Each counter has one writer at a time: be->lock's holder (the
+	 * request thread's handlers and the engine's passes: requests,
+	 * responses, errors, mads_sent, engine_passes, sends_posted,
+	 * recvs_posted, completions, cq_events, bad_wqes), evt_lock's
+	 * (events, event_overflows, async_events), mad_lock's
+	 * (mads_received, mads_dropped), or one thread outside any lock:
+	 * the request thread (interrupts, spurious_interrupts) and the
+	 * engine (kicks, spurious_kicks, engine_wakeups, engine_busy_ns).
+	 * sysfs copies them under be->lock, so those written outside it
+	 * may be a moment old.
+	 */
 	struct xenib_be_stats stats;
 };
 

@@ -26,7 +26,8 @@
  * queues are only ever polled: the guest posts receives without a
  * syscall).
  *
- * Everything runs under be->lock, like the control requests.
+ * Each pass runs under be->lock, like the control requests (common.h
+ * says what it guards and what sleeps under it).
  *
  * Copyright (c) 2026 The xenib authors
  */
