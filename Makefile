@@ -14,6 +14,7 @@
 #   make bench-data       data path latency/bandwidth, guest vs. native
 #   make bench-fair       one guest flooding next to another, both measured
 #   make bench-mpi        Open MPI over UCX, ranks in guests vs. native
+#   make bench-mpi-cluster  the same with the second rank on host b
 #   make bench-kverbs     kernel verbs in a guest vs. native
 #   make bench-cm         rdma_cm connection set-up in guests vs. native
 #   make bench-cluster    across two hosts: guests vs. native vs. Soft-RoCE in guests
@@ -33,7 +34,7 @@ STAGE ?= build/stage
 MODULES := backend/xen-ibback.ko frontend/xen-ibfront.ko
 
 .PHONY: all modules clean install stage check unit-tests kdir-check print-kdir \
-	test-progs kverbs-test bench-reg bench-data bench-fair bench-mpi bench-kverbs bench-cm bench-cluster userlib userlib-skip fuzz
+	test-progs kverbs-test bench-reg bench-data bench-fair bench-mpi bench-mpi-cluster bench-kverbs bench-cm bench-cluster userlib userlib-skip fuzz
 
 # xenibctl needs Xen's libxenstore headers; without them "make" builds the
 # modules only.
@@ -173,6 +174,9 @@ bench-fair:
 
 bench-mpi:
 	tests/bench/mpi.sh
+
+bench-mpi-cluster:
+	tests/bench/mpi.sh 200 2 2
 
 bench-kverbs:
 	tests/bench/kverbs.sh

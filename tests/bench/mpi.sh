@@ -1,16 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# tests/bench/mpi.sh [ITERS] [SECS]: Open MPI over UCX, two ranks, with
-# tests/mpi/xenib-mpi-bench: point-to-point latency and bandwidth 1 B ..
-# 4 MiB and barrier, bcast, allreduce, alltoall, for
+# tests/bench/mpi.sh [ITERS] [SECS] [HOSTS]: Open MPI over UCX, two ranks,
+# with tests/mpi/xenib-mpi-bench: point-to-point latency and bandwidth 1 B
+# .. 4 MiB and barrier, bcast, allreduce, alltoall, for
 #   native       both ranks in Dom0 on rxe0,
 #   guest-Dom0   one rank in guest1 on xenib0, one in Dom0 on rxe0,
 #   guest-guest  one rank in each guest on xenib0,
-# in the same boot of the testbed, with the ratios guest/native.  Every
-# figure repeats ITERS times (200) or for SECS seconds (2), whichever ends
-# first.  Writes build/bench/mpi.{tsv,md,png}.  Boots the testbed if none is
-# running (and stops it again afterwards).
+# in the same boot of the testbed, with the ratios guest/native.  HOSTS 2
+# (make bench-mpi-cluster) puts the second rank on host b each time: Dom0 a
+# and Dom0 b, guest1 and Dom0 b, guest1 and b:guest1.  Every figure repeats
+# ITERS times (200) or for SECS seconds (2), whichever ends first.  Writes
+# build/bench/mpi.{tsv,md,png} (mpi-cluster.* with HOSTS 2).  Boots the
+# testbed (as HOSTS hosts) if it is not, and stops it again afterwards.
 #
 # All three runs restrict UCX to its verbs transports (UCX_TLS), so that the
 # two native ranks talk through rxe0 as two hosts would, not through shared
@@ -21,11 +23,17 @@ set -u
 . "$(dirname "$0")/report.sh"
 iters=${1:-200}
 secs=${2:-2}
+hosts=${3:-1}
 out=$ROOT/build/bench
 mkdir -p "$out"
-bench_boot
+bench_boot "$hosts"
 tmp=$BENCH_TMP
-ensure_mpi guest1 guest2
+if [ "$hosts" = 1 ]; then
+	name=mpi where="one host" peer0=dom0 peer=guest2
+else
+	name=mpi-cluster where="two hosts" peer0=b:dom0 peer=b:guest1
+fi
+ensure_mpi guest1 "$peer"
 
 MPI_RUN="$MPI_RUN -x UCX_TLS=rc_verbs,ud_verbs,self"
 run() { # NAME HOSTS
@@ -38,9 +46,10 @@ run() { # NAME HOSTS
 	echo "   $(($(grep -c '^pt2pt' "$tmp/$1"))) sizes, $(($(grep -c '^coll' "$tmp/$1"))) collectives in $((SECONDS - t0)) s"
 }
 e1=$(engine_us guest1)
-run native 10.77.0.1,10.77.0.1
-run gd 10.77.0.11,10.77.0.1
-run gg 10.77.0.11,10.77.0.12
+a0=$(addr_of dom0) a1=$(addr_of guest1)
+run native "$a0,$(addr_of $peer0)"
+run gd "$a1,$(addr_of $peer0)"
+run gg "$a1,$(addr_of $peer)"
 e1=$((($(engine_us guest1) - e1) / 1000))
 
 # size native_lat gd_lat gg_lat native_bw gd_bw gg_bw
@@ -52,10 +61,10 @@ join "$tmp/native.p" "$tmp/gd.p" | join - "$tmp/gg.p" |
 	awk '{ print $1, $2, $4, $6, $3, $5, $7 }' >"$tmp/all"
 join "$tmp/native.c" "$tmp/gd.c" | join - "$tmp/gg.c" >"$tmp/coll"
 [ -s "$tmp/all" ] && [ -s "$tmp/coll" ] || { echo "no results"; exit 1; }
-report_tsv "$tmp/all" "$out/mpi.tsv"
+report_tsv "$tmp/all" "$out/$name.tsv"
 
 echo
-echo "Open MPI $(on dom0 'ompi_info --version' | tr -d '\r' | sed -n 's/^Open MPI v//p') + UCX over verbs, 2 ranks, QEMU TCG testbed (2 emulated CPUs): compare ratios only."
+echo "Open MPI $(on dom0 'ompi_info --version' | tr -d '\r' | sed -n 's/^Open MPI v//p') + UCX over verbs, 2 ranks on $where, QEMU TCG testbed (2 emulated CPUs each): compare ratios only."
 echo "Latency: half a blocking ping-pong (us); bandwidth: 16 non-blocking sends per acknowledgement (MB/s)."
 {
 	report_table "$tmp/all"
@@ -70,10 +79,10 @@ echo "Latency: half a blocking ping-pong (us); bandwidth: 16 non-blocking sends 
 	}
 	{ printf "| %s | %.1f | %.1f | %s | %.1f | %s |\n", $1, $2, $3, ratio($3, $2), $4, ratio($4, $2) }
 	' "$tmp/coll"
-} | tee "$out/mpi.md"
+} | tee "$out/$name.md"
 echo
 echo "Dom0 engine CPU of guest1's device over the three runs: $e1 ms"
 
-report_plot "$out/mpi.tsv" "$out/mpi.png" \
-	"Open MPI + UCX: ranks in xenib guests vs native rxe (QEMU TCG testbed, same boot)"
-echo "plot: $out/mpi.png; tables: $out/mpi.tsv, $out/mpi.md"
+report_plot "$out/$name.tsv" "$out/$name.png" \
+	"Open MPI + UCX on $where: ranks in xenib guests vs native rxe (QEMU TCG testbed, same boot)"
+echo "plot: $out/$name.png; tables: $out/$name.tsv, $out/$name.md"
