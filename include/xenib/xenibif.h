@@ -311,8 +311,8 @@ struct xenib_device_attr {
 
 /*
  * XENIB_OP_QUERY_PORT: the attached port ("port" in the backend's xenstore
- * directory); the guest sees it as its port XENIB_GUEST_PORT.  Meanings as struct
- * ib_port_attr; link_layer is IB_LINK_LAYER_* and core_cap_flags
+ * directory); the guest sees it as its port XENIB_GUEST_PORT.  Meanings as
+ * struct ib_port_attr; link_layer is IB_LINK_LAYER_* and core_cap_flags
  * RDMA_CORE_CAP_* / RDMA_CORE_PORT_* of the real port.
  */
 struct xenib_port_attr {
