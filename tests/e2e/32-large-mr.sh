@@ -28,7 +28,9 @@ size=$(on $G "ibv_devinfo -v -d xenib0" | sed -n 's/.*max_mr_size:[[:space:]]*//
 	fail "xenib0's max_mr_size is $size, below 1 GiB"
 ok "xenib0 advertises max_mr_size $size"
 
-for run in "dom0 rxe0 1024 1" "$G xenib0 1024 1" "$G xenib0 1024 4"; do
+# Each of the guest's four is one registration of 1 GiB: a single one
+# of its own would add a minute under TCG and show nothing more.
+for run in "dom0 rxe0 1024 1" "$G xenib0 1024 4"; do
 	set -- $run
 	out=$(on "$1" "xenib-conform -d $2 reg $3 $4" 2>&1) ||
 		{ echo "$out" | tail -n 5; fail "$4 x $3 MiB on $2 in $1"; }
