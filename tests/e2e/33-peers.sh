@@ -4,7 +4,8 @@
 # invalidate, bound again, invalidated locally: tests/verbs/xenib-conform
 # mw-peer), between two guests and between a guest and native Dom0 both
 # ways, with a guest trying to invalidate another domain's window; and UD
-# receives posted before the peer is told to send (ud-peer).
+# receives posted before the peer is told to send (ud-peer), by user
+# space and by a kernel ULP (tests/kverbs ud_peer).
 . "$(dirname "$0")/lib.sh"
 
 ensure_rdma guest1 guest2
@@ -43,6 +44,36 @@ ud_peer "UD receives of one guest1 process before another's sends" guest1 \
 ud_peer "UD receives of guest1 before guest2 sends" guest1 xenib0 \
 	10.77.0.11 guest2 xenib0 "$max_lost"
 ud_peer "UD receives of guest1 before Dom0 sends" guest1 xenib0 \
+	10.77.0.11 dom0 rxe0 "$max_lost"
+
+# The same with the receives posted by a kernel ULP (tests/kverbs'
+# ud_peer serves the rounds on a kernel UD QP; its post_recv kicks the
+# backend, which user space's cannot).  Natively in Dom0, from a user
+# QP of the same guest, from another guest and from Dom0.
+kud_peer() {
+	local desc=$1 srv=$2 sdev=$3 ip=$4 cli=$5 cdev=$6 max=$7
+	local port=$((PP_PORT++)) lines out rc
+
+	lines=$(on "$srv" "dmesg | wc -l" | tr -d '\r')
+	on "$srv" "rm -f /tmp/kud.log; (insmod $KVERBS_KO ibdev=$sdev ud_peer=$rounds peer_port=$port max_lost=$max >/dev/null 2>&1; echo rc=\$? >/tmp/kud.log) >/dev/null 2>&1 &" ||
+		fail "$desc: loading the kernel server"
+	out=$(on "$cli" "xenib-conform -d $cdev -p $port ud-peer $rounds $ip" 2>&1)
+	rc=$?
+	[ "$rc" = 0 ] || echo "$out" | sed 's/^/    /'
+	server_verdict "$desc" "$srv" "$rc" "sed -n 's/^rc=//p' /tmp/kud.log 2>/dev/null" \
+		"dmesg | tail -n +$((lines + 1)) | grep xenib_kverbs_test:; pkill insmod"
+	on "$srv" "dmesg | tail -n +$((lines + 1)) | grep 'xenib_kverbs_test: ud-peer'" |
+		sed 's/^/    /'
+	on "$srv" "rmmod xenib_kverbs_test" >/dev/null ||
+		fail "$desc: removing the kernel server"
+}
+kud_peer "kernel UD receives of Dom0 before guest1 sends (native)" dom0 \
+	rxe0 10.77.0.1 guest1 xenib0 0
+kud_peer "kernel UD receives of guest1 before its user process sends" \
+	guest1 xenib0 127.0.0.1 guest1 xenib0 0
+kud_peer "kernel UD receives of guest1 before guest2 sends" guest1 xenib0 \
+	10.77.0.11 guest2 xenib0 "$max_lost"
+kud_peer "kernel UD receives of guest1 before Dom0 sends" guest1 xenib0 \
 	10.77.0.11 dom0 rxe0 "$max_lost"
 
 check "backend objects back to where they were ($base)" objs_are "$base"

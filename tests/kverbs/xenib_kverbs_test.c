@@ -26,6 +26,13 @@
  * the client release them): what a kernel ULP holds when its guest dies
  * or its device is detached.
  *
+ * ud_peer=N runs, instead of the checks, the server side of
+ * "xenib-conform ud-peer N" (tests/verbs) on a kernel UD QP: N times, a
+ * receive posted, then the client told over TCP (port peer_port), which
+ * sends a datagram to it.  It prints how many datagrams found no receive
+ * and fails if more than max_lost did: a receive posted across domains,
+ * on a kernel QP.
+ *
  * Copyright (c) 2026 The xenib authors
  */
 
@@ -34,7 +41,10 @@
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/module.h>
+#include <linux/net.h>
 #include <linux/slab.h>
+#include <linux/tcp.h>
+#include <net/sock.h>
 #include <rdma/ib_cache.h>
 #include <rdma/ib_verbs.h>
 
@@ -54,6 +64,18 @@ static bool page_limit;
 module_param(page_limit, bool, 0444);
 MODULE_PARM_DESC(page_limit,
 		 "Expect work requests over one page through local_dma_lkey to be refused (xenib)");
+
+static unsigned int ud_peer;
+module_param(ud_peer, uint, 0444);
+MODULE_PARM_DESC(ud_peer, "Rounds of xenib-conform's ud-peer to serve instead of the checks (0: none)");
+
+static ushort peer_port = 18600;
+module_param(peer_port, ushort, 0444);
+MODULE_PARM_DESC(peer_port, "TCP port ud_peer listens on");
+
+static uint max_lost;
+module_param(max_lost, uint, 0444);
+MODULE_PARM_DESC(max_lost, "Datagrams of ud_peer that may find no receive");
 
 #define KT_BUF_SIZE	(2 * PAGE_SIZE)
 #define KT_QKEY		0x11111111
@@ -600,6 +622,185 @@ static void kt_ud(struct kt *t)
 	kt_poll_none(t);
 }
 
+/* Port 1's RoCE v2 GID, link-local if there is one, as xenib-conform's. */
+static int kt_v2_gid(struct kt *t, union ib_gid *gid)
+{
+	const struct ib_gid_attr *attr;
+	struct ib_port_attr pattr;
+	bool found = false;
+	int i, err;
+
+	err = ib_query_port(t->dev, 1, &pattr);
+	if (err)
+		return err;
+	for (i = 0; i < pattr.gid_tbl_len; i++) {
+		attr = rdma_get_gid_attr(t->dev, 1, i);
+		if (IS_ERR(attr))
+			continue;
+		if (attr->gid_type == IB_GID_TYPE_ROCE_UDP_ENCAP &&
+		    (!found || attr->gid.raw[0] == 0xfe)) {
+			*gid = attr->gid;
+			found = true;
+		}
+		rdma_put_gid_attr(attr);
+	}
+	return found ? 0 : -ENOENT;
+}
+
+/* The client is a user program in another domain, which may be slow. */
+#define KT_PEER_TIMEOUT	(60 * HZ)
+
+static struct socket *kt_accept(u16 port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_ANY),
+	};
+	struct socket *lsock, *sock = NULL;
+	int err;
+
+	err = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
+			       &lsock);
+	if (err)
+		return ERR_PTR(err);
+	sock_set_reuseaddr(lsock->sk);
+	lsock->sk->sk_rcvtimeo = KT_PEER_TIMEOUT;
+	err = kernel_bind(lsock, (struct sockaddr *)&sin, sizeof(sin));
+	if (!err)
+		err = kernel_listen(lsock, 1);
+	if (!err)
+		err = kernel_accept(lsock, &sock, 0);
+	sock_release(lsock);
+	if (err)
+		return ERR_PTR(err);
+	sock->sk->sk_rcvtimeo = KT_PEER_TIMEOUT;
+	tcp_sock_set_nodelay(sock->sk);
+	return sock;
+}
+
+/* Send @out or receive into @in, all @len bytes of it. */
+static int kt_tcp_xfer(struct socket *sock, void *out, void *in, size_t len)
+{
+	struct kvec vec = { .iov_base = out ? out : in, .iov_len = len };
+	struct msghdr msg = {};
+	int n;
+
+	n = out ? kernel_sendmsg(sock, &msg, &vec, 1, len) :
+		  kernel_recvmsg(sock, &msg, &vec, 1, len, MSG_WAITALL);
+	if (n < 0)
+		return n;
+	return n == len ? 0 : -EPIPE;
+}
+
+/* What xenib-conform swaps with its peer (the server's first). */
+struct kt_peer_info {
+	u32 qpn;
+	u32 rkey;
+	u64 addr;
+	u8 gid[16];
+};
+
+/*
+ * The server of xenib-conform's ud-peer on a kernel UD QP: a receive
+ * posted, then the client told, which sends a datagram.  Natively the
+ * datagram always finds the receive; on xenib the backend must have put
+ * it on the real QP first (docs/decisions.md).
+ */
+static void kt_ud_peer(struct kt *t)
+{
+	struct ib_sge sge = kt_sge(t, false, 0, KT_UD_GRH + 64);
+	unsigned int i, got = 0, lost = 0, late = 0, outstanding = 0;
+	struct kt_peer_info me = {}, peer;
+	struct socket *sock;
+	unsigned long end;
+	union ib_gid gid;
+	u64 oob_ns = 0;
+	struct ib_wc wc;
+	ktime_t start;
+	u32 step;
+	int r = 0;
+
+	if (!KT_CHECK(t, !kt_v2_gid(t, &gid), "a RoCE v2 GID on port 1"))
+		return;
+	t->b = kt_create_qp(t, t->cq, IB_QPT_UD, IB_SIGNAL_REQ_WR);
+	if (!KT_CHECK(t, !IS_ERR(t->b), "create UD QP: %ld", PTR_ERR(t->b))) {
+		t->b = NULL;
+		return;
+	}
+	if (!KT_CHECK(t, !kt_ready_ud(t->b), "UD QP to RTS"))
+		return;
+	sock = kt_accept(peer_port);
+	if (!KT_CHECK(t, !IS_ERR(sock), "a client on TCP port %u: %ld",
+		      peer_port, PTR_ERR(sock)))
+		return;
+	me.qpn = t->b->qp_num;
+	memcpy(me.gid, gid.raw, sizeof(me.gid));
+	if (!KT_CHECK(t, !kt_tcp_xfer(sock, &me, NULL, sizeof(me)) &&
+		      !kt_tcp_xfer(sock, NULL, &peer, sizeof(peer)),
+		      "QP numbers swapped with the client"))
+		goto out;
+	for (i = 0; i < ud_peer; i++) {
+		memset(t->rbuf, 0, KT_UD_GRH + 64);
+		if (!KT_CHECK(t, !kt_post_recv(t, t->b, i, &sge, 1),
+			      "post a UD receive in round %u (%u outstanding)",
+			      i, outstanding))
+			break;
+		outstanding++;
+		start = ktime_get();
+		step = i;
+		if (!KT_CHECK(t, !kt_tcp_xfer(sock, &step, NULL, sizeof(step)) &&
+			      !kt_tcp_xfer(sock, NULL, &step, sizeof(step)) &&
+			      step == i, "round %u told and answered", i))
+			break;
+		oob_ns += ktime_to_ns(ktime_sub(ktime_get(), start));
+		/* Well past the datagram, which came before the answer. */
+		end = jiffies + HZ / 2;
+		while (!(r = ib_poll_cq(t->cq, 1, &wc)) &&
+		       time_before(jiffies, end))
+			usleep_range(50, 100);
+		if (!KT_CHECK(t, r >= 0 && (!r || wc.status == IB_WC_SUCCESS),
+			      "round %u: receive status %d", i,
+			      r > 0 ? wc.status : r))
+			break;
+		if (r) {
+			/* Once one is lost, receives and rounds part ways. */
+			if (!KT_CHECK(t, lost || (wc.byte_len == KT_UD_GRH + 64 &&
+					!memcmp(t->rbuf + KT_UD_GRH, &i,
+						sizeof(i))),
+				      "round %u's datagram (%u bytes)", i,
+				      wc.byte_len))
+				break;
+			got++;
+			outstanding--;
+		} else if (!lost++) {
+			pr_info("%s: ud-peer: round %u is the first whose datagram found no receive\n",
+				KBUILD_MODNAME, i);
+		}
+	}
+	/* A completion later than its round's wait is late, not lost. */
+	end = jiffies + 2 * HZ;
+	while (late < lost && time_before(jiffies, end)) {
+		r = ib_poll_cq(t->cq, 1, &wc);
+		if (!KT_CHECK(t, r >= 0 && (!r || wc.status == IB_WC_SUCCESS),
+			      "a late receive: status %d",
+			      r > 0 ? wc.status : r))
+			break;
+		late += r;
+		if (!r)
+			msleep(20);
+	}
+	lost -= late;
+	pr_info("%s: ud-peer: %u rounds: %u datagrams found their receive (%u late), %u found none; out-of-band round trip %llu us on average\n",
+		KBUILD_MODNAME, i, got + late, late, lost,
+		div_u64(oob_ns, max(i, 1U) * 1000));
+	KT_CHECK(t, lost <= max_lost,
+		 "%u of %u datagrams found no receive posted before the peer was told to send, more than %u",
+		 lost, i, max_lost);
+out:
+	sock_release(sock);
+}
+
 struct kt_cqe {
 	struct ib_cqe cqe;
 	struct completion done;
@@ -754,7 +955,8 @@ static void kt_bench(struct kt *t)
 	}
 }
 
-static void kt_run(struct kt *t)
+/* What every mode uses: port 1's GID 0, a PD, a CQ and mapped buffers. */
+static bool kt_setup(struct kt *t)
 {
 	struct ib_cq_init_attr cq_attr = { .cqe = 64 };
 
@@ -763,7 +965,7 @@ static void kt_run(struct kt *t)
 	init_completion(&t->event);
 	gid_attr = rdma_get_gid_attr(t->dev, 1, 0);
 	if (!KT_CHECK(t, !IS_ERR(gid_attr), "GID 0: %ld", PTR_ERR(gid_attr)))
-		return;
+		return false;
 	t->gid = gid_attr->gid;
 	KT_CHECK(t, !rdma_read_gid_l2_fields(gid_attr, NULL, t->mac),
 		 "GID 0's MAC");
@@ -771,25 +973,27 @@ static void kt_run(struct kt *t)
 	t->pd = ib_alloc_pd(t->dev, 0);
 	if (!KT_CHECK(t, !IS_ERR(t->pd), "alloc PD: %ld", PTR_ERR(t->pd))) {
 		t->pd = NULL;
-		return;
+		return false;
 	}
 	t->cq = ib_create_cq(t->dev, kt_comp, NULL, t, &cq_attr);
 	if (!KT_CHECK(t, !IS_ERR(t->cq), "create CQ: %ld", PTR_ERR(t->cq))) {
 		t->cq = NULL;
-		return;
+		return false;
 	}
 	t->sbuf = kmalloc(KT_BUF_SIZE, GFP_KERNEL);
 	t->rbuf = kmalloc(KT_BUF_SIZE, GFP_KERNEL);
 	if (!KT_CHECK(t, t->sbuf && t->rbuf, "buffers"))
-		return;
+		return false;
 	t->sdma = ib_dma_map_single(t->dev, t->sbuf, KT_BUF_SIZE,
 				    DMA_TO_DEVICE);
 	t->rdma = ib_dma_map_single(t->dev, t->rbuf, KT_BUF_SIZE,
 				    DMA_FROM_DEVICE);
-	if (!KT_CHECK(t, !ib_dma_mapping_error(t->dev, t->sdma) &&
-		      !ib_dma_mapping_error(t->dev, t->rdma), "DMA mapping"))
-		return;
+	return KT_CHECK(t, !ib_dma_mapping_error(t->dev, t->sdma) &&
+			!ib_dma_mapping_error(t->dev, t->rdma), "DMA mapping");
+}
 
+static void kt_checks(struct kt *t)
+{
 	if (kt_rc_pair(t, t->cq)) {
 		kt_rc_send(t);
 		kt_rc_sges_imm(t);
@@ -897,7 +1101,12 @@ static int __init kt_init(void)
 		goto out;
 	}
 	t->dev = kt_found;
-	kt_run(t);
+	if (kt_setup(t)) {
+		if (ud_peer)
+			kt_ud_peer(t);
+		else
+			kt_checks(t);
+	}
 	if (hold && !t->failures && kt_hold(t)) {
 		pr_info("%s: %s: %u checks, %u failed; holding a PD, a CQ and 2 QPs\n",
 			KBUILD_MODNAME, ibdev, t->checks, t->failures);
