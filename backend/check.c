@@ -30,13 +30,13 @@ int xenib_check_queue(const struct xenib_queue *wire, size_t min_elem,
 }
 
 /* A CQ size; the real device checks its own limit, the ring must hold it. */
-int xenib_check_cqe(u32 cqe)
+static int xenib_check_cqe(u32 cqe)
 {
 	return cqe && cqe <= INT_MAX ? 0 : -EINVAL;
 }
 
 /* CREATE_QP's fields that need no object looked up. */
-int xenib_check_create_qp(const struct xenib_create_qp_req *req)
+static int xenib_check_create_qp(const struct xenib_create_qp_req *req)
 {
 	const struct xenib_qp_cap *cap = &req->cap;
 
@@ -70,7 +70,7 @@ size_t xenib_recv_elem_size(u32 max_sge)
 	       (size_t)max_sge * sizeof(struct rxe_sge);
 }
 
-int xenib_check_srq_attr(const struct xenib_srq_attr *attr)
+static int xenib_check_srq_attr(const struct xenib_srq_attr *attr)
 {
 	if (attr->rsvd || attr->max_wr > INT_MAX || attr->max_sge > U16_MAX)
 		return -EINVAL;
@@ -85,7 +85,7 @@ u32 xenib_mr_nr_indirect(u32 nr_pages, bool two_levels)
 	return two_levels ? DIV_ROUND_UP(n, XENIB_REFS_PER_INDIRECT) : n;
 }
 
-int xenib_check_mr(const struct xenib_reg_mr_req *req)
+static int xenib_check_mr(const struct xenib_reg_mr_req *req)
 {
 	bool two_levels = req->flags & XENIB_MR_F_INDIRECT2;
 	u64 max_pages = two_levels ? XENIB_MR_MAX_PAGES2 : XENIB_MR_MAX_PAGES;
@@ -117,7 +117,7 @@ int xenib_check_mr(const struct xenib_reg_mr_req *req)
  * ATTACH_MCAST/DETACH_MCAST: a multicast GID, as rdma_is_multicast_addr()
  * has them: ff00::/8, or an IPv4-mapped 224.0.0.0/4 (RoCE v2 over IPv4).
  */
-int xenib_check_mcast(const struct xenib_mcast_req *req)
+static int xenib_check_mcast(const struct xenib_mcast_req *req)
 {
 	static const u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 	const u8 *gid = req->gid;
@@ -132,10 +132,166 @@ int xenib_check_mcast(const struct xenib_mcast_req *req)
 }
 
 /* ALLOC_MW: the window types rxe has. */
-int xenib_check_alloc_mw(const struct xenib_alloc_mw_req *req)
+static int xenib_check_alloc_mw(const struct xenib_alloc_mw_req *req)
 {
 	return req->type == IB_MW_TYPE_1 || req->type == IB_MW_TYPE_2 ?
 	       0 : -EINVAL;
+}
+
+/* An address vector's fields that need no state; its GIDs are looked up. */
+static int xenib_check_ah_attr(const struct xenib_ah_attr *ah)
+{
+	if (ah->flags & ~XENIB_AH_F_GRH ||
+	    ah->gid_type > IB_GID_TYPE_ROCE_UDP_ENCAP)
+		return -EINVAL;
+	return 0;
+}
+
+static int xenib_check_create_cq(const struct xenib_create_cq_req *req)
+{
+	if (req->rsvd || xenib_check_cqe(req->cqe))
+		return -EINVAL;
+	return xenib_check_queue(&req->queue, sizeof(struct ib_uverbs_wc),
+				 req->cqe);
+}
+
+static int xenib_check_resize_cq(const struct xenib_resize_cq_req *req)
+{
+	if (xenib_check_cqe(req->cqe))
+		return -EINVAL;
+	return xenib_check_queue(&req->queue, sizeof(struct ib_uverbs_wc),
+				 req->cqe);
+}
+
+/* CREATE_QP with its queues; a QP on an SRQ has no receive queue. */
+static int xenib_check_create_qp_queues(const struct xenib_create_qp_req *req)
+{
+	const struct xenib_qp_cap *cap = &req->cap;
+	int err;
+
+	err = xenib_check_create_qp(req);
+	if (err)
+		return err;
+	err = xenib_check_queue(&req->sq, xenib_sq_elem_size(cap),
+				cap->max_send_wr);
+	if (err || req->srq)
+		return err;
+	return xenib_check_queue(&req->rq, xenib_recv_elem_size(cap->max_recv_sge),
+				 cap->max_recv_wr);
+}
+
+static int xenib_check_modify_qp(const struct xenib_modify_qp_req *req)
+{
+	const struct xenib_qp_attr *attr = &req->attr;
+
+	if (req->attr_mask & ~XENIB_QP_ATTR_MASK)
+		return -EOPNOTSUPP;
+	if (attr->rsvd[0] || attr->rsvd[1] || attr->rsvd[2] || attr->cap.rsvd)
+		return -EINVAL;
+	if (req->attr_mask & IB_QP_AV && xenib_check_ah_attr(&attr->ah_attr))
+		return -EINVAL;
+	if (req->attr_mask & IB_QP_ALT_PATH &&
+	    xenib_check_ah_attr(&attr->alt_ah_attr))
+		return -EINVAL;
+	return 0;
+}
+
+static int xenib_check_create_srq(const struct xenib_create_srq_req *req)
+{
+	if (req->rsvd || xenib_check_srq_attr(&req->attr))
+		return -EINVAL;
+	return xenib_check_queue(&req->queue,
+				 xenib_recv_elem_size(req->attr.max_sge),
+				 req->attr.max_wr);
+}
+
+/* Only the limit: the guest's ring cannot grow under it. */
+static int xenib_check_modify_srq(const struct xenib_modify_srq_req *req)
+{
+	if (req->attr_mask & ~IB_SRQ_LIMIT)
+		return -EOPNOTSUPP;
+	return req->attr.rsvd ? -EINVAL : 0;
+}
+
+/*
+ * SEND_MAD: a CM MAD to QP1 (xenibif.h).  Its common header (IBA 13.4.2)
+ * opens with base version, class, class version and method, a byte each.
+ */
+static int xenib_check_send_mad(const struct xenib_send_mad_req *req)
+{
+	const u8 *hdr = req->mad;
+
+	if (req->rsvd0 || req->rsvd1 || req->remote_qpn != 1 ||
+	    req->remote_qkey != IB_QP1_QKEY ||
+	    hdr[0] != IB_MGMT_BASE_VERSION || hdr[1] != IB_MGMT_CLASS_CM ||
+	    hdr[2] != XENIB_CM_CLASS_VERSION || hdr[3] != IB_MGMT_METHOD_SEND)
+		return -EINVAL;
+	return xenib_check_ah_attr(&req->ah);
+}
+
+/*
+ * Everything of a control request that can be checked without looking
+ * anything up, before any handler acts on it: reserved words, flags,
+ * sizes and queue geometries.  Handles, the device's own limits and the
+ * guest's addresses are left to the handlers.  0, -EINVAL for a malformed
+ * request, -EOPNOTSUPP for an op or attribute the backend does not offer.
+ */
+int xenib_check_ctrl_request(const struct xenib_ctrl_request *req)
+{
+	const typeof(req->u) *u = &req->u;
+
+	if (req->rsvd0 || req->rsvd1)
+		return -EINVAL;
+	switch (req->op) {
+	case XENIB_OP_NOP:
+		return u->nop.flags & ~XENIB_NOP_F_EVENT || u->nop.rsvd ?
+		       -EINVAL : 0;
+	/* The payload of these is not read. */
+	case XENIB_OP_QUERY_DEVICE:
+	case XENIB_OP_QUERY_PORT:
+	case XENIB_OP_ALLOC_PD:
+	case XENIB_OP_RECV_MAD:
+		return 0;
+	case XENIB_OP_QUERY_PKEY:
+		return u->query_pkey.rsvd0 || u->query_pkey.rsvd1 ? -EINVAL : 0;
+	case XENIB_OP_DEALLOC_PD:
+	case XENIB_OP_DESTROY_CQ:
+	case XENIB_OP_DESTROY_QP:
+	case XENIB_OP_QUERY_SRQ:
+	case XENIB_OP_DESTROY_SRQ:
+	case XENIB_OP_DESTROY_AH:
+	case XENIB_OP_DEREG_MR:
+	case XENIB_OP_DEALLOC_MW:
+		return u->handle.rsvd ? -EINVAL : 0;
+	case XENIB_OP_CREATE_CQ:
+		return xenib_check_create_cq(&u->create_cq);
+	case XENIB_OP_RESIZE_CQ:
+		return xenib_check_resize_cq(&u->resize_cq);
+	case XENIB_OP_CREATE_QP:
+		return xenib_check_create_qp_queues(&u->create_qp);
+	case XENIB_OP_MODIFY_QP:
+		return xenib_check_modify_qp(&u->modify_qp);
+	case XENIB_OP_QUERY_QP:
+		return u->query_qp.attr_mask & ~XENIB_QP_ATTR_MASK ? -EINVAL : 0;
+	case XENIB_OP_CREATE_SRQ:
+		return xenib_check_create_srq(&u->create_srq);
+	case XENIB_OP_MODIFY_SRQ:
+		return xenib_check_modify_srq(&u->modify_srq);
+	case XENIB_OP_CREATE_AH:
+		return u->create_ah.rsvd ? -EINVAL :
+		       xenib_check_ah_attr(&u->create_ah.attr);
+	case XENIB_OP_REG_MR:
+		return xenib_check_mr(&u->reg_mr);
+	case XENIB_OP_ALLOC_MW:
+		return xenib_check_alloc_mw(&u->alloc_mw);
+	case XENIB_OP_SEND_MAD:
+		return xenib_check_send_mad(&u->send_mad);
+	case XENIB_OP_ATTACH_MCAST:
+	case XENIB_OP_DETACH_MCAST:
+		return xenib_check_mcast(&u->mcast);
+	default:
+		return -EOPNOTSUPP;
+	}
 }
 
 /* The pages @length (not 0) bytes at @addr touch; @addr + @length fits. */

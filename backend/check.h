@@ -16,6 +16,7 @@
 
 #ifdef __KERNEL__
 #include <linux/types.h>
+#include <rdma/ib_mad.h>
 #include <rdma/ib_verbs.h>
 #include <xen/interface/io/ring.h>
 #else
@@ -26,6 +27,9 @@
 #include <rdma/rdma_user_rxe.h>
 #include <xenib/xenibif.h>
 #include <xenib/rules.h>
+
+/* The CM's class version (IBA 1.2), as ib_cm registers it. */
+#define XENIB_CM_CLASS_VERSION	2
 
 /* Send flags a guest may use. */
 #define XENIB_SEND_FLAGS	(IB_SEND_FENCE | IB_SEND_SIGNALED |	\
@@ -40,17 +44,12 @@ struct xenib_wq_limits {
 	bool windows;		/* memory windows are offered */
 };
 
+int xenib_check_ctrl_request(const struct xenib_ctrl_request *req);
 int xenib_check_queue(const struct xenib_queue *wire, size_t min_elem,
 		      u32 min_slots);
-int xenib_check_cqe(u32 cqe);
-int xenib_check_create_qp(const struct xenib_create_qp_req *req);
 size_t xenib_sq_elem_size(const struct xenib_qp_cap *cap);
 size_t xenib_recv_elem_size(u32 max_sge);
-int xenib_check_srq_attr(const struct xenib_srq_attr *attr);
 u32 xenib_mr_nr_indirect(u32 nr_pages, bool two_levels);
-int xenib_check_mr(const struct xenib_reg_mr_req *req);
-int xenib_check_mcast(const struct xenib_mcast_req *req);
-int xenib_check_alloc_mw(const struct xenib_alloc_mw_req *req);
 
 /* A bind of a window, as IB_WR_BIND_MW asks and as things stand. */
 struct xenib_mw_bind {

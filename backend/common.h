@@ -406,8 +406,7 @@ int xenib_be_read_indirect(struct xenib_be *be, const u32 *irefs,
 			   unsigned int nr_indirect, unsigned int nr_refs,
 			   grant_ref_t *refs);
 struct xenib_be_queue *xenib_be_queue_map(struct xenib_be *be,
-					  const struct xenib_queue *wire,
-					  size_t min_elem, u32 min_slots);
+					  const struct xenib_queue *wire);
 void xenib_be_queue_unmap(struct xenib_be *be, struct xenib_be_queue *q);
 void xenib_be_queue_read(struct xenib_be_queue *q, u32 idx, void *dst,
 			 size_t len);

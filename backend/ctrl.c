@@ -69,8 +69,6 @@ static int xenib_do_nop(struct xenib_be *be,
 {
 	const struct xenib_nop_req *nop = &req->u.nop;
 
-	if (nop->flags & ~XENIB_NOP_F_EVENT || nop->rsvd)
-		return -EINVAL;
 	if (nop->flags & XENIB_NOP_F_EVENT)
 		xenib_be_post_event(be, XENIB_EVT_NOP, 0, nop->cookie);
 	resp->u.nop.cookie = nop->cookie;
@@ -83,10 +81,10 @@ static void xenib_dispatch(struct xenib_be *be,
 {
 	int ret;
 
-	if (req->rsvd0 || req->rsvd1) {
-		ret = -EINVAL;
+	/* Past this, the handlers take the request's form as checked. */
+	ret = xenib_check_ctrl_request(req);
+	if (ret)
 		goto out;
-	}
 
 	switch (req->op) {
 	case XENIB_OP_NOP:

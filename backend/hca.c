@@ -307,8 +307,6 @@ int xenib_hca_query_pkey(struct xenib_be *be,
 
 	lockdep_assert_held(&be->lock);
 
-	if (req->rsvd0 || req->rsvd1)
-		return -EINVAL;
 	if (!be->hca)
 		return -ENODEV;
 	ibdev = be->hca->ibdev;

@@ -25,9 +25,6 @@
 #include <rdma/ib_mad.h>
 #include "common.h"
 
-/* The CM's class version (IBA 1.2), as ib_cm registers it. */
-#define XENIB_CM_CLASS_VERSION	2
-
 /* One MAD waiting for its guest to fetch it. */
 struct xenib_be_mad {
 	struct list_head list;
@@ -247,7 +244,6 @@ int xenib_be_recv_mad(struct xenib_be *be, struct xenib_recv_mad_resp *resp)
 
 int xenib_be_send_mad(struct xenib_be *be, const struct xenib_send_mad_req *req)
 {
-	const struct ib_mad_hdr *hdr = (const void *)req->mad;
 	struct ib_mad_agent *agent = xenib_cm_agent(be);
 	struct ib_mad_send_buf *msg;
 	struct rdma_ah_attr attr;
@@ -259,13 +255,6 @@ int xenib_be_send_mad(struct xenib_be *be, const struct xenib_send_mad_req *req)
 
 	if (!agent)
 		return be->hca ? -EOPNOTSUPP : -ENODEV;
-	if (req->rsvd0 || req->rsvd1 || req->remote_qpn != 1 ||
-	    req->remote_qkey != IB_QP1_QKEY ||
-	    hdr->base_version != IB_MGMT_BASE_VERSION ||
-	    hdr->mgmt_class != IB_MGMT_CLASS_CM ||
-	    hdr->class_version != XENIB_CM_CLASS_VERSION ||
-	    hdr->method != IB_MGMT_METHOD_SEND)
-		return -EINVAL;
 	if (ib_get_cached_pkey(be->hca->ibdev, be->port, req->pkey_index,
 			       &pkey))
 		return -EINVAL;

@@ -306,9 +306,6 @@ int xenib_be_reg_mr(struct xenib_be *be, const struct xenib_reg_mr_req *req,
 	if (!be->hca)
 		return -ENODEV;
 	dev = be->hca->ibdev;
-	err = xenib_check_mr(req);
-	if (err)
-		return err;
 	pd = xa_load(&be->pds, req->pd);
 	if (!pd)
 		return -ENOENT;

@@ -55,9 +55,6 @@ int xenib_be_alloc_mw(struct xenib_be *be,
 
 	if (!be->hca)
 		return -ENODEV;
-	err = xenib_check_alloc_mw(req);
-	if (err)
-		return err;
 	pd = xa_load(&be->pds, req->pd);
 	if (!pd)
 		return -ENOENT;

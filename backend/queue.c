@@ -159,20 +159,16 @@ out:
 }
 
 /*
- * Map the queue the frontend described in @wire, whose elements must hold
- * @min_elem bytes and which must have room for @min_slots of them.
+ * Map the queue the frontend described in @wire, whose geometry
+ * xenib_check_ctrl_request() accepted for the request it came in.
  */
 struct xenib_be_queue *xenib_be_queue_map(struct xenib_be *be,
-					  const struct xenib_queue *wire,
-					  size_t min_elem, u32 min_slots)
+					  const struct xenib_queue *wire)
 {
 	struct xenib_be_queue *q;
 	grant_ref_t *refs;
 	int err;
 
-	err = xenib_check_queue(wire, min_elem, min_slots);
-	if (err)
-		return ERR_PTR(err);
 	if (be->queue_pages + wire->nr_pages > xenib_max_queue_pages)
 		return ERR_PTR(-ENOMEM);
 

@@ -51,17 +51,11 @@ int xenib_be_insert(struct xarray *xa, void *obj, unsigned int quota,
 	return err == -EBUSY ? -ENOMEM : err;
 }
 
-/*
- * The object @req names in @xa: ERR_PTR(-EINVAL) for a malformed request,
- * ERR_PTR(-ENOENT) for a handle this guest does not have.
- */
+/* The object @req names in @xa, or ERR_PTR(-ENOENT) if the guest has none. */
 void *xenib_be_lookup(struct xarray *xa, const struct xenib_handle_req *req)
 {
-	void *obj;
+	void *obj = xa_load(xa, req->handle);
 
-	if (req->rsvd)
-		return ERR_PTR(-EINVAL);
-	obj = xa_load(xa, req->handle);
 	return obj ?: ERR_PTR(-ENOENT);
 }
 
@@ -216,11 +210,6 @@ int xenib_be_create_cq(struct xenib_be *be,
 
 	if (!be->hca)
 		return -ENODEV;
-	if (req->rsvd)
-		return -EINVAL;
-	err = xenib_check_cqe(req->cqe);
-	if (err)
-		return err;
 
 	cq = kzalloc(sizeof(*cq), GFP_KERNEL);
 	if (!cq)
@@ -229,8 +218,7 @@ int xenib_be_create_cq(struct xenib_be *be,
 	if (err)
 		goto fail_free;
 
-	cq->queue = xenib_be_queue_map(be, &req->queue,
-				       sizeof(struct ib_uverbs_wc), req->cqe);
+	cq->queue = xenib_be_queue_map(be, &req->queue);
 	if (IS_ERR(cq->queue)) {
 		err = PTR_ERR(cq->queue);
 		goto fail_erase;
@@ -310,11 +298,7 @@ int xenib_be_resize_cq(struct xenib_be *be,
 		return -ENOENT;
 	if (!be->hca)
 		return -ENODEV;
-	err = xenib_check_cqe(req->cqe);
-	if (err)
-		return err;
-	queue = xenib_be_queue_map(be, &req->queue,
-				   sizeof(struct ib_uverbs_wc), req->cqe);
+	queue = xenib_be_queue_map(be, &req->queue);
 	if (IS_ERR(queue))
 		return PTR_ERR(queue);
 	/* What the real CQ holds first, so nothing is left behind. */
@@ -361,14 +345,9 @@ int xenib_be_create_srq(struct xenib_be *be,
 
 	if (!be->hca)
 		return -ENODEV;
-	if (req->rsvd || req->attr.rsvd)
-		return -EINVAL;
 	pd = xa_load(&be->pds, req->pd);
 	if (!pd)
 		return -ENOENT;
-	err = xenib_check_srq_attr(&req->attr);
-	if (err)
-		return err;
 
 	srq = kzalloc(sizeof(*srq), GFP_KERNEL);
 	if (!srq)
@@ -376,9 +355,7 @@ int xenib_be_create_srq(struct xenib_be *be,
 	err = xenib_be_insert(&be->srqs, srq, xenib_max_srqs, &handle);
 	if (err)
 		goto fail_free;
-	srq->queue = xenib_be_queue_map(be, &req->queue,
-					xenib_recv_elem_size(req->attr.max_sge),
-					req->attr.max_wr);
+	srq->queue = xenib_be_queue_map(be, &req->queue);
 	if (IS_ERR(srq->queue)) {
 		err = PTR_ERR(srq->queue);
 		goto fail_erase;
@@ -423,9 +400,6 @@ int xenib_be_modify_srq(struct xenib_be *be,
 	srq = xa_load(&be->srqs, req->handle);
 	if (!srq)
 		return -ENOENT;
-	/* The guest's ring cannot grow under it: no resizing. */
-	if (req->attr_mask & ~IB_SRQ_LIMIT)
-		return -EOPNOTSUPP;
 	return ib_modify_srq(srq->srq, &attr, req->attr_mask);
 }
 
@@ -472,8 +446,6 @@ int xenib_be_create_ah(struct xenib_be *be,
 
 	if (!be->hca)
 		return -ENODEV;
-	if (req->rsvd)
-		return -EINVAL;
 	pd = xa_load(&be->pds, req->pd);
 	if (!pd)
 		return -ENOENT;

@@ -31,9 +31,15 @@ raw_handle() {
 
 EOPNOTSUPP=-95 EINVAL=-22 ENOENT=-2
 OP_NOP=0 OP_DEALLOC_PD=5 OP_ALLOC_PD=4 OP_CREATE_CQ=6 OP_DESTROY_CQ=7
-OP_CREATE_QP=8 OP_MODIFY_QP=9 OP_DESTROY_QP=11 OP_QUERY_SRQ=14
+OP_CREATE_QP=8 OP_MODIFY_QP=9 OP_DESTROY_QP=11 OP_MODIFY_SRQ=13 OP_QUERY_SRQ=14
 OP_CREATE_AH=16 OP_REG_MR=18 OP_DEREG_MR=19 OP_RESIZE_CQ=20
 OP_SEND_MAD=21 OP_RECV_MAD=22 EACCES=-13
+
+# Queue descriptions: struct xenib_queue is nr_pages, then log2 element
+# size | log2 slots << 8 | nr_indirect << 16, then the first of
+# XENIB_QUEUE_MAX_INDIRECT (8) indirect refs.
+q() { echo "$1 $(($2 | $3 << 8 | $4 << 16)) ${5:-0}"; }
+QREST="0 0 0 0 0 0 0"	# the other 7
 
 expect 0 "a well-formed NOP" $OP_NOP 7 0 0 0
 expect $EOPNOTSUPP "unknown operation 99" 99
@@ -50,9 +56,19 @@ expect $ENOENT "DESTROY_QP of an unknown QP" $OP_DESTROY_QP 1
 expect $ENOENT "MODIFY_QP of an unknown QP" $OP_MODIFY_QP 1 1
 expect $ENOENT "QUERY_SRQ of an unknown SRQ" $OP_QUERY_SRQ 1
 expect $ENOENT "DEREG_MR of an unknown MR" $OP_DEREG_MR 1
-expect $ENOENT "RESIZE_CQ of an unknown CQ" $OP_RESIZE_CQ 1 1
+expect $ENOENT "RESIZE_CQ of an unknown CQ" $OP_RESIZE_CQ 1 1 $(q 1 6 1 1)
 expect $EINVAL "DEALLOC_PD with its reserved word set" $OP_DEALLOC_PD 1 1
-expect $ENOENT "CREATE_QP in an unknown PD" $OP_CREATE_QP 12345 1 1 0 2
+# A request's form is checked before its handle is looked up: struct
+# xenib_qp_attr's 13th word is alt_timeout | rsvd[3] << 8; struct
+# xenib_srq_attr is max_wr, max_sge, srq_limit, rsvd.
+expect $EINVAL "MODIFY_QP with a reserved byte set" $OP_MODIFY_QP 1 1 \
+	0 0 0 0 0 0 0 0 0 0 0 0 0x100
+expect $EINVAL "MODIFY_SRQ with its reserved word set" $OP_MODIFY_SRQ 1 2 \
+	0 0 8 1
+# An RC QP of one SGE and 1 work request each way, well formed but for
+# the PD: pd, CQs, SRQ, type, rsvd, cap (6 words), send and receive queue.
+expect $ENOENT "CREATE_QP in an unknown PD" $OP_CREATE_QP 12345 1 1 0 2 0 \
+	1 1 1 1 0 0 $(q 1 8 1 1) $QREST $(q 1 6 1 1)
 expect $ENOENT "CREATE_AH in an unknown PD" $OP_CREATE_AH 12345
 
 # Another guest's handles are just unknown numbers.
@@ -71,9 +87,6 @@ check "guest2's PDs still untouched" pds_are $((pds0 + 3))
 on guest2 "kill -9 \$(cat /tmp/hold.pid)"
 wait_for 60 "guest2's PDs released when its process dies" pds_are "$pds0"
 
-# Queue descriptions: struct xenib_queue is nr_pages, then log2 element
-# size | log2 slots << 8 | nr_indirect << 16, then the indirect refs.
-q() { echo "$1 $(($2 | $3 << 8 | $4 << 16)) ${5:-0}"; }
 expect $EINVAL "CREATE_CQ of 0 entries" $OP_CREATE_CQ 0 0 $(q 1 6 1 1)
 expect $EINVAL "CREATE_CQ of 2^31 entries" $OP_CREATE_CQ 0x80000000 0 $(q 1 6 1 1)
 expect $EINVAL "CREATE_CQ with the reserved word set" $OP_CREATE_CQ 1 1 $(q 1 6 1 1)

@@ -47,6 +47,26 @@ enum {
 };
 
 enum {
+	IB_GID_TYPE_ROCE_UDP_ENCAP = 2,
+};
+
+/* enum ib_qp_attr_mask, the same bits as the verbs ABI's IBV_QP_* */
+enum {
+	IB_QP_AV = 1 << 7,
+	IB_QP_ALT_PATH = 1 << 14,
+};
+
+enum {
+	IB_SRQ_LIMIT = 1 << 1,
+};
+
+/* include/rdma/ib_mad.h */
+#define IB_MGMT_BASE_VERSION	1
+#define IB_MGMT_CLASS_CM	0x07
+#define IB_MGMT_METHOD_SEND	0x03
+#define IB_QP1_QKEY		0x80010000
+
+enum {
 	IB_MW_TYPE_1 = 1,
 	IB_MW_TYPE_2 = 2,
 };

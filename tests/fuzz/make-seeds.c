@@ -118,6 +118,44 @@ static void ctrl_seeds(void)
 	r.u.alloc_mw.pd = 1;
 	r.u.alloc_mw.type = IB_MW_TYPE_2;
 	put("ctrl-alloc-mw", T_CTRL, &r, sizeof(r), NULL, 0);
+
+	/* To RTR over a RoCE v2 GID, as librdmacm moves an RC QP. */
+	memset(&r, 0, sizeof(r));
+	r.op = XENIB_OP_MODIFY_QP;
+	r.u.modify_qp.handle = 1;
+	r.u.modify_qp.attr_mask = IB_QP_AV | 1;
+	r.u.modify_qp.attr.qp_state = 3;
+	r.u.modify_qp.attr.ah_attr.flags = XENIB_AH_F_GRH;
+	r.u.modify_qp.attr.ah_attr.gid_type = IB_GID_TYPE_ROCE_UDP_ENCAP;
+	r.u.modify_qp.attr.ah_attr.hop_limit = 64;
+	put("ctrl-modify-qp", T_CTRL, &r, sizeof(r), NULL, 0);
+
+	memset(&r, 0, sizeof(r));
+	r.op = XENIB_OP_MODIFY_SRQ;
+	r.u.modify_srq.handle = 1;
+	r.u.modify_srq.attr_mask = IB_SRQ_LIMIT;
+	r.u.modify_srq.attr.srq_limit = 8;
+	put("ctrl-modify-srq", T_CTRL, &r, sizeof(r), NULL, 0);
+
+	memset(&r, 0, sizeof(r));
+	r.op = XENIB_OP_CREATE_AH;
+	r.u.create_ah.pd = 1;
+	r.u.create_ah.attr.flags = XENIB_AH_F_GRH;
+	r.u.create_ah.attr.gid_type = IB_GID_TYPE_ROCE_UDP_ENCAP;
+	put("ctrl-create-ah", T_CTRL, &r, sizeof(r), NULL, 0);
+
+	/* A CM REQ's header, as the guest's CM sends it to QP1. */
+	memset(&r, 0, sizeof(r));
+	r.op = XENIB_OP_SEND_MAD;
+	r.u.send_mad.ah.flags = XENIB_AH_F_GRH;
+	r.u.send_mad.ah.gid_type = IB_GID_TYPE_ROCE_UDP_ENCAP;
+	r.u.send_mad.remote_qpn = 1;
+	r.u.send_mad.remote_qkey = IB_QP1_QKEY;
+	r.u.send_mad.mad[0] = IB_MGMT_BASE_VERSION;
+	r.u.send_mad.mad[1] = IB_MGMT_CLASS_CM;
+	r.u.send_mad.mad[2] = XENIB_CM_CLASS_VERSION;
+	r.u.send_mad.mad[3] = IB_MGMT_METHOD_SEND;
+	put("ctrl-send-mad", T_CTRL, &r, sizeof(r), NULL, 0);
 }
 
 static void queue_seed(void)
