@@ -105,7 +105,7 @@ struct xenib_fe {
 	u64 next_seq;
 	struct xenib_ctrl_response resp_buf;	/* irq-side copy */
 
-	/* Response to the last raw_request (sysfs.c), under raw_lock. */
+	/* Response to the last raw_request (raw.c), under raw_lock. */
 	struct mutex raw_lock;
 	struct xenib_ctrl_response *raw_resp;
 
@@ -131,12 +131,13 @@ int xenib_fe_call(struct xenib_fe *fe, u16 op, struct xenib_ctrl_request *req,
 int xenib_fe_call_simple(struct xenib_fe *fe, u16 op, const void *in,
 			 size_t in_len, void *out, size_t out_len);
 int xenib_fe_call_release(struct xenib_fe *fe, u16 op, u32 handle);
-/* raw_flip: rewrites per request, and what stays for the answer (bytes). */
-#define XENIB_FLIP_ROUNDS	100000
-#define XENIB_FLIP_KEEP		16
-int xenib_fe_call_raw(struct xenib_fe *fe, struct xenib_ctrl_request *req,
-		      const struct xenib_ctrl_request *flip,
-		      struct xenib_ctrl_response *resp);
+struct xenib_fe_call *xenib_fe_call_start(struct xenib_fe *fe,
+					  struct xenib_ctrl_request *req,
+					  struct xenib_ctrl_response *resp,
+					  bool killable,
+					  struct xenib_ctrl_request **shared);
+int xenib_fe_call_wait(struct xenib_fe *fe, struct xenib_fe_call *call,
+		       u16 op, struct xenib_ctrl_response *resp, bool killable);
 void xenib_fe_kick(struct xenib_fe *fe);
 
 /* Verbs objects; the handles are the backend's. */
@@ -378,5 +379,8 @@ void xenib_netdev_destroy(struct net_device *ndev);
 
 /* sysfs.c */
 extern const struct attribute_group *xenib_fe_groups[];
+
+/* raw.c */
+extern const struct attribute_group xenib_fe_raw_group;
 
 #endif /* XENIB_FRONT_COMMON_H */

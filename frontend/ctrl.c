@@ -121,23 +121,24 @@ static bool xenib_fe_call_ready(struct xenib_fe *fe, int *slot)
 }
 
 /*
- * Send @req (its op and reserved fields as the caller set them) and wait
- * for its response in @resp.  Returns the response status: 0 or -errno
- * from the backend, -ENODEV when the backend went away, -ETIMEDOUT or (if
- * @killable) -EINTR when we stopped waiting.
+ * Put @req (its op and reserved fields as the caller set them) on the
+ * ring in a free call slot, whose answer goes to @resp.  Returns the
+ * call, with @shared (if not NULL) the ring slot the request went to;
+ * or ERR_PTR(-ENODEV) when the backend went away, -ETIMEDOUT or (if
+ * @killable) -EINTR when no slot came free in time.
  */
-static int __xenib_fe_call(struct xenib_fe *fe,
-			   struct xenib_ctrl_request *req,
-			   const struct xenib_ctrl_request *flip,
-			   struct xenib_ctrl_response *resp, bool killable)
+struct xenib_fe_call *xenib_fe_call_start(struct xenib_fe *fe,
+					  struct xenib_ctrl_request *req,
+					  struct xenib_ctrl_response *resp,
+					  bool killable,
+					  struct xenib_ctrl_request **shared)
 {
 	unsigned long timeout = msecs_to_jiffies(xenib_ctrl_timeout_ms);
-	struct xenib_ctrl_request *shared;
+	struct xenib_ctrl_request *slot_req;
 	struct xenib_fe_call *call;
 	unsigned long flags;
+	int slot = -ENODEV, notify;
 	long left;
-	int slot = -ENODEV, notify, ret;
-	unsigned int i;
 
 	if (killable)
 		left = wait_event_killable_timeout(fe->event_wq,
@@ -148,53 +149,50 @@ static int __xenib_fe_call(struct xenib_fe *fe,
 					  xenib_fe_call_ready(fe, &slot),
 					  timeout);
 	if (left == 0)
-		return -ETIMEDOUT;
+		return ERR_PTR(-ETIMEDOUT);
 	if (left < 0)
-		return -EINTR;
+		return ERR_PTR(-EINTR);
 	if (slot < 0)
-		return slot;
+		return ERR_PTR(slot);
 
 	call = &fe->calls[slot];
 	spin_lock_irqsave(&fe->lock, flags);
 	if (!fe->connected) {
 		xenib_fe_put_call(fe, call);
 		spin_unlock_irqrestore(&fe->lock, flags);
-		return -ENODEV;
+		return ERR_PTR(-ENODEV);
 	}
 	call->id = (fe->next_seq++ << XENIB_CALL_IDX_BITS) | slot;
 	call->resp = resp;
 	reinit_completion(&call->done);
 
 	req->id = call->id;
-	shared = RING_GET_REQUEST(&fe->ctrl, fe->ctrl.req_prod_pvt);
-	memcpy(shared, req, sizeof(*req));
+	slot_req = RING_GET_REQUEST(&fe->ctrl, fe->ctrl.req_prod_pvt);
+	memcpy(slot_req, req, sizeof(*req));
 	fe->ctrl.req_prod_pvt++;
 	fe->stats.requests++;
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&fe->ctrl, notify);
 	if (notify)
 		notify_remote_via_irq(fe->irq);
 	spin_unlock_irqrestore(&fe->lock, flags);
+	if (shared)
+		*shared = slot_req;
+	return call;
+}
 
-	/*
-	 * The raw_flip test interface: rewrite the request's tail in the
-	 * ring with @flip's and back while the backend may be reading it.
-	 * The header and the payload's first XENIB_FLIP_KEEP bytes stay:
-	 * the backend writes its answer there, in the same slot.
-	 */
-	for (i = 0; flip && i < XENIB_FLIP_ROUNDS &&
-	     !completion_done(&call->done); i++) {
-		const struct xenib_ctrl_request *from = i & 1 ? req : flip;
-
-		memcpy((u8 *)&shared->u + XENIB_FLIP_KEEP,
-		       (const u8 *)&from->u + XENIB_FLIP_KEEP,
-		       sizeof(shared->u) - XENIB_FLIP_KEEP);
-		cpu_relax();
-	}
-	if (flip) {
-		spin_lock_irqsave(&fe->lock, flags);
-		fe->stats.flip_rewrites += i;
-		spin_unlock_irqrestore(&fe->lock, flags);
-	}
+/*
+ * Wait for the answer to @call, a request of operation @op, in @resp.
+ * Returns its status: 0 or -errno from the backend, -ENODEV when the
+ * backend went away, -ETIMEDOUT or (if @killable) -EINTR when we stopped
+ * waiting.
+ */
+int xenib_fe_call_wait(struct xenib_fe *fe, struct xenib_fe_call *call,
+		       u16 op, struct xenib_ctrl_response *resp, bool killable)
+{
+	unsigned long timeout = msecs_to_jiffies(xenib_ctrl_timeout_ms);
+	unsigned long flags;
+	long left;
+	int ret;
 
 	if (killable)
 		left = wait_for_completion_killable_timeout(&call->done,
@@ -218,8 +216,21 @@ static int __xenib_fe_call(struct xenib_fe *fe,
 
 	if (ret == -ETIMEDOUT)
 		dev_warn(&fe->dev->dev, "backend did not answer op %u in %u ms\n",
-			 req->op, xenib_ctrl_timeout_ms);
+			 op, xenib_ctrl_timeout_ms);
 	return ret;
+}
+
+/* Send @req and wait for its answer; see the two steps above. */
+static int __xenib_fe_call(struct xenib_fe *fe,
+			   struct xenib_ctrl_request *req,
+			   struct xenib_ctrl_response *resp, bool killable)
+{
+	struct xenib_fe_call *call;
+
+	call = xenib_fe_call_start(fe, req, resp, killable, NULL);
+	if (IS_ERR(call))
+		return PTR_ERR(call);
+	return xenib_fe_call_wait(fe, call, req->op, resp, killable);
 }
 
 /* Send @req as operation @op; see __xenib_fe_call(). */
@@ -229,20 +240,7 @@ int xenib_fe_call(struct xenib_fe *fe, u16 op, struct xenib_ctrl_request *req,
 	req->op = op;
 	req->rsvd0 = 0;
 	req->rsvd1 = 0;
-	return __xenib_fe_call(fe, req, NULL, resp, true);
-}
-
-/*
- * Send @req exactly as given, op and reserved fields included: for the
- * raw_request and raw_flip test interfaces (sysfs.c), which let tests play
- * a hostile frontend.  With @flip, the request changes under the backend
- * (see __xenib_fe_call()).
- */
-int xenib_fe_call_raw(struct xenib_fe *fe, struct xenib_ctrl_request *req,
-		      const struct xenib_ctrl_request *flip,
-		      struct xenib_ctrl_response *resp)
-{
-	return __xenib_fe_call(fe, req, flip, resp, true);
+	return __xenib_fe_call(fe, req, resp, true);
 }
 
 /*
@@ -263,7 +261,7 @@ int xenib_fe_call_release(struct xenib_fe *fe, u16 op, u32 handle)
 	if (req && resp) {
 		req->op = op;
 		req->u.handle.handle = handle;
-		err = __xenib_fe_call(fe, req, NULL, resp, false);
+		err = __xenib_fe_call(fe, req, resp, false);
 	}
 	kfree(req);
 	kfree(resp);

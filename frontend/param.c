@@ -20,7 +20,7 @@ module_param_named(ctrl_timeout_ms, xenib_ctrl_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(ctrl_timeout_ms,
 		 "How long a control request waits for the backend (ms)");
 
-/* The sysfs files of frontend/sysfs.c that let a test forge requests. */
+/* The test interfaces of frontend/raw.c, which let a test forge requests. */
 bool xenib_raw_requests;
 module_param_named(raw_requests, xenib_raw_requests, bool, 0644);
 MODULE_PARM_DESC(raw_requests,
