@@ -24,13 +24,14 @@ ok "ibv_devices lists xenib0 with the real node GUID"
 ndev=$(on guest1 "cat $IBDEV/ports/1/gid_attrs/ndevs/0" | tr -d '\r')
 [ -n "$ndev" ] || fail "GID 0 of xenib0 has no netdev"
 gmac=$(on guest1 "cat /sys/class/net/$ndev/address" | tr -d '\r')
-nmac=$(on dom0 "cat /sys/class/net/dummy0/address" | tr -d '\r')
+rxe_nd=$(rxe_netdev dom0)	# dummy0 on one host, the fabric NIC on more
+nmac=$(on dom0 "cat /sys/class/net/$rxe_nd/address" | tr -d '\r')
 [ "$gmac" = "$nmac" ] || fail "guest netdev $ndev has MAC $gmac, rxe0's netdev $nmac"
 ok "netdev $ndev carries rxe0's MAC $nmac"
 
 # IP GIDs follow the netdev's addresses, as on native RoCE: give it
-# dummy0's address and the whole table must match rxe0's.
-addr=$(on dom0 "ip -o -4 addr show dev dummy0" | awk '{print $4}' | head -n 1)
+# the address of rxe0's netdev and the whole table must match rxe0's.
+addr=$(on dom0 "ip -o -4 addr show dev $rxe_nd" | awk '{print $4}' | head -n 1)
 on guest1 "ip -o addr show dev $ndev | grep -q ' $addr ' || ip addr add $addr dev $ndev" ||
 	fail "ip addr add $addr dev $ndev"
 ngids=$(on dom0 "ibv_devinfo -v -d rxe0" | grep -c 'GID\[')
