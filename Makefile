@@ -89,6 +89,10 @@ build/tests/%: tests/verbs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $(filter %.c,$^) -libverbs
 
+# xenib-raw speaks the wire protocol itself.
+build/tests/xenib-raw: include/xenib/xenibif.h
+build/tests/xenib-raw: USER_CFLAGS += -Iinclude
+
 build/tests/xenib-mpi-bench: tests/mpi/xenib-mpi-bench.c
 	@mkdir -p $(dir $@)
 	$(MPICC) $(USER_CFLAGS) -o $@ $<

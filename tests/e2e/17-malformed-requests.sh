@@ -29,11 +29,7 @@ raw_handle() {
 	on guest1 "xenib-raw -n 1 $*" | tr -d '\r' | sed -n 's/^word 0 //p'
 }
 
-EOPNOTSUPP=-95 EINVAL=-22 ENOENT=-2
-OP_NOP=0 OP_DEALLOC_PD=5 OP_ALLOC_PD=4 OP_CREATE_CQ=6 OP_DESTROY_CQ=7
-OP_CREATE_QP=8 OP_MODIFY_QP=9 OP_DESTROY_QP=11 OP_MODIFY_SRQ=13 OP_QUERY_SRQ=14
-OP_CREATE_AH=16 OP_REG_MR=18 OP_DEREG_MR=19 OP_RESIZE_CQ=20
-OP_SEND_MAD=21 OP_RECV_MAD=22 EACCES=-13
+eval "$(wire_names)"	# OP_* from xenibif.h, EINVAL=-22 ...
 
 # Queue descriptions: struct xenib_queue is nr_pages, then log2 element
 # size | log2 slots << 8 | nr_indirect << 16, then the first of

@@ -20,7 +20,7 @@ trap 'on guest1 "echo 0 > /sys/module/xen_ibfront/parameters/raw_requests" >/dev
 DEV=/sys/bus/xen-backend/devices/xenib-$(domid guest1)-0
 base=$(backend_objs)
 
-OP_ALLOC_PD=4 OP_DEALLOC_PD=5 OP_REG_MR=18 EINVAL=-22
+eval "$(wire_names)"	# OP_* from xenibif.h, EINVAL=-22 ...
 pd=$(on guest1 "xenib-raw -n 1 $OP_ALLOC_PD" | tr -d '\r' | sed -n 's/^word 0 //p')
 [ -n "$pd" ] || fail "ALLOC_PD over the raw interface"
 # REG_MR words: pd access iova(2) length(2) offset nr_pages

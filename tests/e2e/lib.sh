@@ -302,6 +302,17 @@ plus() {
 	echo "$((b[0] + d[0])) $((b[1] + d[1])) $((b[2] + d[2]))"
 }
 
+# wire_names: shell assignments of the protocol's op numbers as
+# include/xenib/xenibif.h defines them (OP_NOP=0 ...) and of the errnos a
+# backend answers with, negated (EINVAL=-22 ...): eval "$(wire_names)".
+wire_names() {
+	sed -n 's/^#define XENIB_\(OP_[A-Z_]*\)[[:space:]]\{1,\}\([0-9]\{1,\}\).*/\1=\2/p' \
+		"$ROOT/include/xenib/xenibif.h"
+	python3 -c 'import errno
+print(" ".join("%s=-%d" % (n, getattr(errno, n)) for n in dir(errno)
+               if n.startswith("E")))'
+}
+
 # kverbs_load DOMAIN ARGS: load the kernel-verbs test module (tests/kverbs)
 # with ARGS; print what this load logged (its failed checks, its count,
 # benchmark lines); unload it again unless ARGS hold hold=1 (it then keeps

@@ -18,17 +18,18 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xen/io/ring.h>
+#include <xenib/xenibif.h>
 
-/* The wire layout of include/xenib/xenibif.h, as a tool outside the tree. */
-#define MSG_SIZE	496
-#define HDR_SIZE	16
-#define PAYLOAD_WORDS	((MSG_SIZE - HDR_SIZE) / 4)
+#define PAYLOAD_WORDS	(XENIB_MSG_PAYLOAD / 4)
 
+/* A request or a response of xenibif.h, its payload as words. */
 struct raw_msg {
 	uint64_t id;
 	uint16_t op;
@@ -40,7 +41,18 @@ struct raw_msg {
 	uint32_t word[PAYLOAD_WORDS];
 };
 
-_Static_assert(sizeof(struct raw_msg) == MSG_SIZE, "message size");
+#define SAME_AT(type, field, raw)					\
+	_Static_assert(offsetof(type, field) == offsetof(struct raw_msg, raw), \
+		       #type "." #field)
+SAME_AT(struct xenib_ctrl_request, op, op);
+SAME_AT(struct xenib_ctrl_request, rsvd0, rsvd0);
+SAME_AT(struct xenib_ctrl_request, rsvd1, rsvd1);
+SAME_AT(struct xenib_ctrl_request, u, word);
+SAME_AT(struct xenib_ctrl_response, status, status);
+SAME_AT(struct xenib_ctrl_response, u, word);
+_Static_assert(sizeof(struct raw_msg) == sizeof(struct xenib_ctrl_request) &&
+	       sizeof(struct raw_msg) == sizeof(struct xenib_ctrl_response),
+	       "message size");
 
 static unsigned long number(const char *s)
 {
