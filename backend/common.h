@@ -335,6 +335,8 @@ int xenib_be_destroy_cq(struct xenib_be *be,
 			const struct xenib_handle_req *req);
 int xenib_be_resize_cq(struct xenib_be *be,
 		       const struct xenib_resize_cq_req *req);
+
+/* srq.c */
 int xenib_be_create_srq(struct xenib_be *be,
 			const struct xenib_create_srq_req *req,
 			struct xenib_create_srq_resp *resp);
@@ -344,11 +346,19 @@ int xenib_be_query_srq(struct xenib_be *be, const struct xenib_handle_req *req,
 		       struct xenib_srq_attr *resp);
 int xenib_be_destroy_srq(struct xenib_be *be,
 			 const struct xenib_handle_req *req);
+void xenib_be_free_srq(struct xenib_be *be, struct xenib_be_srq *srq);
+
+/* ah.c */
+int xenib_be_ah_from_wire(struct xenib_be *be, const struct xenib_ah_attr *w,
+			  struct rdma_ah_attr *ah);
+void xenib_be_ah_to_wire(struct xenib_be *be, const struct rdma_ah_attr *ah,
+			 struct xenib_ah_attr *w);
 int xenib_be_create_ah(struct xenib_be *be,
 		       const struct xenib_create_ah_req *req,
 		       struct xenib_handle_resp *resp);
 int xenib_be_destroy_ah(struct xenib_be *be,
 			const struct xenib_handle_req *req);
+void xenib_be_free_ah(struct xenib_be *be, struct xenib_be_ah *ah);
 
 /* mr.c */
 int xenib_be_reg_mr(struct xenib_be *be, const struct xenib_reg_mr_req *req,
@@ -374,8 +384,6 @@ int xenib_be_mw_execute(struct xenib_be *be, const struct rxe_send_wr *wr,
 void xenib_be_mw_invalidated(struct xenib_be *be, u32 rkey);
 
 /* qp.c */
-int xenib_be_ah_from_wire(struct xenib_be *be, const struct xenib_ah_attr *w,
-			  struct rdma_ah_attr *ah);
 int xenib_be_create_qp(struct xenib_be *be,
 		       const struct xenib_create_qp_req *req,
 		       struct xenib_create_qp_resp *resp);

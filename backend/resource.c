@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xen-ibback: the objects a frontend owns on the real device.
+ * xen-ibback: the objects a frontend owns on the real device: their
+ * handle tables, PDs and CQs, and the release of everything (SRQs, AHs,
+ * QPs, MRs and windows have files of their own).
  *
  * Each frontend names its objects by handles from a per-frontend table, one
  * table per object type, so a guest can only ever reach its own objects:
@@ -66,22 +68,6 @@ static void xenib_be_free_pd(struct xenib_be_pd *pd)
 	xenib_be_pd_release_reg_qp(pd);
 	ib_dealloc_pd(pd->pd);
 	kfree(pd);
-}
-
-static void xenib_be_free_ah(struct xenib_be *be, struct xenib_be_ah *ah)
-{
-	rdma_destroy_ah(ah->ah, RDMA_DESTROY_AH_SLEEPABLE);
-	ah->pd->users--;
-	kfree(ah);
-}
-
-static void xenib_be_free_srq(struct xenib_be *be, struct xenib_be_srq *srq)
-{
-	xenib_be_wq_destroy(be, &srq->wq);
-	ib_destroy_srq(srq->srq);
-	xenib_be_queue_unmap(be, srq->queue);
-	srq->pd->users--;
-	kfree(srq);
 }
 
 static void xenib_be_free_cq(struct xenib_be *be, struct xenib_be_cq *cq)
@@ -313,179 +299,6 @@ int xenib_be_resize_cq(struct xenib_be *be,
 	}
 	xenib_be_queue_unmap(be, cq->queue);
 	cq->queue = queue;
-	return 0;
-}
-
-static void xenib_be_srq_attr_to_wire(const struct ib_srq_attr *a,
-				      struct xenib_srq_attr *w)
-{
-	w->max_wr = a->max_wr;
-	w->max_sge = a->max_sge;
-	w->srq_limit = a->srq_limit;
-	w->rsvd = 0;
-}
-
-int xenib_be_create_srq(struct xenib_be *be,
-			const struct xenib_create_srq_req *req,
-			struct xenib_create_srq_resp *resp)
-{
-	struct ib_srq_init_attr init = {
-		.event_handler = xenib_be_srq_event,
-		.srq_type = IB_SRQT_BASIC,
-		.attr = {
-			.max_wr = req->attr.max_wr,
-			.max_sge = req->attr.max_sge,
-			.srq_limit = req->attr.srq_limit,
-		},
-	};
-	struct xenib_be_srq *srq;
-	struct xenib_be_pd *pd;
-	u32 handle;
-	int err;
-
-	if (!be->hca)
-		return -ENODEV;
-	pd = xa_load(&be->pds, req->pd);
-	if (!pd)
-		return -ENOENT;
-
-	srq = kzalloc(sizeof(*srq), GFP_KERNEL);
-	if (!srq)
-		return -ENOMEM;
-	err = xenib_be_insert(&be->srqs, srq, xenib_max_srqs, &handle);
-	if (err)
-		goto fail_free;
-	srq->queue = xenib_be_queue_map(be, &req->queue);
-	if (IS_ERR(srq->queue)) {
-		err = PTR_ERR(srq->queue);
-		goto fail_erase;
-	}
-	srq->be = be;
-	srq->handle = handle;
-	init.srq_context = srq;
-	srq->srq = ib_create_srq(pd->pd, &init);
-	if (IS_ERR(srq->srq)) {
-		err = PTR_ERR(srq->srq);
-		goto fail_unmap;
-	}
-	srq->wq.shared = true;
-	err = xenib_be_wq_init(be, &srq->wq, srq->queue, false,
-			       init.attr.max_wr, init.attr.max_sge);
-	if (err) {
-		ib_destroy_srq(srq->srq);
-		goto fail_unmap;
-	}
-	srq->pd = pd;
-	pd->users++;
-	resp->handle = handle;
-	xenib_be_engine_wake(be);	/* a receive queue to look at */
-	xenib_be_srq_attr_to_wire(&init.attr, &resp->attr);
-	return 0;
-
-fail_unmap:
-	xenib_be_queue_unmap(be, srq->queue);
-fail_erase:
-	xa_erase(&be->srqs, handle);
-fail_free:
-	kfree(srq);
-	return err;
-}
-
-int xenib_be_modify_srq(struct xenib_be *be,
-			const struct xenib_modify_srq_req *req)
-{
-	struct ib_srq_attr attr = { .srq_limit = req->attr.srq_limit };
-	struct xenib_be_srq *srq;
-
-	srq = xa_load(&be->srqs, req->handle);
-	if (!srq)
-		return -ENOENT;
-	return ib_modify_srq(srq->srq, &attr, req->attr_mask);
-}
-
-int xenib_be_query_srq(struct xenib_be *be, const struct xenib_handle_req *req,
-		       struct xenib_srq_attr *resp)
-{
-	struct ib_srq_attr attr = {};
-	struct xenib_be_srq *srq;
-	int err;
-
-	srq = xenib_be_lookup(&be->srqs, req);
-	if (IS_ERR(srq))
-		return PTR_ERR(srq);
-	err = ib_query_srq(srq->srq, &attr);
-	if (!err)
-		xenib_be_srq_attr_to_wire(&attr, resp);
-	return err;
-}
-
-int xenib_be_destroy_srq(struct xenib_be *be,
-			 const struct xenib_handle_req *req)
-{
-	struct xenib_be_srq *srq;
-
-	srq = xenib_be_lookup(&be->srqs, req);
-	if (IS_ERR(srq))
-		return PTR_ERR(srq);
-	if (srq->users)
-		return -EBUSY;
-	xa_erase(&be->srqs, req->handle);
-	xenib_be_free_srq(be, srq);
-	return 0;
-}
-
-int xenib_be_create_ah(struct xenib_be *be,
-		       const struct xenib_create_ah_req *req,
-		       struct xenib_handle_resp *resp)
-{
-	struct rdma_ah_attr attr;
-	struct xenib_be_ah *ah;
-	struct xenib_be_pd *pd;
-	u32 handle;
-	int err;
-
-	if (!be->hca)
-		return -ENODEV;
-	pd = xa_load(&be->pds, req->pd);
-	if (!pd)
-		return -ENOENT;
-
-	ah = kzalloc(sizeof(*ah), GFP_KERNEL);
-	if (!ah)
-		return -ENOMEM;
-	err = xenib_be_insert(&be->ahs, ah, xenib_max_ahs, &handle);
-	if (err)
-		goto fail_free;
-	err = xenib_be_ah_from_wire(be, &req->attr, &attr);
-	if (err)
-		goto fail_erase;
-	ah->ah = rdma_create_ah(pd->pd, &attr, RDMA_CREATE_AH_SLEEPABLE);
-	rdma_destroy_ah_attr(&attr);
-	if (IS_ERR(ah->ah)) {
-		err = PTR_ERR(ah->ah);
-		goto fail_erase;
-	}
-	ah->pd = pd;
-	pd->users++;
-	resp->handle = handle;
-	return 0;
-
-fail_erase:
-	xa_erase(&be->ahs, handle);
-fail_free:
-	kfree(ah);
-	return err;
-}
-
-int xenib_be_destroy_ah(struct xenib_be *be, const struct xenib_handle_req *req)
-{
-	struct xenib_be_ah *ah;
-
-	ah = xenib_be_lookup(&be->ahs, req);
-	if (IS_ERR(ah))
-		return PTR_ERR(ah);
-	xa_erase(&be->ahs, req->handle);
-	xenib_be_free_ah(be, ah);
 	return 0;
 }
 

@@ -312,6 +312,8 @@ int xenib_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 		    XENIB_CREATE_CQ_ARG *arg);
 int xenib_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata);
 int xenib_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata);
+
+/* srq.c */
 int xenib_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 		     struct ib_udata *udata);
 int xenib_modify_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr,
@@ -327,11 +329,16 @@ int xenib_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 int xenib_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 		   int attr_mask, struct ib_qp_init_attr *init);
 int xenib_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);
+int xenib_attach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid);
+int xenib_detach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid);
+
+/* ah.c */
+int xenib_ah_to_wire(const struct rdma_ah_attr *ah, struct xenib_ah_attr *w);
+void xenib_ah_from_wire(struct ib_device *ibdev, const struct xenib_ah_attr *w,
+			struct rdma_ah_attr *ah);
 int xenib_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
 		    struct ib_udata *udata);
 int xenib_destroy_ah(struct ib_ah *ibah, u32 flags);
-int xenib_attach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid);
-int xenib_detach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid);
 
 /* mr.c */
 struct ib_mr *xenib_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
