@@ -61,6 +61,22 @@
  *                                             process's own send queue
  *                                             ring, a producer index off
  *                                             the ring, a doorbell storm
+ *
+ * Isolation and addresses:
+ *
+ *   xenib-verbs-test [-d DEV] victim SECS     an MR with a pattern, its
+ *                                             address and keys printed,
+ *                                             checked unchanged after SECS
+ *   xenib-verbs-test [-d DEV] attack ADDR LKEY RKEY
+ *                                             another PD's keys used in
+ *                                             an SGE, an RDMA WRITE, READ
+ *                                             and atomic: each must fail
+ *   xenib-verbs-test [-d DEV] send-from GID_INDEX allowed|refused
+ *                                             an AH and an RC path from
+ *                                             that GID: both work, or both
+ *                                             fail with EACCES
+ *
+ * The subcommands' table at the end lists them with their arguments.
  */
 #include <endian.h>
 #include <errno.h>
@@ -2102,41 +2118,128 @@ static int cmd_send_from(struct ibv_context *ctx, int idx, int refused)
 	return 0;
 }
 
-static void usage(void)
+/*
+ * The subcommands, with their arguments as usage() shows them (one word
+ * each, "[N]" optional) and whether they need query_env() first.
+ */
+/* A subcommand without arguments. */
+#define NO_ARGS(cmd)							\
+static int run_##cmd(struct ibv_context *c, char **a)			\
+{									\
+	(void)a;							\
+	return cmd_##cmd(c);						\
+}
+NO_ARGS(query)
+NO_ARGS(cq)
+NO_ARGS(qp)
+NO_ARGS(srq)
+NO_ARGS(ah)
+NO_ARGS(mr)
+NO_ARGS(ops)
+NO_ARGS(flush)
+NO_ARGS(sqfull)
+NO_ARGS(badkey)
+NO_ARGS(events)
+NO_ARGS(hostile)
+static int run_pd(struct ibv_context *c, char **a)
 {
-	fprintf(stderr,
-		"usage: xenib-verbs-test [-d DEV] query | pd [N] | pd-quota MAX | hold-pd N SECS\n"
-		"                        | cq | qp | srq | ah | hold-objs SECS\n"
-		"                        | mr | hold-mr MB SECS\n"
-		"                        | quota cq|qp|srq|ah|mr MAX\n"
-		"                        | ops | flush | sqfull | badkey | events\n"
-		"                        | stream SECS | async SECS | hostile\n"
-		"                        | victim SECS | attack ADDR LKEY RKEY\n"
-		"                        | send-from GID_INDEX allowed|refused\n");
-	exit(2);
+	return cmd_pd(c, a[0] ? atoi(a[0]) : 16);
+}
+static int run_pd_quota(struct ibv_context *c, char **a)
+{
+	return cmd_pd_quota(c, atoi(a[0]));
+}
+static int run_hold_pd(struct ibv_context *c, char **a)
+{
+	return cmd_hold_pd(c, atoi(a[0]), atoi(a[1]));
+}
+static int run_hold_objs(struct ibv_context *c, char **a)
+{
+	return cmd_hold_objs(c, atoi(a[0]));
+}
+static int run_hold_mr(struct ibv_context *c, char **a)
+{
+	return cmd_hold_mr(c, atoi(a[0]), atoi(a[1]));
+}
+static int run_quota(struct ibv_context *c, char **a)
+{
+	return cmd_quota(c, a[0], atoi(a[1]));
+}
+static int run_stream(struct ibv_context *c, char **a)
+{
+	return cmd_stream(c, atoi(a[0]));
+}
+static int run_async(struct ibv_context *c, char **a)
+{
+	return cmd_async(c, atoi(a[0]));
+}
+static int run_victim(struct ibv_context *c, char **a)
+{
+	return cmd_victim(c, atoi(a[0]));
+}
+static int run_attack(struct ibv_context *c, char **a)
+{
+	return cmd_attack(c, strtoull(a[0], NULL, 0), strtoul(a[1], NULL, 0),
+			  strtoul(a[2], NULL, 0));
+}
+static int run_send_from(struct ibv_context *c, char **a)
+{
+	if (strcmp(a[1], "allowed") && strcmp(a[1], "refused"))
+		return -1;
+	return cmd_send_from(c, atoi(a[0]), !strcmp(a[1], "refused"));
 }
 
-/* the subcommands that need query_env() */
-static int needs_env(const char *cmd)
+static const struct subcommand {
+	const char *name;
+	const char *args;
+	int nargs;		/* required */
+	int env;
+	int (*run)(struct ibv_context *ctx, char **args);
+} subcommands[] = {
+	{ "query", "", 0, 0, run_query },
+	{ "pd", "[N]", 0, 0, run_pd },
+	{ "pd-quota", "MAX", 1, 0, run_pd_quota },
+	{ "hold-pd", "N SECS", 2, 0, run_hold_pd },
+	{ "cq", "", 0, 1, run_cq },
+	{ "qp", "", 0, 1, run_qp },
+	{ "srq", "", 0, 1, run_srq },
+	{ "ah", "", 0, 1, run_ah },
+	{ "hold-objs", "SECS", 1, 1, run_hold_objs },
+	{ "mr", "", 0, 0, run_mr },
+	{ "hold-mr", "MB SECS", 2, 0, run_hold_mr },
+	{ "quota", "cq|qp|srq|ah|mr MAX", 2, 1, run_quota },
+	{ "ops", "", 0, 1, run_ops },
+	{ "flush", "", 0, 1, run_flush },
+	{ "sqfull", "", 0, 1, run_sqfull },
+	{ "badkey", "", 0, 1, run_badkey },
+	{ "events", "", 0, 1, run_events },
+	{ "stream", "SECS", 1, 1, run_stream },
+	{ "async", "SECS", 1, 0, run_async },
+	{ "hostile", "", 0, 1, run_hostile },
+	{ "victim", "SECS", 1, 1, run_victim },
+	{ "attack", "ADDR LKEY RKEY", 3, 1, run_attack },
+	{ "send-from", "GID_INDEX allowed|refused", 2, 0, run_send_from },
+};
+
+#define NR_SUBCOMMANDS	(sizeof(subcommands) / sizeof(subcommands[0]))
+
+static void usage(void)
 {
-	static const char *const cmds[] = {
-		"cq", "qp", "srq", "ah", "hold-objs", "quota", "ops", "flush",
-		"sqfull", "badkey", "events", "stream", "hostile", "victim",
-		"attack",
-	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(cmd, cmds[i]))
-			return 1;
-	return 0;
+	fprintf(stderr, "usage: xenib-verbs-test [-d DEV] SUBCOMMAND [ARGS], one of:\n");
+	for (i = 0; i < NR_SUBCOMMANDS; i++)
+		fprintf(stderr, "  %s%s%s\n", subcommands[i].name,
+			*subcommands[i].args ? " " : "", subcommands[i].args);
+	exit(2);
 }
 
 int main(int argc, char **argv)
 {
+	const struct subcommand *sub = NULL;
 	struct ibv_context *ctx;
-	const char *cmd;
-	int ret, opt, nargs;
+	unsigned int i;
+	int ret, opt;
 
 	while ((opt = getopt(argc, argv, "d:")) != -1) {
 		if (opt != 'd')
@@ -2145,67 +2248,15 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		usage();
-	cmd = argv[optind];
-	nargs = argc - optind - 1;
-	ctx = open_dev(test_dev_name);
-	if (needs_env(cmd))
-		query_env(ctx);
-
-	if (!strcmp(cmd, "query"))
-		ret = cmd_query(ctx);
-	else if (!strcmp(cmd, "pd"))
-		ret = cmd_pd(ctx, nargs > 0 ? atoi(argv[optind + 1]) : 16);
-	else if (!strcmp(cmd, "pd-quota") && nargs > 0)
-		ret = cmd_pd_quota(ctx, atoi(argv[optind + 1]));
-	else if (!strcmp(cmd, "hold-pd") && nargs > 1)
-		ret = cmd_hold_pd(ctx, atoi(argv[optind + 1]),
-				  atoi(argv[optind + 2]));
-	else if (!strcmp(cmd, "cq"))
-		ret = cmd_cq(ctx);
-	else if (!strcmp(cmd, "qp"))
-		ret = cmd_qp(ctx);
-	else if (!strcmp(cmd, "srq"))
-		ret = cmd_srq(ctx);
-	else if (!strcmp(cmd, "ah"))
-		ret = cmd_ah(ctx);
-	else if (!strcmp(cmd, "hold-objs") && nargs > 0)
-		ret = cmd_hold_objs(ctx, atoi(argv[optind + 1]));
-	else if (!strcmp(cmd, "mr"))
-		ret = cmd_mr(ctx);
-	else if (!strcmp(cmd, "hold-mr") && nargs > 1)
-		ret = cmd_hold_mr(ctx, atoi(argv[optind + 1]),
-				  atoi(argv[optind + 2]));
-	else if (!strcmp(cmd, "quota") && nargs > 1)
-		ret = cmd_quota(ctx, argv[optind + 1], atoi(argv[optind + 2]));
-	else if (!strcmp(cmd, "ops"))
-		ret = cmd_ops(ctx);
-	else if (!strcmp(cmd, "flush"))
-		ret = cmd_flush(ctx);
-	else if (!strcmp(cmd, "sqfull"))
-		ret = cmd_sqfull(ctx);
-	else if (!strcmp(cmd, "badkey"))
-		ret = cmd_badkey(ctx);
-	else if (!strcmp(cmd, "events"))
-		ret = cmd_events(ctx);
-	else if (!strcmp(cmd, "stream") && nargs > 0)
-		ret = cmd_stream(ctx, atoi(argv[optind + 1]));
-	else if (!strcmp(cmd, "hostile"))
-		ret = cmd_hostile(ctx);
-	else if (!strcmp(cmd, "async") && nargs > 0)
-		ret = cmd_async(ctx, atoi(argv[optind + 1]));
-	else if (!strcmp(cmd, "victim") && nargs > 0)
-		ret = cmd_victim(ctx, atoi(argv[optind + 1]));
-	else if (!strcmp(cmd, "send-from") && nargs > 1 &&
-		 (!strcmp(argv[optind + 2], "allowed") ||
-		  !strcmp(argv[optind + 2], "refused")))
-		ret = cmd_send_from(ctx, atoi(argv[optind + 1]),
-				    !strcmp(argv[optind + 2], "refused"));
-	else if (!strcmp(cmd, "attack") && nargs > 2)
-		ret = cmd_attack(ctx, strtoull(argv[optind + 1], NULL, 0),
-				 strtoul(argv[optind + 2], NULL, 0),
-				 strtoul(argv[optind + 3], NULL, 0));
-	else
+	for (i = 0; i < NR_SUBCOMMANDS; i++)
+		if (!strcmp(argv[optind], subcommands[i].name))
+			sub = &subcommands[i];
+	if (!sub || argc - optind - 1 < sub->nargs)
 		usage();
+	ctx = open_dev(test_dev_name);
+	if (sub->env)
+		query_env(ctx);
+	ret = sub->run(ctx, argv + optind + 1);
 	if (ret < 0)
 		usage();
 
