@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+# rdma-core and perftest tools run as a server and a client in two domains.
+# Sourced by tests/e2e/lib.sh, which the tests source.
+
+# pingpong DESC SERVER SDEV SERVER_IP CLIENT CDEV TOOL: run TOOL (an
+# rdma-core or perftest program and its options, GID index included) as a
+# server on SERVER's device SDEV and as a client on CLIENT's CDEV; both
+# must exit 0.  The end of the client's output is printed, all of it on
+# failure (and into the file $PP_SAVE if set); the end of the server's on
+# failure.  PP_SERVER_ARGS and PP_CLIENT_ARGS, if set, are added to one
+# side's options only (e.g. each side's GID index).
+PP_PORT=${PP_PORT:-18515}
+pingpong() {
+	local desc=$1 srv=$2 sdev=$3 ip=$4 cli=$5 cdev=$6 tool=$7
+	local port=$((PP_PORT++)) i out rc
+
+	on "$srv" "rm -f /tmp/pp.log; ($tool ${PP_SERVER_ARGS:-} -d $sdev -p $port >/tmp/pp.srv 2>&1 </dev/null; echo rc=\$? >/tmp/pp.log) >/dev/null 2>&1 &" ||
+		fail "$desc: starting the server"
+	# The client gives up if the server is not listening yet.
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		sleep 2
+		out=$(on "$cli" "$tool ${PP_CLIENT_ARGS:-} -d $cdev -p $port $ip" 2>&1)
+		rc=$?
+		echo "$out" | grep -qE "Couldn't connect|Unable to init the socket" || break
+	done
+	# all of it on failure: a tool's error on stderr precedes its
+	# (block-buffered) report
+	echo "$out" | sed 's/^/    /' | if [ "$rc" = 0 ]; then tail -4; else cat; fi
+	[ -z "${PP_SAVE:-}" ] || echo "$out" | tr -d '\r' > "$PP_SAVE"
+	server_verdict "$desc" "$srv" "$rc" "sed -n 's/^rc=//p' /tmp/pp.log 2>/dev/null" \
+		"cat /tmp/pp.srv; pkill -f -- '-p $port' 2>/dev/null"
+}
+
+# addr_of DOM: the address at which the domains of every host reach DOM
+# over TCP, for the tools' out-of-band exchange
+addr_of() { "$TB" addr "$1" | tr -d '\r'; }
+
+# pingpong_both DESC DOM_A DEV_A DOM_B DEV_B TOOL: pingpong with DOM_B
+# the server, then with DOM_A the server
+pingpong_both() {
+	pingpong "$1 $4 <- $2" "$4" "$5" "$(addr_of "$4")" "$2" "$3" "$6"
+	pingpong "$1 $2 <- $4" "$2" "$3" "$(addr_of "$2")" "$4" "$5" "$6"
+}
+
+# server_verdict DESC SERVER CLIENT_RC RC_CMD LOG_CMD: wait up to two
+# minutes for a background server's exit status (RC_CMD prints it in
+# SERVER); unless both it and the client's (CLIENT_RC) are 0, show what
+# LOG_CMD prints (the server's output; it also stops the server) and fail.
+server_verdict() {
+	local desc=$1 srv=$2 rc=$3 srv_rc i
+
+	for i in $(seq 1 60); do
+		srv_rc=$(on "$srv" "$4" | tr -d '\r')
+		[ -n "$srv_rc" ] && break
+		sleep 2
+	done
+	if [ "$rc" != 0 ] || [ "$srv_rc" != 0 ]; then
+		echo "    server ($srv, exit ${srv_rc:-still running}):"
+		on "$srv" "$5" | sed 's/^/    /' | tail -n 40
+		fail "$desc (client exit $rc)"
+	fi
+	ok "$desc"
+}
