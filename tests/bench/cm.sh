@@ -26,14 +26,13 @@ CM_PORT=7300
 cmtime_run() {
 	local srv=$1 sip=$2 cli=$3 cip=$4 out=$5 port=$((CM_PORT++))
 
-	on "$srv" "(timeout 600 cmtime -b $sip -p $port >/tmp/cmtime.srv 2>&1 &) >/dev/null 2>&1" ||
+	job_start "$srv" cmtime timeout 600 cmtime -b "$sip" -p "$port" ||
 		fail "starting cmtime's server in $srv"
 	wait_for 30 "cmtime listens in $srv" cm_listening "$srv" "$port"
 	on "$cli" "timeout 600 cmtime -s $sip -b $cip -p $port -c $n" | tr -d '\r' >"$out"
 	local rc=${PIPESTATUS[0]}
-	# Dom0 has no killall, the guests no pkill.  A server left running
-	# would keep rxe1 open and its removal waiting.
-	on "$srv" "kill \$(pidof cmtime) 2>/dev/null; true" >/dev/null
+	# A server left running would keep rxe1 open and its removal waiting.
+	job_stop "$srv" cmtime TERM
 	sed 's/^/    /' "$out"
 	[ "$rc" = 0 ] || fail "cmtime from $cli to $srv failed (exit $rc)"
 }

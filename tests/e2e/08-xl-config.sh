@@ -5,13 +5,14 @@
 
 guest_running guest2 && on dom0 "xl destroy guest2"
 cfg=$("$TB" guest cfg guest2) || fail "testbed has no config for guest2"
-on dom0 "cp $cfg /tmp/guest2-xenib.cfg && echo \"xenib = [ 'hca=rxe0,port=1' ]\" >> /tmp/guest2-xenib.cfg"
+xcfg=$TT/guest2-xenib.cfg
+on dom0 "mkdir -p $TT && cp $cfg $xcfg && echo \"xenib = [ 'hca=rxe0,port=1' ]\" >> $xcfg"
 
 # A failed step must not leave a paused guest2 behind for the next test.
 trap 'on dom0 "xl list guest2 >/dev/null 2>&1 && xl list guest2 | grep -q -- --p && xl destroy guest2"' EXIT
 
 # What does xl do with a key it does not know?  Create paused and look.
-out=$(on dom0 "xl create -p /tmp/guest2-xenib.cfg 2>&1; echo rc=\$?")
+out=$(on dom0 "xl create -p $xcfg 2>&1; echo rc=\$?")
 echo "$out"
 echo "$out" | grep -q "rc=0" || fail "xl create rejected the config with an xenib key"
 said=$(echo "$out" | grep -v -e '^Parsing config from' -e '^rc=')
@@ -20,7 +21,7 @@ ok "xl accepts and silently ignores 'xenib = [...]'"
 check "plain xl attached nothing" test "$(xs_state "$(be_path guest2)")" = gone
 on dom0 "xl destroy guest2" || fail "destroying the paused guest2"
 
-on dom0 "modprobe xen-ibback && xenib-create /tmp/guest2-xenib.cfg" || fail "xenib-create"
+on dom0 "modprobe xen-ibback && xenib-create $xcfg" || fail "xenib-create"
 state=$(xs_state "$(fe_path guest2)")
 [ "$state" != gone ] || fail "no frontend directory after xenib-create"
 ok "device present from boot (frontend state $state)"

@@ -15,7 +15,7 @@ check "backend PDs back to $base after the process" pds_are "$base"
 
 hold_pds guest1 5
 wait_for 60 "backend holds 5 real PDs for the guest's 5" pds_are $((base + 5))
-on guest1 "kill -9 \$(cat /tmp/hold.pid)" || fail "killing it"
+job_stop guest1 hold
 wait_for 60 "killed process: backend PDs back to $base" pds_are "$base"
 
 old=$(on dom0 "cat $QUOTA" | tr -d '\r')

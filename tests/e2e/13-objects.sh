@@ -8,7 +8,7 @@
 
 ensure_rdma guest1
 PARAMS=/sys/module/xen_ibback/parameters
-trap 'kill_holders guest1' EXIT
+trap 'stop_jobs guest1' EXIT
 
 base=$(backend_objs)
 echo "  backend objects before (pd cq qp, grant-mapped pages): $base"
@@ -23,7 +23,7 @@ for verb in cq qp srq ah; do
 done
 
 # A process killed with objects alive.
-on guest1 "(xenib-verbs-test -d xenib0 hold-objs 600 >/tmp/objs.log 2>&1 </dev/null & echo \$! >/tmp/objs.pid)" ||
+job_start guest1 objs xenib-verbs-test -d xenib0 hold-objs 600 ||
 	fail "starting a process that holds objects"
 wait_for 60 "backend holds the process's PD, 2 CQs and 2 QPs" held_are "$(plus "$base" "1 2 2")"
 # The backend's own account of them (docs/backend-sysfs.md).
@@ -35,7 +35,7 @@ case $used in
 "pd=1 cq=2 qp=2 srq=1 ah=1 mr=0 mw=0 queue_pages="[1-9]*" mr_pages=0 ") ok "backend sysfs counts the process's objects and ring pages" ;;
 *) fail "backend sysfs resources: $used" ;;
 esac
-on guest1 "kill -9 \$(cat /tmp/objs.pid)" || fail "killing it"
+job_stop guest1 objs || fail "killing it"
 wait_for 60 "killed process: backend objects back to $base" objs_are "$base"
 check "backend sysfs counts nothing" [ "$(in_use)" = "pd=0 cq=0 qp=0 srq=0 ah=0 mr=0 mw=0 queue_pages=0 mr_pages=0 " ]
 
@@ -54,7 +54,7 @@ check "backend objects back to $base after the quotas" objs_are "$base"
 
 # A guest destroyed with every kind of object alive leaves nothing behind.
 ensure_rdma guest2
-on guest2 "(xenib-verbs-test -d xenib0 hold-objs 600 >/tmp/objs.log 2>&1 </dev/null &)" ||
+job_start guest2 objs xenib-verbs-test -d xenib0 hold-objs 600 ||
 	fail "starting a process in guest2"
 wait_for 60 "backend holds guest2's objects" held_are "$(plus "$base" "1 2 2")"
 on dom0 "xl destroy guest2" || fail "xl destroy guest2"

@@ -8,7 +8,7 @@
 
 ensure_rdma guest1
 PARAMS=/sys/module/xen_ibback/parameters
-trap 'kill_holders guest1' EXIT
+trap 'stop_jobs guest1' EXIT
 
 base=$(backend_mrs)
 pds=$(backend_objs)
@@ -23,10 +23,10 @@ check "backend PDs, CQs, QPs back to $pds (registration QPs go with their PD)" \
 	[ "$(backend_objs)" = "$pds" ]
 
 # A process killed with a 16 MiB MR alive.
-on guest1 "(xenib-verbs-test -d xenib0 hold-mr 16 600 >/tmp/mr.log 2>&1 </dev/null & echo \$! >/tmp/mr.pid)" ||
+job_start guest1 mr xenib-verbs-test -d xenib0 hold-mr 16 600 ||
 	fail "starting a process that holds an MR"
 wait_for 60 "backend holds the process's MR" mrs_are $((base + 1))
-on guest1 "kill -9 \$(cat /tmp/mr.pid)" || fail "killing it"
+job_stop guest1 mr || fail "killing it"
 wait_for 60 "killed process: backend MRs back to $base" mrs_are "$base"
 
 # Quotas: MRs per guest, and pages of guest memory registered.
@@ -49,7 +49,7 @@ check "backend MRs back to $base after the quotas" mrs_are "$base"
 
 # A guest destroyed with an MR alive.
 ensure_rdma guest2
-on guest2 "(xenib-verbs-test -d xenib0 hold-mr 4 600 >/tmp/mr.log 2>&1 </dev/null &)" ||
+job_start guest2 mr xenib-verbs-test -d xenib0 hold-mr 4 600 ||
 	fail "starting a process in guest2"
 wait_for 60 "backend holds guest2's MR" mrs_are $((base + 1))
 on dom0 "xl destroy guest2" || fail "xl destroy guest2"

@@ -155,14 +155,14 @@ ok "show --json has every counter"
 check "nothing in use before the guest creates objects" objs_are "0 0 0 0 0 0"
 before=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["stats"]["requests"])' "$json")
 
-on guest1 "(xenib-verbs-test -d xenib0 hold-objs 600 >/tmp/objs.log 2>&1 </dev/null & echo \$! >/tmp/objs.pid)" ||
+job_start guest1 objs xenib-verbs-test -d xenib0 hold-objs 600 ||
 	fail "starting a process that holds objects"
 wait_for 60 "show: pd 1, cq 2, qp 2, srq 1, ah 1 in use (pd cq qp srq ah mr)" \
 	objs_are "1 2 2 1 1 0"
 check "show: the queues' pages in use" test "$(in_use queue_pages)" -gt 0
 after=$(show_json | python3 -c 'import json, sys; print(json.load(sys.stdin)["stats"]["requests"])')
 check "show: requests counted ($before -> $after)" test "$after" -gt "$before"
-on guest1 "kill -9 \$(cat /tmp/objs.pid)" || fail "killing it"
+job_stop guest1 objs || fail "killing it"
 wait_for 60 "show: back to nothing in use" objs_are "0 0 0 0 0 0"
 check "show: no queue pages in use" test "$(in_use queue_pages)" = 0
 

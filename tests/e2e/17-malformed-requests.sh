@@ -80,7 +80,7 @@ h=$(raw_handle $OP_ALLOC_PD)
 ok "guest1 gets its own PD handle 1 beside guest2's"
 expect 0 "DEALLOC_PD of guest1's own handle 1" $OP_DEALLOC_PD 1
 check "guest2's PDs still untouched" pds_are $((pds0 + 3))
-on guest2 "kill -9 \$(cat /tmp/hold.pid)"
+job_stop guest2 hold
 wait_for 60 "guest2's PDs released when its process dies" pds_are "$pds0"
 
 expect $EINVAL "CREATE_CQ of 0 entries" $OP_CREATE_CQ 0 0 $(q 1 6 1 1)

@@ -14,19 +14,20 @@ base=$(backend_objs)
 
 # victim DOMAIN DEV: start a victim there; sets $keys to "ADDR LKEY RKEY".
 victim() {
-	on "$1" "rm -f /tmp/xenib-victim.stop /tmp/victim.out /tmp/victim.rc; (sh -c 'xenib-verbs-test -d $2 victim 300 >/tmp/victim.out 2>&1; echo \$? >/tmp/victim.rc' </dev/null >/dev/null 2>&1 &)" ||
+	on "$1" "rm -f /tmp/xenib-victim.stop" &&
+		job_start "$1" victim xenib-verbs-test -d "$2" victim 300 ||
 		fail "starting the victim in $1"
-	wait_for 60 "the victim in $1 registered its buffer" on "$1" "grep -q '^victim:' /tmp/victim.out"
-	keys=$(on "$1" "sed -n 's/^victim: addr=\(.*\) lkey=\(.*\) rkey=\(.*\)/\1 \2 \3/p' /tmp/victim.out" | tr -d '\r')
+	wait_for 60 "the victim in $1 registered its buffer" on "$1" "grep -q '^victim:' $TT/victim.out"
+	keys=$(on "$1" "sed -n 's/^victim: addr=\(.*\) lkey=\(.*\) rkey=\(.*\)/\1 \2 \3/p' $TT/victim.out" | tr -d '\r')
 	ok "victim in $1 on $2: addr lkey rkey = $keys"
 }
 
 # victim_done DOMAIN: stop the victim there; it checks its buffer.
 victim_done() {
 	on "$1" "touch /tmp/xenib-victim.stop" || fail "stopping the victim in $1"
-	wait_for 60 "the victim in $1 finished" on "$1" "test -s /tmp/victim.rc"
-	on "$1" "cat /tmp/victim.out" | sed 's/^/    /'
-	[ "$(on "$1" "cat /tmp/victim.rc" | tr -d '\r')" = 0 ] ||
+	wait_for 60 "the victim in $1 finished" on "$1" "test -s $TT/victim.rc"
+	job_out "$1" victim | sed 's/^/    /'
+	[ "$(job_rc "$1" victim)" = 0 ] ||
 		fail "the victim in $1 found its buffer changed, or failed"
 }
 

@@ -45,14 +45,12 @@ used=$(on dom0 "cat $DEV/resources" | tr -d '\r' | awk '$2 != 0' | tr '\n' ' ')
 ok "the backend holds nothing for guest1: no object, no mapped page"
 
 spurious0=$(be_stat guest1 spurious_interrupts)
-on guest2 "xenib-verbs-test -d xenib0 ops > /tmp/ops.log 2>&1; echo \$? > /tmp/ops.rc" \
-	>/dev/null 2>&1 &
-ops=$!
+job_start guest2 ops xenib-verbs-test -d xenib0 ops || fail "starting guest2's data path"
 on guest1 "echo 'storm 20000' > /sys/bus/xen/devices/xenib-0/raw_ring" ||
 	fail "the event-channel storm"
-wait $ops
-[ "$(on guest2 "cat /tmp/ops.rc" | tr -d '\r')" = 0 ] ||
-	fail "guest2's data path during guest1's storm: $(on guest2 "cat /tmp/ops.log")"
+wait_for 120 "guest2's data path finished" on guest2 "test -s $TT/ops.rc"
+[ "$(job_rc guest2 ops)" = 0 ] ||
+	fail "guest2's data path during guest1's storm: $(job_out guest2 ops)"
 ok "guest2 moved data during guest1's storm of 20000 notifications"
 spurious1=$(be_stat guest1 spurious_interrupts)
 [ "$spurious1" -gt "$spurious0" ] ||

@@ -10,16 +10,16 @@
 . "$(dirname "$0")/lib.sh"
 
 ensure_rdma guest1 guest2
-trap 'kill_holders guest1; kill_holders guest2' EXIT
+trap 'stop_jobs guest1; stop_jobs guest2' EXIT
 
-on guest1 "(xenib-verbs-test -d xenib0 hold-objs 600 >/tmp/objs.log 2>&1 </dev/null & echo \$! >/tmp/objs.pid)" ||
+job_start guest1 objs xenib-verbs-test -d xenib0 hold-objs 600 ||
 	fail "starting a process that holds every kind of object"
-on guest1 "(xenib-verbs-test -d xenib0 hold-mr 8 600 >/tmp/mr.log 2>&1 </dev/null & echo \$! >/tmp/mr.pid)" ||
+job_start guest1 mr xenib-verbs-test -d xenib0 hold-mr 8 600 ||
 	fail "starting a process that holds an MR"
-on guest2 "(xenib-verbs-test -d xenib0 stream 600 >/tmp/stream.log 2>&1 </dev/null & echo \$! >/tmp/stream.pid)" ||
+job_start guest2 stream xenib-verbs-test -d xenib0 stream 600 ||
 	fail "starting a stream in guest2"
-wait_for 60 "guest1's objects and MR are held" on guest1 "grep -q 'holding' /tmp/objs.log && grep -q 'holding' /tmp/mr.log"
-wait_for 60 "guest2 is streaming" on guest2 "grep -q '^streamed' /tmp/stream.log"
+wait_for 60 "guest1's objects and MR are held" on guest1 "grep -q 'holding' $TT/objs.out && grep -q 'holding' $TT/mr.out"
+wait_for 60 "guest2 is streaming" on guest2 "grep -q '^streamed' $TT/stream.out"
 held=$(backend_objs)
 ok "backend holds, with the guests' pages: $held"
 
@@ -35,9 +35,9 @@ check "the backend maps no guest page" \
 	on dom0 "grep -qx 0 /sys/bus/xen-backend/drivers/xenib/grant_mapped_pages"
 wait_for 60 "guest1's xenib0 gone" on guest1 "! test -d /sys/class/infiniband/xenib0"
 check "guest1's processes survive" \
-	on guest1 "kill -0 \$(cat /tmp/objs.pid) && kill -0 \$(cat /tmp/mr.pid)"
-kill_holders guest1
-kill_holders guest2
+	eval 'job_running guest1 objs && job_running guest1 mr'
+stop_jobs guest1
+stop_jobs guest2
 
 on dom0 "rdma link add rxe0 type rxe netdev dummy0" || fail "rdma link add rxe0"
 wait_for 60 "rxe0 back" on dom0 "test -e /sys/class/infiniband/rxe0/ports/1"

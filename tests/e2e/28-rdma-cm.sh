@@ -49,7 +49,7 @@ G3_IP=10.78.0.13
 objs_before_g3=$(backend_objs)
 ensure_rdma guest3
 ensure_cm guest3 "$G3_IP"
-on guest3 "(timeout 120 rping -s -p 7180 -C 1 >/tmp/cm.spy 2>&1) >/dev/null 2>&1 &" ||
+job_start guest3 spy timeout 120 rping -s -p 7180 -C 1 ||
 	fail "starting guest3's listener"
 wait_for 30 "guest3 listens on 7180 (any address)" cm_listening guest3 7180
 g3_before=$(be_stat guest3 mads_received)
@@ -69,7 +69,7 @@ cm_pair "rping guest1 -> guest3" \
 	guest3 7182 "rping -s -a $G3_IP -p 7182 -C 3 -V" \
 	guest1 "rping -c -a $G3_IP -p 7182 -C 3 -V"
 [ "$(be_stat guest3 mads_received)" -gt "$g3_after" ] || fail "guest3 got no MADs for its own connection"
-on guest3 "killall rping 2>/dev/null; true" >/dev/null
+job_stop guest3 spy TERM
 # A guest that dies with the CM in use leaves nothing behind.
 on dom0 "xl destroy guest3" || fail "xl destroy guest3"
 on dom0 "ip addr del $G3_IP/24 dev dummy0" || fail "removing $G3_IP from dummy0"

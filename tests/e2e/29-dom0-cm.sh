@@ -126,18 +126,17 @@ print(n)
 EOF
 )
 on dom0 "ip neigh replace $REMOTE_IP lladdr $REMOTE_MAC dev dummy0 nud permanent &&
-	cat >/tmp/roce-capture.py <<'PYEOF'
+	mkdir -p $TT && cat >$TT/roce-capture.py <<'PYEOF'
 $ROCE_CAPTURE
 PYEOF
-	rm -f /tmp/roce-capture.out
-	(python3 /tmp/roce-capture.py 20 $REMOTE_MAC >/tmp/roce-capture.out 2>&1 &)" ||
+" && job_start dom0 capture python3 "$TT/roce-capture.py" 20 "$REMOTE_MAC" ||
 	fail "starting a capture on dummy0 in Dom0"
 sleep 2
 if on guest1 "timeout 15 rping -c -a $REMOTE_IP -p 7199 -C 1" >/dev/null 2>&1; then
 	fail "rping connected to $REMOTE_IP, where nobody listens"
 fi
-wait_for 40 "the capture on dummy0 finished" on dom0 "grep -q . /tmp/roce-capture.out"
-frames=$(on dom0 "cat /tmp/roce-capture.out" | tr -d '\r')
+wait_for 40 "the capture on dummy0 finished" on dom0 "test -s $TT/capture.rc"
+frames=$(job_out dom0 capture | tr -d '\r')
 on dom0 "ip neigh del $REMOTE_IP dev dummy0" || fail "removing the neighbour entry"
 [ "$frames" -gt 0 ] 2>/dev/null ||
 	fail "no RoCE frame to $REMOTE_MAC left dummy0 for $REMOTE_IP (capture: $frames)"

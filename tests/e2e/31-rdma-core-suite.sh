@@ -20,7 +20,7 @@ suite=${XENIB_PEER_TESTS:-$ROOT/../shared/peer-tests/rdma-core-v44.0/tests}
 	fail "no rdma-core test suite at $suite: set XENIB_PEER_TESTS to rdma-core v44.0's tests/ directory"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-dir=/tmp/xenib-rdma-core-suite
+dir=$TT/suite
 
 # guest1 with Python and pyverbs (the image's pyverbs layer), an address.
 ensure_layer pyverbs 768 /usr/bin/python3 guest1

@@ -35,7 +35,7 @@ ud_peer() {
 
 	pingpong "$desc" "$srv" "$sdev" "$ip" "$cli" "$cdev" \
 		"xenib-conform -m $max ud-peer $rounds"
-	on "$srv" "cat /tmp/pp.srv" | grep "^ud-peer:" | sed 's/^/    /'
+	job_out "$srv" pp | grep "^ud-peer:" | sed 's/^/    /'
 }
 ud_peer "UD receives of Dom0 before guest1 sends (native)" dom0 rxe0 \
 	10.77.0.1 guest1 xenib0 0
@@ -55,13 +55,14 @@ kud_peer() {
 	local port=$((PP_PORT++)) lines out rc
 
 	lines=$(on "$srv" "dmesg | wc -l" | tr -d '\r')
-	on "$srv" "rm -f /tmp/kud.log; (insmod $KVERBS_KO ibdev=$sdev ud_peer=$rounds peer_port=$port max_lost=$max >/dev/null 2>&1; echo rc=\$? >/tmp/kud.log) >/dev/null 2>&1 &" ||
+	job_start "$srv" kud insmod $KVERBS_KO ibdev=$sdev ud_peer=$rounds \
+		peer_port=$port max_lost=$max ||
 		fail "$desc: loading the kernel server"
 	out=$(on "$cli" "xenib-conform -d $cdev -p $port ud-peer $rounds $ip" 2>&1)
 	rc=$?
 	[ "$rc" = 0 ] || echo "$out" | sed 's/^/    /'
-	server_verdict "$desc" "$srv" "$rc" "sed -n 's/^rc=//p' /tmp/kud.log 2>/dev/null" \
-		"dmesg | tail -n +$((lines + 1)) | grep xenib_kverbs_test:; pkill insmod"
+	server_verdict "$desc" "$srv" kud "$rc" \
+		"dmesg | tail -n +$((lines + 1)) | grep xenib_kverbs_test:"
 	on "$srv" "dmesg | tail -n +$((lines + 1)) | grep 'xenib_kverbs_test: ud-peer'" |
 		sed 's/^/    /'
 	on "$srv" "rmmod xenib_kverbs_test" >/dev/null ||

@@ -71,7 +71,7 @@ cm_pair "ib_send_bw -R b:guest1 -> guest1" \
 
 # Isolation across hosts: b:guest2 listens on a port on every address;
 # guest1's connections to b:guest1 on that port must not reach it.
-on b:guest2 "(timeout 120 rping -s -p 7180 -C 1 >/tmp/cm.spy 2>&1) >/dev/null 2>&1 &" ||
+job_start b:guest2 spy timeout 120 rping -s -p 7180 -C 1 ||
 	fail "starting b:guest2's listener"
 wait_for 30 "b:guest2 listens on 7180 (any address)" cm_listening b:guest2 7180
 spy_before=$(be_stat b:guest2 mads_received)
@@ -83,7 +83,7 @@ spy_after=$(be_stat b:guest2 mads_received)
 	fail "b:guest2 received $((spy_after - spy_before)) CM MADs of guest1's connection to b:guest1"
 cm_listening b:guest2 7180 || fail "b:guest2's listener on 7180 is gone"
 ok "b:guest2, listening on the same port, received none of the CM MADs from host a"
-on b:guest2 "killall rping 2>/dev/null; true" >/dev/null
+job_stop b:guest2 spy TERM
 
 # Forgery across hosts
 cm_forgery_refused guest1 b:guest1 "$B1_IP"

@@ -27,8 +27,7 @@ base_b=$(backend_objs b:)
 port=18700
 
 # run_start TAG SRV SDEV CLI CDEV ITERS: ibv_rc_pingpong -c from CLI to
-# SRV in the background; each side's exit status goes to /tmp/TAG.rc, its
-# output to /tmp/TAG.out.
+# SRV in the background, each side the job TAG in its domain.
 run_start() {
 	local tag=$1 srv=$2 sdev=$3 cli=$4 cdev=$5 pp ip i
 	# -e: sleeping on completion events, the four programs leave the
@@ -36,14 +35,14 @@ run_start() {
 	pp="ibv_rc_pingpong -g 0 -e -c -n $6"
 	ip=$(addr_of "$srv")
 	port=$((port + 1))
-	on "$srv" "rm -f /tmp/$tag.rc; ($pp -d $sdev -p $port >/tmp/$tag.out 2>&1 </dev/null; echo \$? >/tmp/$tag.rc) >/dev/null 2>&1 &" ||
+	job_start "$srv" "$tag" "$pp -d $sdev -p $port" ||
 		fail "$tag: starting the server in $srv"
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		sleep 2
-		on "$cli" "rm -f /tmp/$tag.rc; ($pp -d $cdev -p $port $ip >/tmp/$tag.out 2>&1 </dev/null; echo \$? >/tmp/$tag.rc) >/dev/null 2>&1 &" ||
+		job_start "$cli" "$tag" "$pp -d $cdev -p $port $ip" ||
 			fail "$tag: starting the client in $cli"
 		sleep 3
-		on "$cli" "test -e /tmp/$tag.rc" || break
+		job_running "$cli" "$tag" && break
 	done
 	# (its output is buffered in a file: the QP's state says it)
 	wait_for 60 "$tag: $cli connected to $srv" on "$cli" \
@@ -65,7 +64,7 @@ baselines_back() {
 # side TAG DOM: "exit N" if DOM's side of TAG ended, else "running, QP
 # in <state>" (its RC QP's state, "none" without one)
 side() {
-	on "$2" "if [ -s /tmp/$1.rc ]; then echo exit \$(cat /tmp/$1.rc); else
+	on "$2" "if [ -s $TT/$1.rc ]; then echo exit \$(cat $TT/$1.rc); else
 		s=\$(rdma resource show qp 2>/dev/null | sed -n 's/.*type RC state \\([A-Z]*\\) .*comm ibv_rc_pingpong.*/\\1/p' | head -n 1)
 		echo running, QP in \${s:-none}; fi" | tr -d '\r'
 }
@@ -81,12 +80,11 @@ same_as() {
 }
 # finished TAG DOM: DOM's side of TAG ended successfully within 300 s
 finished() {
-	wait_for 300 "$1: $2's ibv_rc_pingpong finished" on "$2" "test -s /tmp/$1.rc"
+	wait_for 300 "$1: $2's ibv_rc_pingpong finished" on "$2" "test -s $TT/$1.rc"
 	[ "$(side "$1" "$2")" = "exit 0" ] ||
-		fail "$1: $2's ibv_rc_pingpong: $(side "$1" "$2"): $(on "$2" "tail -n 3 /tmp/$1.out" | tr -d '\r')"
+		fail "$1: $2's ibv_rc_pingpong: $(side "$1" "$2"): $(job_out "$2" "$1" | tail -n 3 | tr -d '\r')"
 	ok "$1: $2's ibv_rc_pingpong succeeded"
 }
-stop_pp() { on "$1" "pkill -9 ibv_rc_pingpong || killall -9 ibv_rc_pingpong; true" >/dev/null 2>&1; }
 # works DESC SRV SDEV CLI CDEV: a short ibv_rc_pingpong, data checked
 works() {
 	pingpong "$1" "$2" "$3" "$(addr_of "$2")" "$4" "$5" "ibv_rc_pingpong -g 0 -n 20 -c"
@@ -114,13 +112,13 @@ baselines_back "after the link fault"
 runs_start unload 1000000
 on b:dom0 "xenib-backend-unload" || fail "unloading host b's backend"
 ok "host b's backend unloaded with b:guest1 connected to guest1"
-stop_pp b:dom0
+stop_jobs b:dom0
 sleep 20
-wait_for 60 "b:guest1's ibv_rc_pingpong ended with its device" on b:guest1 "test -s /tmp/unload-g.rc"
-echo "    b:guest1: $(side unload-g b:guest1): $(on b:guest1 "grep -ivE 'address|^ *\$' /tmp/unload-g.out | head -n 2" | tr -d '\r' | tr '\n' ' ')"
+wait_for 60 "b:guest1's ibv_rc_pingpong ended with its device" on b:guest1 "test -s $TT/unload-g.rc"
+echo "    b:guest1: $(side unload-g b:guest1): $(on b:guest1 "grep -ivE 'address|^ *\$' $TT/unload-g.out | head -n 2" | tr -d '\r' | tr '\n' ' ')"
 same_as "peer's backend unloaded" unload-g guest1 unload-n dom0
-stop_pp guest1
-stop_pp dom0
+stop_jobs guest1
+stop_jobs dom0
 check "host a's backend objects back to $base_a with host b's backend gone" objs_are "$base_a"
 on b:dom0 "modprobe xen-ibback" || fail "modprobe xen-ibback on host b"
 ensure_rdma b:guest1
@@ -131,11 +129,11 @@ baselines_back "after host b's backend came back"
 runs_start destroy 1000000
 on dom0 "xl destroy guest1" || fail "xl destroy guest1 on host a"
 ok "guest1 on host a destroyed while connected to b:guest1"
-stop_pp dom0
+stop_jobs dom0
 sleep 20
 same_as "peer destroyed" destroy-g b:guest1 destroy-n b:dom0
-stop_pp b:guest1
-stop_pp b:dom0
+stop_jobs b:guest1
+stop_jobs b:dom0
 wait_for 60 "host a's backend objects back to $base_a after guest1 died" objs_are "$base_a"
 check "host a's Dom0 logged no warning" dmesg_clean dom0
 ensure_rdma guest1
@@ -148,8 +146,8 @@ kill -9 "$(cat "$ROOT/build/testbed/run-b/qemu.pid")" || fail "killing host b's 
 ok "host b's QEMU killed"
 sleep 20
 same_as "host b gone" kill-g guest1 kill-n dom0
-stop_pp guest1
-stop_pp dom0
+stop_jobs guest1
+stop_jobs dom0
 wait_for 60 "host a's backend objects back to $base_a after host b died" objs_are "$base_a"
 works "host a after host b died: guest1 <- dom0" guest1 xenib0 dom0 rxe0
 check "host a's Dom0 logged no warning" dmesg_clean dom0

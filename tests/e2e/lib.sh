@@ -149,6 +149,51 @@ ensure_hosts() {
 		fail "starting a testbed of $1 hosts (scripts/xenib-testbed start --hosts $1)"
 }
 
+# Each test keeps the files it makes in a domain in a directory of its
+# own there, $TT, and stops what it started by its pid, never by a
+# program's name (another test's, or a user's, may be running).
+TEST_DIRS=/tmp/xenib-tests
+TT=$TEST_DIRS/$(basename "$0" .sh)
+
+# job_start DOM NAME CMD...: run CMD, a simple command, in DOM in the
+# background; its output goes to $TT/NAME.out, its pid to $TT/NAME.pid
+# and, once it ends, its exit status to $TT/NAME.rc.
+job_start() {
+	local dom=$1 name=$2 f
+	shift 2
+	f=$TT/$name
+	on "$dom" "mkdir -p $TT && rm -f $f.rc $f.pid &&
+		($* </dev/null >$f.out 2>&1 & echo \$! >$f.pid.new && mv $f.pid.new $f.pid
+		 wait \$!; echo \$? >$f.rc) >/dev/null 2>&1 &
+		i=0; while [ ! -e $f.pid ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
+		test -e $f.pid"
+}
+
+# job_rc DOM NAME: the job's exit status, or nothing while it runs.
+job_rc() { on "$1" "cat $TT/$2.rc 2>/dev/null" | tr -d '\r'; }
+# job_out DOM NAME: what the job printed so far.
+job_out() { on "$1" "cat $TT/$2.out 2>/dev/null"; }
+# job_running DOM NAME: the job was started and has not ended.
+job_running() { on "$1" "test -e $TT/$2.pid && ! test -e $TT/$2.rc"; }
+
+# job_stop DOM NAME [SIGNAL]: send the job SIGNAL (KILL by default) if it
+# still runs (a job that ended is left alone: its pid may be another's
+# now), and give its end up to 5 s to be recorded.
+job_stop() {
+	local f=$TT/$2
+	on "$1" "[ -e $f.rc ] || kill -${3:-KILL} \$(cat $f.pid) 2>/dev/null
+		i=0; while [ ! -e $f.rc ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done
+		true" >/dev/null 2>&1
+}
+
+# stop_jobs DOM: kill every job a test started in DOM that still runs, so
+# a failed test leaves no objects behind for the tests after it.
+stop_jobs() {
+	on "$1" "for p in $TEST_DIRS/*/*.pid; do
+		[ -e \"\${p%.pid}.rc\" ] || kill -9 \$(cat \"\$p\") 2>/dev/null
+	done; true" >/dev/null 2>&1
+}
+
 for lib in "$ROOT"/tests/e2e/lib/*.sh; do
 	. "$lib"
 done

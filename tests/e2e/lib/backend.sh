@@ -23,9 +23,9 @@ backend_pds() { on dom0 "rdma resource show pd" | grep -c 'comm \[xen_ibback\]';
 pds_are() { [ "$(backend_pds)" = "$1" ]; }
 
 # hold_pds GUEST N: start a process in GUEST that holds N PDs on xenib0 for
-# ten minutes; its pid is in /tmp/hold.pid there.
+# ten minutes, the job "hold" there.
 hold_pds() {
-	on "$1" "(xenib-verbs-test -d xenib0 hold-pd $2 600 >/tmp/hold.log 2>&1 </dev/null & echo \$! >/tmp/hold.pid)" ||
+	job_start "$1" hold xenib-verbs-test -d xenib0 hold-pd "$2" 600 ||
 		fail "starting a process in $1 that holds $2 PDs"
 }
 
@@ -47,9 +47,6 @@ backend_objs() {
 backend_mrs() { on "${1:-}dom0" "rdma resource show mr" | grep -c 'comm \[xen_ibback\]'; }
 mrs_are() { [ "$(backend_mrs "${2:-}")" = "$1" ]; }
 
-# kill_holders GUEST: end every test program still running in GUEST, so a
-# failed test leaves no objects behind for the tests after it.
-kill_holders() { on "$1" "killall -9 xenib-verbs-test 2>/dev/null; true" >/dev/null 2>&1; }
 objs_are() { [ "$(backend_objs "${2:-}")" = "$1" ]; }
 # held_are "PDs CQs QPs": the backend's objects alone (their rings' pages
 # vary).

@@ -91,7 +91,7 @@ cm_forgery_refused() {
 	on "$f" "ip addr add $forged/32 dev xenib0" || fail "ip addr add $forged on $f"
 	wait_for 30 "$f's xenib0 has a GID for $forged" \
 		eval "[ -n \"\$(v2_gid $f xenib0 $forged)\" ]"
-	on "$peer" "(timeout 60 rping -s -a $peer_ip -p 7181 -C 1 >/tmp/cm.forged 2>&1) >/dev/null 2>&1 &" ||
+	job_start "$peer" forged timeout 60 rping -s -a "$peer_ip" -p 7181 -C 1 ||
 		fail "starting $peer's rping server"
 	wait_for 30 "$peer listens on 7181" cm_listening "$peer" 7181
 	errs=$(be_stat "$f" errors)
@@ -104,7 +104,7 @@ cm_forgery_refused() {
 		fail "$peer received MADs $f sent from $forged"
 	ok "$f cannot send CM MADs to $peer from an address it was not given"
 	on "$f" "ip addr del $forged/32 dev xenib0" || fail "ip addr del $forged on $f"
-	on "$peer" "killall rping 2>/dev/null; true" >/dev/null
+	job_stop "$peer" forged TERM
 }
 
 # cm_pair DESC SERVER PORT SERVER_CMD CLIENT CLIENT_CMD: start SERVER_CMD
@@ -114,15 +114,13 @@ cm_forgery_refused() {
 cm_pair() {
 	local desc=$1 srv=$2 port=$3 scmd=$4 cli=$5 ccmd=$6 out rc
 
-	on "$srv" "rm -f /tmp/cm.rc; (timeout 120 $scmd >/tmp/cm.srv 2>&1 </dev/null; echo \$? >/tmp/cm.rc) >/dev/null 2>&1 &" ||
-		fail "$desc: starting the server"
+	job_start "$srv" cm "timeout 120 $scmd" || fail "$desc: starting the server"
 	wait_for 30 "$desc: the server listens" cm_listening "$srv" "$port"
 	out=$(on "$cli" "timeout 120 $ccmd" 2>&1)
 	rc=$?
 	echo "$out" | sed 's/^/    /' | if [ "$rc" = 0 ]; then tail -4; else cat; fi
 	CM_OUT=$out
-	server_verdict "$desc" "$srv" "$rc" "cat /tmp/cm.rc 2>/dev/null" \
-		"cat /tmp/cm.srv; kill \$(pidof timeout) 2>/dev/null"
+	server_verdict "$desc" "$srv" cm "$rc"
 }
 
 # ensure_dom0_rxe1: Dom0's own RDMA device for its rdma_cm, rxe1 on dummy1

@@ -6,15 +6,15 @@
 # rdma-core or perftest program and its options, GID index included) as a
 # server on SERVER's device SDEV and as a client on CLIENT's CDEV; both
 # must exit 0.  The end of the client's output is printed, all of it on
-# failure (and into the file $PP_SAVE if set); the end of the server's on
-# failure.  PP_SERVER_ARGS and PP_CLIENT_ARGS, if set, are added to one
+# failure (and into the file $PP_SAVE if set); the end of the server's
+# (the job "pp" in SERVER) on failure.  PP_SERVER_ARGS and PP_CLIENT_ARGS, if set, are added to one
 # side's options only (e.g. each side's GID index).
 PP_PORT=${PP_PORT:-18515}
 pingpong() {
 	local desc=$1 srv=$2 sdev=$3 ip=$4 cli=$5 cdev=$6 tool=$7
 	local port=$((PP_PORT++)) i out rc
 
-	on "$srv" "rm -f /tmp/pp.log; ($tool ${PP_SERVER_ARGS:-} -d $sdev -p $port >/tmp/pp.srv 2>&1 </dev/null; echo rc=\$? >/tmp/pp.log) >/dev/null 2>&1 &" ||
+	job_start "$srv" pp "$tool ${PP_SERVER_ARGS:-} -d $sdev -p $port" ||
 		fail "$desc: starting the server"
 	# The client gives up if the server is not listening yet.
 	for i in 1 2 3 4 5 6 7 8 9 10; do
@@ -27,8 +27,7 @@ pingpong() {
 	# (block-buffered) report
 	echo "$out" | sed 's/^/    /' | if [ "$rc" = 0 ]; then tail -4; else cat; fi
 	[ -z "${PP_SAVE:-}" ] || echo "$out" | tr -d '\r' > "$PP_SAVE"
-	server_verdict "$desc" "$srv" "$rc" "sed -n 's/^rc=//p' /tmp/pp.log 2>/dev/null" \
-		"cat /tmp/pp.srv; pkill -f -- '-p $port' 2>/dev/null"
+	server_verdict "$desc" "$srv" pp "$rc"
 }
 
 # addr_of DOM: the address at which the domains of every host reach DOM
@@ -42,21 +41,25 @@ pingpong_both() {
 	pingpong "$1 $2 <- $4" "$2" "$3" "$(addr_of "$2")" "$4" "$5" "$6"
 }
 
-# server_verdict DESC SERVER CLIENT_RC RC_CMD LOG_CMD: wait up to two
-# minutes for a background server's exit status (RC_CMD prints it in
-# SERVER); unless both it and the client's (CLIENT_RC) are 0, show what
-# LOG_CMD prints (the server's output; it also stops the server) and fail.
+# server_verdict DESC SERVER JOB CLIENT_RC [LOG_CMD]: wait up to two
+# minutes for the exit status of the server, the job JOB in SERVER; unless
+# both it and the client's (CLIENT_RC) are 0, show the end of the server's
+# output and of what LOG_CMD prints in SERVER, stop the server and fail.
 server_verdict() {
-	local desc=$1 srv=$2 rc=$3 srv_rc i
+	local desc=$1 srv=$2 job=$3 rc=$4 srv_rc i
 
 	for i in $(seq 1 60); do
-		srv_rc=$(on "$srv" "$4" | tr -d '\r')
+		srv_rc=$(job_rc "$srv" "$job")
 		[ -n "$srv_rc" ] && break
 		sleep 2
 	done
 	if [ "$rc" != 0 ] || [ "$srv_rc" != 0 ]; then
 		echo "    server ($srv, exit ${srv_rc:-still running}):"
-		on "$srv" "$5" | sed 's/^/    /' | tail -n 40
+		{
+			job_out "$srv" "$job"
+			[ -z "${5:-}" ] || on "$srv" "$5"
+		} | sed 's/^/    /' | tail -n 40
+		job_stop "$srv" "$job" TERM
 		fail "$desc (client exit $rc)"
 	fi
 	ok "$desc"
