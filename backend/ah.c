@@ -180,36 +180,28 @@ int xenib_be_create_ah(struct xenib_be *be,
 	u32 handle;
 	int err;
 
-	if (!be->hca)
-		return -ENODEV;
-	pd = xa_load(&be->pds, req->pd);
-	if (!pd)
-		return -ENOENT;
-
-	ah = kzalloc(sizeof(*ah), GFP_KERNEL);
-	if (!ah)
-		return -ENOMEM;
-	err = xenib_be_insert(&be->ahs, ah, xenib_max_ahs, &handle);
-	if (err)
-		goto fail_free;
+	pd = xenib_be_pd_of(be, req->pd);
+	if (IS_ERR(pd))
+		return PTR_ERR(pd);
+	ah = xenib_be_new(&be->ahs, sizeof(*ah), xenib_max_ahs, &handle);
+	if (IS_ERR(ah))
+		return PTR_ERR(ah);
 	err = xenib_be_ah_from_wire(be, &req->attr, &attr);
 	if (err)
-		goto fail_erase;
+		goto fail;
 	ah->ah = rdma_create_ah(pd->pd, &attr, RDMA_CREATE_AH_SLEEPABLE);
 	rdma_destroy_ah_attr(&attr);
 	if (IS_ERR(ah->ah)) {
 		err = PTR_ERR(ah->ah);
-		goto fail_erase;
+		goto fail;
 	}
 	ah->pd = pd;
 	pd->users++;
 	resp->handle = handle;
 	return 0;
 
-fail_erase:
-	xa_erase(&be->ahs, handle);
-fail_free:
-	kfree(ah);
+fail:
+	xenib_be_drop_new(&be->ahs, handle, ah);
 	return err;
 }
 

@@ -321,9 +321,11 @@ struct xenib_be_mw {
 void xenib_be_resources_init(struct xenib_be *be);
 void xenib_be_resources_release(struct xenib_be *be);
 void xenib_be_resources_cap(struct xenib_device_attr *attr);
-int xenib_be_insert(struct xarray *xa, void *obj, unsigned int quota,
-		    u32 *handle);
+void *xenib_be_new(struct xarray *xa, size_t size, unsigned int quota,
+		   u32 *handle);
+void xenib_be_drop_new(struct xarray *xa, u32 handle, void *obj);
 void *xenib_be_lookup(struct xarray *xa, const struct xenib_handle_req *req);
+struct xenib_be_pd *xenib_be_pd_of(struct xenib_be *be, u32 handle);
 ssize_t xenib_be_resources_show(struct xenib_be *be, char *buf);
 int xenib_be_alloc_pd(struct xenib_be *be, struct xenib_handle_resp *resp);
 int xenib_be_dealloc_pd(struct xenib_be *be,

@@ -303,12 +303,10 @@ int xenib_be_reg_mr(struct xenib_be *be, const struct xenib_reg_mr_req *req,
 	u32 handle;
 	int err, n;
 
-	if (!be->hca)
-		return -ENODEV;
+	pd = xenib_be_pd_of(be, req->pd);
+	if (IS_ERR(pd))
+		return PTR_ERR(pd);
 	dev = be->hca->ibdev;
-	pd = xa_load(&be->pds, req->pd);
-	if (!pd)
-		return -ENOENT;
 	if (req->length > dev->attrs.max_mr_size)
 		return -EINVAL;
 	if (be->mr_pages + req->nr_pages > xenib_max_mr_pages)
@@ -317,15 +315,10 @@ int xenib_be_reg_mr(struct xenib_be *be, const struct xenib_reg_mr_req *req,
 	if (err)
 		return err;
 
-	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
-	if (!mr)
-		return -ENOMEM;
+	mr = xenib_be_new(&be->mrs, sizeof(*mr), xenib_max_mrs, &handle);
+	if (IS_ERR(mr))
+		return PTR_ERR(mr);
 	mr->nr_pages = req->nr_pages;
-	err = xenib_be_insert(&be->mrs, mr, xenib_max_mrs, &handle);
-	if (err) {
-		kfree(mr);
-		return err;
-	}
 
 	err = xenib_be_mr_map(be, mr, req);
 	if (!err)

@@ -53,11 +53,9 @@ int xenib_be_alloc_mw(struct xenib_be *be,
 	u32 handle;
 	int err;
 
-	if (!be->hca)
-		return -ENODEV;
-	pd = xa_load(&be->pds, req->pd);
-	if (!pd)
-		return -ENOENT;
+	pd = xenib_be_pd_of(be, req->pd);
+	if (IS_ERR(pd))
+		return PTR_ERR(pd);
 	if (!xenib_mw_max_pages)
 		return -EOPNOTSUPP;
 	err = xenib_be_pd_placeholder(pd);
@@ -66,14 +64,9 @@ int xenib_be_alloc_mw(struct xenib_be *be,
 	if (err)
 		return err;
 
-	mw = kzalloc(sizeof(*mw), GFP_KERNEL);
-	if (!mw)
-		return -ENOMEM;
-	err = xenib_be_insert(&be->mws, mw, xenib_max_mws, &handle);
-	if (err) {
-		kfree(mw);
-		return err;
-	}
+	mw = xenib_be_new(&be->mws, sizeof(*mw), xenib_max_mws, &handle);
+	if (IS_ERR(mw))
+		return PTR_ERR(mw);
 	mw->max_pages = xenib_mw_max_pages;
 	mw->mr = ib_alloc_mr(pd->pd, IB_MR_TYPE_MEM_REG, mw->max_pages);
 	if (IS_ERR(mw->mr)) {
@@ -93,10 +86,9 @@ int xenib_be_alloc_mw(struct xenib_be *be,
 	return 0;
 
 fail:
-	xa_erase(&be->mws, handle);
 	if (mw->mr)
 		ib_dereg_mr(mw->mr);
-	kfree(mw);
+	xenib_be_drop_new(&be->mws, handle, mw);
 	return err;
 }
 

@@ -141,12 +141,12 @@ int xenib_be_create_qp(struct xenib_be *be,
 	u32 handle;
 	int err;
 
-	if (!be->hca)
-		return -ENODEV;
-	pd = xa_load(&be->pds, req->pd);
+	pd = xenib_be_pd_of(be, req->pd);
+	if (IS_ERR(pd))
+		return PTR_ERR(pd);
 	scq = xa_load(&be->cqs, req->send_cq);
 	rcq = xa_load(&be->cqs, req->recv_cq);
-	if (!pd || !scq || !rcq)
+	if (!scq || !rcq)
 		return -ENOENT;
 	if (req->srq) {
 		srq = xa_load(&be->srqs, req->srq);
@@ -154,19 +154,16 @@ int xenib_be_create_qp(struct xenib_be *be,
 			return -ENOENT;
 	}
 
-	qp = kzalloc(sizeof(*qp), GFP_KERNEL);
-	if (!qp)
-		return -ENOMEM;
+	qp = xenib_be_new(&be->qps, sizeof(*qp), xenib_max_qps, &handle);
+	if (IS_ERR(qp))
+		return PTR_ERR(qp);
 	INIT_LIST_HEAD(&qp->mcast);
-	err = xenib_be_insert(&be->qps, qp, xenib_max_qps, &handle);
-	if (err)
-		goto fail_free;
 
 	qp->sq = xenib_be_queue_map(be, &req->sq);
 	if (IS_ERR(qp->sq)) {
 		err = PTR_ERR(qp->sq);
 		qp->sq = NULL;
-		goto fail_erase;
+		goto fail_drop;
 	}
 	if (srq) {
 		if (req->rq.nr_pages) {
@@ -235,10 +232,8 @@ int xenib_be_create_qp(struct xenib_be *be,
 fail_unmap:
 	xenib_be_queue_unmap(be, qp->sq);
 	xenib_be_queue_unmap(be, qp->rq);
-fail_erase:
-	xa_erase(&be->qps, handle);
-fail_free:
-	kfree(qp);
+fail_drop:
+	xenib_be_drop_new(&be->qps, handle, qp);
 	return err;
 }
 

@@ -41,8 +41,8 @@ void xenib_be_resources_init(struct xenib_be *be)
  * Give @obj a handle in @xa, at most @quota of them.  A used-up quota is
  * -ENOMEM, the errno of a real device out of the resource.
  */
-int xenib_be_insert(struct xarray *xa, void *obj, unsigned int quota,
-		    u32 *handle)
+static int xenib_be_insert(struct xarray *xa, void *obj, unsigned int quota,
+			   u32 *handle)
 {
 	int err;
 
@@ -53,12 +53,55 @@ int xenib_be_insert(struct xarray *xa, void *obj, unsigned int quota,
 	return err == -EBUSY ? -ENOMEM : err;
 }
 
+/*
+ * Where every create verb starts: a zeroed object of @size under a new
+ * handle in @xa, one of at most @quota.  A create that fails after this
+ * undoes it with xenib_be_drop_new().
+ */
+void *xenib_be_new(struct xarray *xa, size_t size, unsigned int quota,
+		   u32 *handle)
+{
+	void *obj;
+	int err;
+
+	obj = kzalloc(size, GFP_KERNEL);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	err = xenib_be_insert(xa, obj, quota, handle);
+	if (err) {
+		kfree(obj);
+		return ERR_PTR(err);
+	}
+	return obj;
+}
+
+void xenib_be_drop_new(struct xarray *xa, u32 handle, void *obj)
+{
+	xa_erase(xa, handle);
+	kfree(obj);
+}
+
 /* The object @req names in @xa, or ERR_PTR(-ENOENT) if the guest has none. */
 void *xenib_be_lookup(struct xarray *xa, const struct xenib_handle_req *req)
 {
 	void *obj = xa_load(xa, req->handle);
 
 	return obj ?: ERR_PTR(-ENOENT);
+}
+
+/*
+ * The guest's PD @handle, in which a verb creates an object: -ENODEV once
+ * the real device is gone (the guest's PDs go with it), -ENOENT if the
+ * guest has no such PD.
+ */
+struct xenib_be_pd *xenib_be_pd_of(struct xenib_be *be, u32 handle)
+{
+	struct xenib_be_pd *pd;
+
+	if (!be->hca)
+		return ERR_PTR(-ENODEV);
+	pd = xa_load(&be->pds, handle);
+	return pd ?: ERR_PTR(-ENOENT);
 }
 
 static void xenib_be_free_pd(struct xenib_be_pd *pd)
@@ -145,15 +188,9 @@ int xenib_be_alloc_pd(struct xenib_be *be, struct xenib_handle_resp *resp)
 
 	if (!be->hca)
 		return -ENODEV;
-	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
-	if (!pd)
-		return -ENOMEM;
-
-	err = xenib_be_insert(&be->pds, pd, xenib_max_pds, &handle);
-	if (err) {
-		kfree(pd);
-		return err;
-	}
+	pd = xenib_be_new(&be->pds, sizeof(*pd), xenib_max_pds, &handle);
+	if (IS_ERR(pd))
+		return PTR_ERR(pd);
 
 	/*
 	 * A kernel PD: on devices without a local DMA lkey (rxe) it carries
@@ -163,8 +200,7 @@ int xenib_be_alloc_pd(struct xenib_be *be, struct xenib_handle_resp *resp)
 	pd->pd = ib_alloc_pd(be->hca->ibdev, 0);
 	if (IS_ERR(pd->pd)) {
 		err = PTR_ERR(pd->pd);
-		xa_erase(&be->pds, handle);
-		kfree(pd);
+		xenib_be_drop_new(&be->pds, handle, pd);
 		return err;
 	}
 	resp->handle = handle;
@@ -196,18 +232,14 @@ int xenib_be_create_cq(struct xenib_be *be,
 
 	if (!be->hca)
 		return -ENODEV;
-
-	cq = kzalloc(sizeof(*cq), GFP_KERNEL);
-	if (!cq)
-		return -ENOMEM;
-	err = xenib_be_insert(&be->cqs, cq, xenib_max_cqs, &handle);
-	if (err)
-		goto fail_free;
+	cq = xenib_be_new(&be->cqs, sizeof(*cq), xenib_max_cqs, &handle);
+	if (IS_ERR(cq))
+		return PTR_ERR(cq);
 
 	cq->queue = xenib_be_queue_map(be, &req->queue);
 	if (IS_ERR(cq->queue)) {
 		err = PTR_ERR(cq->queue);
-		goto fail_erase;
+		goto fail_drop;
 	}
 	cq->be = be;
 	cq->handle = handle;
@@ -223,10 +255,8 @@ int xenib_be_create_cq(struct xenib_be *be,
 
 fail_unmap:
 	xenib_be_queue_unmap(be, cq->queue);
-fail_erase:
-	xa_erase(&be->cqs, handle);
-fail_free:
-	kfree(cq);
+fail_drop:
+	xenib_be_drop_new(&be->cqs, handle, cq);
 	return err;
 }
 

@@ -48,22 +48,16 @@ int xenib_be_create_srq(struct xenib_be *be,
 	u32 handle;
 	int err;
 
-	if (!be->hca)
-		return -ENODEV;
-	pd = xa_load(&be->pds, req->pd);
-	if (!pd)
-		return -ENOENT;
-
-	srq = kzalloc(sizeof(*srq), GFP_KERNEL);
-	if (!srq)
-		return -ENOMEM;
-	err = xenib_be_insert(&be->srqs, srq, xenib_max_srqs, &handle);
-	if (err)
-		goto fail_free;
+	pd = xenib_be_pd_of(be, req->pd);
+	if (IS_ERR(pd))
+		return PTR_ERR(pd);
+	srq = xenib_be_new(&be->srqs, sizeof(*srq), xenib_max_srqs, &handle);
+	if (IS_ERR(srq))
+		return PTR_ERR(srq);
 	srq->queue = xenib_be_queue_map(be, &req->queue);
 	if (IS_ERR(srq->queue)) {
 		err = PTR_ERR(srq->queue);
-		goto fail_erase;
+		goto fail_drop;
 	}
 	srq->be = be;
 	srq->handle = handle;
@@ -89,10 +83,8 @@ int xenib_be_create_srq(struct xenib_be *be,
 
 fail_unmap:
 	xenib_be_queue_unmap(be, srq->queue);
-fail_erase:
-	xa_erase(&be->srqs, handle);
-fail_free:
-	kfree(srq);
+fail_drop:
+	xenib_be_drop_new(&be->srqs, handle, srq);
 	return err;
 }
 
