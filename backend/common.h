@@ -164,23 +164,23 @@ struct xenib_be {
 };
 
 /* hca.c */
-int xenib_hca_init(void);
-void xenib_hca_exit(void);
-int xenib_hca_bind(struct xenib_be *be);
-void xenib_hca_unbind(struct xenib_be *be);
-int xenib_hca_query_device(struct xenib_be *be,
-			   struct xenib_device_attr *attr);
-int xenib_hca_query_port(struct xenib_be *be, struct xenib_port_attr *attr);
-int xenib_hca_query_pkey(struct xenib_be *be,
-			 const struct xenib_query_pkey_req *req,
-			 struct xenib_query_pkey_resp *resp);
+int xenib_be_hca_init(void);
+void xenib_be_hca_exit(void);
+int xenib_be_hca_bind(struct xenib_be *be);
+void xenib_be_hca_unbind(struct xenib_be *be);
+int xenib_be_query_device(struct xenib_be *be,
+			  struct xenib_device_attr *attr);
+int xenib_be_query_port(struct xenib_be *be, struct xenib_port_attr *attr);
+int xenib_be_query_pkey(struct xenib_be *be,
+			const struct xenib_query_pkey_req *req,
+			struct xenib_query_pkey_resp *resp);
 struct xenib_be_mad;
-bool xenib_hca_deliver_mad(struct xenib_hca *hca, u32 port,
-			   struct xenib_be_mad *m);
+bool xenib_be_hca_deliver_mad(struct xenib_hca *hca, u32 port,
+			      struct xenib_be_mad *m);
 
 /* mad.c */
-void xenib_cm_open(struct xenib_hca *hca);
-void xenib_cm_close(struct xenib_hca *hca);
+void xenib_be_cm_open(struct xenib_hca *hca);
+void xenib_be_cm_close(struct xenib_hca *hca);
 bool xenib_be_has_cm(struct xenib_be *be);
 bool xenib_be_queue_mad(struct xenib_be *be, struct xenib_be_mad *m);
 void xenib_be_mad_open(struct xenib_be *be);
@@ -317,6 +317,13 @@ struct xenib_be_mw {
 	unsigned int max_pages;		/* it may span */
 };
 
+/*
+ * Objects: a verb creates one with xenib_be_new() (and xenib_be_drop_new()
+ * if it fails after that); xenib_be_free_<object>() ends one already out
+ * of its table, giving back what it holds on the real device and of the
+ * guest, and its PD's use.
+ */
+
 /* resource.c */
 void xenib_be_resources_init(struct xenib_be *be);
 void xenib_be_resources_release(struct xenib_be *be);
@@ -366,7 +373,7 @@ void xenib_be_free_ah(struct xenib_be *be, struct xenib_be_ah *ah);
 int xenib_be_reg_mr(struct xenib_be *be, const struct xenib_reg_mr_req *req,
 		    struct xenib_reg_mr_resp *resp);
 int xenib_be_dereg_mr(struct xenib_be *be, const struct xenib_handle_req *req);
-void xenib_be_release_mr(struct xenib_be *be, struct xenib_be_mr *mr);
+void xenib_be_free_mr(struct xenib_be *be, struct xenib_be_mr *mr);
 void xenib_be_pd_release_reg_qp(struct xenib_be_pd *pd);
 int xenib_be_pd_reg_qp(struct xenib_be *be, struct xenib_be_pd *pd);
 int xenib_be_post_local(struct xenib_be_pd *pd, struct ib_send_wr *wr);
@@ -377,7 +384,7 @@ int xenib_be_alloc_mw(struct xenib_be *be,
 		      struct xenib_alloc_mw_resp *resp);
 int xenib_be_dealloc_mw(struct xenib_be *be,
 			const struct xenib_handle_req *req);
-void xenib_be_release_mw(struct xenib_be *be, struct xenib_be_mw *mw);
+void xenib_be_free_mw(struct xenib_be *be, struct xenib_be_mw *mw);
 int xenib_be_mw_prepare(struct xenib_be *be, struct xenib_be_qp *qp,
 			const struct rxe_send_wr *wr,
 			struct xenib_be_mw **mw, struct xenib_be_mr **mr);
@@ -400,8 +407,8 @@ int xenib_be_detach_mcast(struct xenib_be *be,
 			  const struct xenib_mcast_req *req);
 int xenib_be_destroy_qp(struct xenib_be *be,
 			const struct xenib_handle_req *req);
-void xenib_be_release_qp(struct xenib_be *be, struct xenib_be_qp *qp,
-			 bool drain);
+void xenib_be_free_qp(struct xenib_be *be, struct xenib_be_qp *qp,
+		      bool drain);
 
 /* queue.c */
 extern atomic_long_t xenib_be_grant_mapped;
@@ -443,7 +450,7 @@ void xenib_be_drain_cq(struct xenib_be *be, struct xenib_be_cq *cq,
 		       struct ib_qp *gone);
 
 /* ctrl.c */
-int xenib_ctrl_thread(void *arg);
+int xenib_be_ctrl_thread(void *arg);
 irqreturn_t xenib_be_interrupt(int irq, void *dev_id);
 void xenib_be_post_event(struct xenib_be *be, u16 type, u32 handle,
 			 u64 data);

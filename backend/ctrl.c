@@ -63,7 +63,7 @@ out:
 	spin_unlock_irqrestore(&be->evt_lock, flags);
 }
 
-static int xenib_do_nop(struct xenib_be *be,
+static int xenib_be_nop(struct xenib_be *be,
 			const struct xenib_ctrl_request *req,
 			struct xenib_ctrl_response *resp)
 {
@@ -75,9 +75,9 @@ static int xenib_do_nop(struct xenib_be *be,
 	return 0;
 }
 
-static void xenib_dispatch(struct xenib_be *be,
-			   const struct xenib_ctrl_request *req,
-			   struct xenib_ctrl_response *resp)
+static void xenib_be_dispatch(struct xenib_be *be,
+			      const struct xenib_ctrl_request *req,
+			      struct xenib_ctrl_response *resp)
 {
 	int ret;
 
@@ -88,17 +88,17 @@ static void xenib_dispatch(struct xenib_be *be,
 
 	switch (req->op) {
 	case XENIB_OP_NOP:
-		ret = xenib_do_nop(be, req, resp);
+		ret = xenib_be_nop(be, req, resp);
 		break;
 	case XENIB_OP_QUERY_DEVICE:
-		ret = xenib_hca_query_device(be, &resp->u.device);
+		ret = xenib_be_query_device(be, &resp->u.device);
 		break;
 	case XENIB_OP_QUERY_PORT:
-		ret = xenib_hca_query_port(be, &resp->u.port);
+		ret = xenib_be_query_port(be, &resp->u.port);
 		break;
 	case XENIB_OP_QUERY_PKEY:
-		ret = xenib_hca_query_pkey(be, &req->u.query_pkey,
-					   &resp->u.query_pkey);
+		ret = xenib_be_query_pkey(be, &req->u.query_pkey,
+					  &resp->u.query_pkey);
 		break;
 	case XENIB_OP_ALLOC_PD:
 		ret = xenib_be_alloc_pd(be, &resp->u.handle);
@@ -186,7 +186,7 @@ out:
  * Answer every request the frontend has produced.  Returns whether there was
  * anything to do, so that an interrupt with none can be reported spurious.
  */
-static bool xenib_process_ctrl(struct xenib_be *be)
+static bool xenib_be_process_ctrl(struct xenib_be *be)
 {
 	struct xenib_ctrl_back_ring *ring = &be->ctrl;
 	struct xenib_ctrl_request req;
@@ -217,7 +217,7 @@ static bool xenib_process_ctrl(struct xenib_be *be)
 			memset(resp, 0, sizeof(*resp));
 			resp->id = req.id;
 			resp->op = req.op;
-			xenib_dispatch(be, &req, resp);
+			xenib_be_dispatch(be, &req, resp);
 			ring->rsp_prod_pvt++;
 			be->stats.responses++;
 
@@ -232,7 +232,7 @@ static bool xenib_process_ctrl(struct xenib_be *be)
 	return did_work;
 }
 
-int xenib_ctrl_thread(void *arg)
+int xenib_be_ctrl_thread(void *arg)
 {
 	struct xenib_be *be = arg;
 
@@ -246,7 +246,7 @@ int xenib_ctrl_thread(void *arg)
 
 		be->stats.interrupts++;
 		mutex_lock(&be->lock);
-		work = be->ring_broken ? false : xenib_process_ctrl(be);
+		work = be->ring_broken ? false : xenib_be_process_ctrl(be);
 		mutex_unlock(&be->lock);
 		if (!work)
 			be->stats.spurious_interrupts++;

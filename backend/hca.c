@@ -42,7 +42,7 @@ static LIST_HEAD(xenib_hca_list);
 static DEFINE_MUTEX(xenib_hca_mutex);
 static struct ib_client xenib_ib_client;
 
-static int xenib_hca_add(struct ib_device *ibdev)
+static int xenib_be_hca_add(struct ib_device *ibdev)
 {
 	struct xenib_hca *hca;
 
@@ -51,7 +51,7 @@ static int xenib_hca_add(struct ib_device *ibdev)
 		return -ENOMEM;
 	hca->ibdev = ibdev;
 	INIT_LIST_HEAD(&hca->backends);
-	xenib_cm_open(hca);
+	xenib_be_cm_open(hca);
 
 	mutex_lock(&xenib_hca_mutex);
 	list_add_tail(&hca->list, &xenib_hca_list);
@@ -61,13 +61,13 @@ static int xenib_hca_add(struct ib_device *ibdev)
 	return 0;
 }
 
-static void xenib_hca_remove(struct ib_device *ibdev, void *client_data)
+static void xenib_be_hca_remove(struct ib_device *ibdev, void *client_data)
 {
 	struct xenib_hca *hca = client_data;
 	struct xenib_be *be, *tmp;
 
 	/* Waits for MADs being delivered, which take xenib_hca_mutex. */
-	xenib_cm_close(hca);
+	xenib_be_cm_close(hca);
 	mutex_lock(&xenib_hca_mutex);
 	list_del(&hca->list);
 	list_for_each_entry_safe(be, tmp, &hca->backends, hca_entry) {
@@ -86,12 +86,12 @@ static void xenib_hca_remove(struct ib_device *ibdev, void *client_data)
 
 static struct ib_client xenib_ib_client = {
 	.name = "xenib-back",
-	.add = xenib_hca_add,
-	.remove = xenib_hca_remove,
+	.add = xenib_be_hca_add,
+	.remove = xenib_be_hca_remove,
 };
 
 /* Attach @be to the device and port named in its xenstore directory. */
-int xenib_hca_bind(struct xenib_be *be)
+int xenib_be_hca_bind(struct xenib_be *be)
 {
 	struct xenib_hca *hca;
 	int err = -ENODEV;
@@ -115,7 +115,7 @@ int xenib_hca_bind(struct xenib_be *be)
 	return err;
 }
 
-void xenib_hca_unbind(struct xenib_be *be)
+void xenib_be_hca_unbind(struct xenib_be *be)
 {
 	mutex_lock(&xenib_hca_mutex);
 	mutex_lock(&be->lock);
@@ -128,8 +128,8 @@ void xenib_hca_unbind(struct xenib_be *be)
 }
 
 /* Hand @m to the guest on @port that owns its destination, if any. */
-bool xenib_hca_deliver_mad(struct xenib_hca *hca, u32 port,
-			   struct xenib_be_mad *m)
+bool xenib_be_hca_deliver_mad(struct xenib_hca *hca, u32 port,
+			      struct xenib_be_mad *m)
 {
 	struct xenib_be *be;
 	bool taken = false;
@@ -145,7 +145,7 @@ bool xenib_hca_deliver_mad(struct xenib_hca *hca, u32 port,
 	return taken;
 }
 
-int xenib_hca_query_device(struct xenib_be *be, struct xenib_device_attr *a)
+int xenib_be_query_device(struct xenib_be *be, struct xenib_device_attr *a)
 {
 	const struct ib_device_attr *d;
 	struct ib_device *ibdev;
@@ -234,7 +234,7 @@ int xenib_hca_query_device(struct xenib_be *be, struct xenib_device_attr *a)
  * through the port's default GID entry (ib_core does not export the port's
  * netdev itself).  Left zero when there is none.
  */
-static void xenib_hca_port_mac(struct ib_device *ibdev, u32 port, u8 *mac)
+static void xenib_be_hca_port_mac(struct ib_device *ibdev, u32 port, u8 *mac)
 {
 	const struct ib_gid_attr *gid_attr;
 	struct net_device *ndev;
@@ -250,7 +250,7 @@ static void xenib_hca_port_mac(struct ib_device *ibdev, u32 port, u8 *mac)
 	rdma_put_gid_attr(gid_attr);
 }
 
-int xenib_hca_query_port(struct xenib_be *be, struct xenib_port_attr *a)
+int xenib_be_query_port(struct xenib_be *be, struct xenib_port_attr *a)
 {
 	struct ib_device *ibdev;
 	struct ib_port_attr p;
@@ -293,13 +293,13 @@ int xenib_hca_query_port(struct xenib_be *be, struct xenib_port_attr *a)
 	a->link_layer = rdma_port_get_link_layer(ibdev, be->port);
 	a->ip_gids = p.ip_gids;
 	if (a->link_layer == IB_LINK_LAYER_ETHERNET)
-		xenib_hca_port_mac(ibdev, be->port, a->mac);
+		xenib_be_hca_port_mac(ibdev, be->port, a->mac);
 	return 0;
 }
 
-int xenib_hca_query_pkey(struct xenib_be *be,
-			 const struct xenib_query_pkey_req *req,
-			 struct xenib_query_pkey_resp *resp)
+int xenib_be_query_pkey(struct xenib_be *be,
+			const struct xenib_query_pkey_req *req,
+			struct xenib_query_pkey_resp *resp)
 {
 	struct ib_device *ibdev;
 	u16 pkey;
@@ -319,12 +319,12 @@ int xenib_hca_query_pkey(struct xenib_be *be,
 	return 0;
 }
 
-int xenib_hca_init(void)
+int xenib_be_hca_init(void)
 {
 	return ib_register_client(&xenib_ib_client);
 }
 
-void xenib_hca_exit(void)
+void xenib_be_hca_exit(void)
 {
 	ib_unregister_client(&xenib_ib_client);
 }

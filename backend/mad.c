@@ -31,7 +31,7 @@ struct xenib_be_mad {
 	struct xenib_recv_mad_resp msg;
 };
 
-static bool xenib_cm_wanted(struct ib_device *ibdev)
+static bool xenib_be_cm_wanted(struct ib_device *ibdev)
 {
 	const char *name = dev_name(&ibdev->dev);
 	size_t len = strlen(name);
@@ -50,8 +50,8 @@ static bool xenib_cm_wanted(struct ib_device *ibdev)
 }
 
 /* The header fields a guest's CM needs to answer; see xenib_recv_mad_resp. */
-static int xenib_mad_header(const struct ib_mad_recv_wc *rwc,
-			    struct xenib_recv_mad_resp *m)
+static int xenib_be_mad_header(const struct ib_mad_recv_wc *rwc,
+			       struct xenib_recv_mad_resp *m)
 {
 	const union rdma_network_hdr *hdr = (const void *)rwc->recv_buf.grh;
 	const struct ib_wc *wc = rwc->wc;
@@ -81,37 +81,37 @@ static int xenib_mad_header(const struct ib_mad_recv_wc *rwc,
 	return 0;
 }
 
-static void xenib_cm_recv(struct ib_mad_agent *agent,
-			  struct ib_mad_send_buf *send_buf,
-			  struct ib_mad_recv_wc *rwc)
+static void xenib_be_cm_recv(struct ib_mad_agent *agent,
+			     struct ib_mad_send_buf *send_buf,
+			     struct ib_mad_recv_wc *rwc)
 {
 	struct xenib_be_mad *m;
 
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
 		goto out;
-	if (xenib_mad_header(rwc, &m->msg) ||
+	if (xenib_be_mad_header(rwc, &m->msg) ||
 	    rwc->mad_len < XENIB_MAD_SIZE) {
 		kfree(m);
 		goto out;
 	}
 	memcpy(m->msg.mad, rwc->recv_buf.mad, XENIB_MAD_SIZE);
 	/* Not a guest's: nobody in this domain takes CM MADs on the port. */
-	if (!xenib_hca_deliver_mad(agent->context, agent->port_num, m))
+	if (!xenib_be_hca_deliver_mad(agent->context, agent->port_num, m))
 		kfree(m);
 out:
 	ib_free_recv_mad(rwc);
 }
 
-static void xenib_cm_send_done(struct ib_mad_agent *agent,
-			       struct ib_mad_send_wc *swc)
+static void xenib_be_cm_send_done(struct ib_mad_agent *agent,
+				  struct ib_mad_send_wc *swc)
 {
 	rdma_destroy_ah(swc->send_buf->ah, 0);
 	ib_free_send_mad(swc->send_buf);
 }
 
 /* Take the CM class of every CM-capable port of @hca, if it is ours to. */
-void xenib_cm_open(struct xenib_hca *hca)
+void xenib_be_cm_open(struct xenib_hca *hca)
 {
 	struct ib_device *ibdev = hca->ibdev;
 	struct ib_mad_reg_req reg = {
@@ -121,7 +121,7 @@ void xenib_cm_open(struct xenib_hca *hca)
 	struct ib_mad_agent *agent;
 	u32 port;
 
-	if (!xenib_cm_wanted(ibdev))
+	if (!xenib_be_cm_wanted(ibdev))
 		return;
 	hca->cm_agents = kcalloc(rdma_end_port(ibdev) + 1,
 				 sizeof(*hca->cm_agents), GFP_KERNEL);
@@ -132,8 +132,8 @@ void xenib_cm_open(struct xenib_hca *hca)
 		if (!rdma_cap_ib_cm(ibdev, port))
 			continue;
 		agent = ib_register_mad_agent(ibdev, port, IB_QPT_GSI, &reg, 0,
-					      xenib_cm_send_done,
-					      xenib_cm_recv, hca, 0);
+					      xenib_be_cm_send_done,
+					      xenib_be_cm_recv, hca, 0);
 		if (IS_ERR(agent)) {
 			dev_warn(&ibdev->dev,
 				 "%s: port %u: cannot take the CM class (%ld; ib_cm loaded first?): guests get no connection manager there\n",
@@ -144,7 +144,7 @@ void xenib_cm_open(struct xenib_hca *hca)
 	}
 }
 
-void xenib_cm_close(struct xenib_hca *hca)
+void xenib_be_cm_close(struct xenib_hca *hca)
 {
 	u32 port;
 
@@ -157,7 +157,7 @@ void xenib_cm_close(struct xenib_hca *hca)
 	hca->cm_agents = NULL;
 }
 
-static struct ib_mad_agent *xenib_cm_agent(struct xenib_be *be)
+static struct ib_mad_agent *xenib_be_cm_agent(struct xenib_be *be)
 {
 	struct xenib_hca *hca = be->hca;
 
@@ -166,7 +166,7 @@ static struct ib_mad_agent *xenib_cm_agent(struct xenib_be *be)
 
 bool xenib_be_has_cm(struct xenib_be *be)
 {
-	return xenib_cm_agent(be) && be->nr_addrs;
+	return xenib_be_cm_agent(be) && be->nr_addrs;
 }
 
 /*
@@ -244,7 +244,7 @@ int xenib_be_recv_mad(struct xenib_be *be, struct xenib_recv_mad_resp *resp)
 
 int xenib_be_send_mad(struct xenib_be *be, const struct xenib_send_mad_req *req)
 {
-	struct ib_mad_agent *agent = xenib_cm_agent(be);
+	struct ib_mad_agent *agent = xenib_be_cm_agent(be);
 	struct ib_mad_send_buf *msg;
 	struct rdma_ah_attr attr;
 	struct ib_ah *ah;

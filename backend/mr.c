@@ -210,7 +210,7 @@ static int xenib_be_mr_sgt(struct ib_device *dev, struct xenib_be_mr *mr,
 }
 
 /* Undo everything of @mr but its place in the table. */
-static void xenib_be_free_mr(struct xenib_be *be, struct xenib_be_mr *mr)
+static void xenib_be_mr_cleanup(struct xenib_be *be, struct xenib_be_mr *mr)
 {
 	if (mr->mr)
 		ib_dereg_mr(mr->mr);
@@ -229,12 +229,12 @@ static void xenib_be_free_mr(struct xenib_be *be, struct xenib_be_mr *mr)
 	kfree(mr);
 }
 
-void xenib_be_release_mr(struct xenib_be *be, struct xenib_be_mr *mr)
+void xenib_be_free_mr(struct xenib_be *be, struct xenib_be_mr *mr)
 {
 	/* No new work may name it; the device retires what is in flight. */
 	xa_erase(&be->mr_keys, mr->mr->lkey);
 	mr->pd->users--;
-	xenib_be_free_mr(be, mr);
+	xenib_be_mr_cleanup(be, mr);
 }
 
 /* Grant-map the guest pages listed in @req into @mr. */
@@ -360,7 +360,7 @@ int xenib_be_reg_mr(struct xenib_be *be, const struct xenib_reg_mr_req *req,
 
 fail:
 	xa_erase(&be->mrs, handle);
-	xenib_be_free_mr(be, mr);
+	xenib_be_mr_cleanup(be, mr);
 	return err;
 }
 
@@ -375,6 +375,6 @@ int xenib_be_dereg_mr(struct xenib_be *be, const struct xenib_handle_req *req)
 	if (mr->nr_windows)
 		return -EBUSY;
 	xa_erase(&be->mrs, req->handle);
-	xenib_be_release_mr(be, mr);
+	xenib_be_free_mr(be, mr);
 	return 0;
 }

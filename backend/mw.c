@@ -100,7 +100,7 @@ static void xenib_be_mw_unbound(struct xenib_be_mw *mw)
 	mw->parent = NULL;
 }
 
-void xenib_be_release_mw(struct xenib_be *be, struct xenib_be_mw *mw)
+void xenib_be_free_mw(struct xenib_be *be, struct xenib_be_mw *mw)
 {
 	xa_erase(&be->mw_keys, mw->mr->rkey >> 8);
 	/* Waits for the real device's users of it, as for any MR. */
@@ -118,7 +118,7 @@ int xenib_be_dealloc_mw(struct xenib_be *be, const struct xenib_handle_req *req)
 	if (IS_ERR(mw))
 		return PTR_ERR(mw);
 	xa_erase(&be->mws, req->handle);
-	xenib_be_release_mw(be, mw);
+	xenib_be_free_mw(be, mw);
 	return 0;
 }
 

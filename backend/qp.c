@@ -97,8 +97,8 @@ static void xenib_be_mcast_igmp(struct xenib_be *be, const union ib_gid *gid,
  * Tear down @qp, which is no longer in the table.  With @drain, its
  * completions still in the real CQs are dropped now (the CQs live on).
  */
-void xenib_be_release_qp(struct xenib_be *be, struct xenib_be_qp *qp,
-			 bool drain)
+void xenib_be_free_qp(struct xenib_be *be, struct xenib_be_qp *qp,
+		      bool drain)
 {
 	struct ib_qp *gone = qp->qp;
 	struct xenib_be_mcast *mc, *next;
@@ -435,6 +435,6 @@ int xenib_be_destroy_qp(struct xenib_be *be, const struct xenib_handle_req *req)
 	if (IS_ERR(qp))
 		return PTR_ERR(qp);
 	xa_erase(&be->qps, req->handle);
-	xenib_be_release_qp(be, qp, true);
+	xenib_be_free_qp(be, qp, true);
 	return 0;
 }

@@ -143,15 +143,15 @@ void xenib_be_resources_release(struct xenib_be *be)
 	}
 	xa_for_each(&be->qps, handle, qp) {
 		xa_erase(&be->qps, handle);
-		xenib_be_release_qp(be, qp, false);
+		xenib_be_free_qp(be, qp, false);
 	}
 	xa_for_each(&be->mws, handle, mw) {
 		xa_erase(&be->mws, handle);
-		xenib_be_release_mw(be, mw);
+		xenib_be_free_mw(be, mw);
 	}
 	xa_for_each(&be->mrs, handle, mr) {
 		xa_erase(&be->mrs, handle);
-		xenib_be_release_mr(be, mr);
+		xenib_be_free_mr(be, mr);
 	}
 	xa_for_each(&be->srqs, handle, srq) {
 		xa_erase(&be->srqs, handle);

@@ -167,7 +167,7 @@ static int xenib_be_connect(struct xenib_be *be)
 	if (err)
 		goto fail;
 
-	be->thread = kthread_run(xenib_ctrl_thread, be, "xenib/%u.%s",
+	be->thread = kthread_run(xenib_be_ctrl_thread, be, "xenib/%u.%s",
 				 be->domid, strrchr(be->dev->nodename, '/') + 1);
 	if (IS_ERR(be->thread)) {
 		err = PTR_ERR(be->thread);
@@ -406,7 +406,7 @@ static int xenib_be_probe(struct xenbus_device *dev,
 	if (err)
 		goto fail;
 
-	err = xenib_hca_bind(be);
+	err = xenib_be_hca_bind(be);
 	if (err) {
 		xenbus_dev_fatal(dev, err, "RDMA device %s port %u not found",
 				 be->hca_name, be->port);
@@ -425,7 +425,7 @@ static int xenib_be_probe(struct xenbus_device *dev,
 	return 0;
 
 fail_unbind:
-	xenib_hca_unbind(be);
+	xenib_be_hca_unbind(be);
 fail:
 	dev_set_drvdata(&dev->dev, NULL);
 	kfree(be);
@@ -437,7 +437,7 @@ static void xenib_be_remove(struct xenbus_device *dev)
 	struct xenib_be *be = dev_get_drvdata(&dev->dev);
 
 	xenib_be_disconnect(be);
-	xenib_hca_unbind(be);
+	xenib_be_hca_unbind(be);
 	dev_set_drvdata(&dev->dev, NULL);
 	kfree(be);
 }
@@ -470,12 +470,12 @@ static int __init xenib_back_init(void)
 		xenib_max_ring_page_order = XENIB_MAX_RING_PAGE_ORDER;
 	}
 
-	err = xenib_hca_init();
+	err = xenib_be_hca_init();
 	if (err)
 		return err;
 	err = xenbus_register_backend(&xenib_be_driver);
 	if (err)
-		xenib_hca_exit();
+		xenib_be_hca_exit();
 	return err;
 }
 module_init(xenib_back_init);
@@ -483,7 +483,7 @@ module_init(xenib_back_init);
 static void __exit xenib_back_exit(void)
 {
 	xenbus_unregister_driver(&xenib_be_driver);
-	xenib_hca_exit();
+	xenib_be_hca_exit();
 }
 module_exit(xenib_back_exit);
 
