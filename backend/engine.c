@@ -110,6 +110,21 @@ static void xenib_be_port_event(struct ib_event_handler *handler,
 
 /* Work queues */
 
+/* Free a work queue's arrays; a NULL wr_id marks them freed. */
+static void xenib_be_wq_free(struct xenib_be_wq *wq)
+{
+	kvfree(wq->wr_id);
+	bitmap_free(wq->done);
+	bitmap_free(wq->binds);
+	kfree(wq->sge);
+	kvfree(wq->free_tags);
+	wq->wr_id = NULL;
+	wq->done = NULL;
+	wq->binds = NULL;
+	wq->sge = NULL;
+	wq->free_tags = NULL;
+}
+
 int xenib_be_wq_init(struct xenib_be *be, struct xenib_be_wq *wq,
 		     struct xenib_be_queue *queue, bool send, u32 max_posted,
 		     u32 max_sge)
@@ -153,16 +168,7 @@ int xenib_be_wq_init(struct xenib_be *be, struct xenib_be_wq *wq,
 		goto fail;
 	return 0;
 fail:
-	kvfree(wq->wr_id);
-	bitmap_free(wq->done);
-	bitmap_free(wq->binds);
-	kfree(wq->sge);
-	kvfree(wq->free_tags);
-	wq->wr_id = NULL;
-	wq->done = NULL;
-	wq->binds = NULL;
-	wq->sge = NULL;
-	wq->free_tags = NULL;
+	xenib_be_wq_free(wq);
 	return err;
 }
 
@@ -171,13 +177,7 @@ void xenib_be_wq_destroy(struct xenib_be *be, struct xenib_be_wq *wq)
 	if (!wq->wr_id)
 		return;
 	xa_erase(&be->wqs, wq->id);
-	kvfree(wq->wr_id);
-	bitmap_free(wq->done);
-	bitmap_free(wq->binds);
-	kfree(wq->sge);
-	kvfree(wq->free_tags);
-	wq->wr_id = NULL;
-	wq->free_tags = NULL;
+	xenib_be_wq_free(wq);
 }
 
 static void xenib_be_wq_publish(struct xenib_be_wq *wq)
