@@ -27,16 +27,9 @@ PP_CLIENT_ARGS=-i pingpong "window of Dom0 used by guest1" dom0 rxe0 \
 # send) every datagram finds its receive.  From another domain, a
 # receive waits for guest1's engine to look, which may be after the
 # datagram (docs/decisions.md): counted, and held to UD_MAX_LOST of the
-# rounds (it was at most 1 in 300 under TCG).
-rounds=${UD_PEER_ROUNDS:-300}
+# rounds (it was at most 1 in 300 under TCG).  ud_peer and kud_peer are in
+# lib/pingpong.sh.
 max_lost=${UD_MAX_LOST:-15}
-ud_peer() {
-	local desc=$1 srv=$2 sdev=$3 ip=$4 cli=$5 cdev=$6 max=$7
-
-	pingpong "$desc" "$srv" "$sdev" "$ip" "$cli" "$cdev" \
-		"xenib-conform -m $max ud-peer $rounds"
-	job_out "$srv" pp | grep "^ud-peer:" | sed 's/^/    /'
-}
 ud_peer "UD receives of Dom0 before guest1 sends (native)" dom0 rxe0 \
 	10.77.0.1 guest1 xenib0 0
 ud_peer "UD receives of one guest1 process before another's sends" guest1 \
@@ -50,24 +43,6 @@ ud_peer "UD receives of guest1 before Dom0 sends" guest1 xenib0 \
 # ud_peer serves the rounds on a kernel UD QP; its post_recv kicks the
 # backend, which user space's cannot).  Natively in Dom0, from a user
 # QP of the same guest, from another guest and from Dom0.
-kud_peer() {
-	local desc=$1 srv=$2 sdev=$3 ip=$4 cli=$5 cdev=$6 max=$7
-	local port=$((PP_PORT++)) lines out rc
-
-	lines=$(on "$srv" "dmesg | wc -l" | tr -d '\r')
-	job_start "$srv" kud insmod $KVERBS_KO ibdev=$sdev ud_peer=$rounds \
-		peer_port=$port max_lost=$max ||
-		fail "$desc: loading the kernel server"
-	out=$(on "$cli" "xenib-conform -d $cdev -p $port ud-peer $rounds $ip" 2>&1)
-	rc=$?
-	[ "$rc" = 0 ] || echo "$out" | sed 's/^/    /'
-	server_verdict "$desc" "$srv" kud "$rc" \
-		"dmesg | tail -n +$((lines + 1)) | grep xenib_kverbs_test:"
-	on "$srv" "dmesg | tail -n +$((lines + 1)) | grep 'xenib_kverbs_test: ud-peer'" |
-		sed 's/^/    /'
-	on "$srv" "rmmod xenib_kverbs_test" >/dev/null ||
-		fail "$desc: removing the kernel server"
-}
 kud_peer "kernel UD receives of Dom0 before guest1 sends (native)" dom0 \
 	rxe0 10.77.0.1 guest1 xenib0 0
 kud_peer "kernel UD receives of guest1 before its user process sends" \

@@ -6,7 +6,8 @@
 # native Dom0 a <-> Dom0 b, guest a <-> guest b and guest a <-> Dom0 b over
 # RC (also with completion events), UD and an SRQ; then perftest's six
 # tests between guest a and guest b and between guest a and Dom0 b,
-# one way each, alternating.
+# one way each, alternating; then UD receives of a kernel ULP across the
+# hosts.
 . "$(dirname "$0")/lib.sh"
 
 ensure_hosts 2
@@ -58,6 +59,21 @@ for t in ib_send_lat ib_send_bw ib_write_lat ib_write_bw ib_read_lat ib_read_bw;
 		pingpong "$t $d1 <- $d2" "$d1" "$dev1" "$(addr_of "$d1")" "$d2" "$dev2" "$t -x 0 -F -n $PERFTEST_ITERS"
 	done
 done
+
+# Kernel verbs across the hosts: UD receives a kernel ULP posted before
+# a peer on the other host is told to send (kud_peer; e2e-33 has them
+# within a host), natively between the Dom0s and into a guest on each
+# host.  The fabric is an emulated link (UDP between the QEMUs), so every
+# case, the native one too, is held to UD_MAX_LOST of the rounds, and
+# the counts are printed.
+UD_PEER_ROUNDS=${UD_PEER_ROUNDS:-100}
+max_lost=${UD_MAX_LOST:-5}
+kud_peer "kernel UD receives of b:dom0 before dom0 sends (native)" \
+	b:dom0 rxe0 "$(addr_of b:dom0)" dom0 rxe0 "$max_lost"
+kud_peer "kernel UD receives of guest1 before b:guest1 sends" \
+	guest1 xenib0 "$(addr_of guest1)" b:guest1 xenib0 "$max_lost"
+kud_peer "kernel UD receives of b:guest1 before dom0 sends" \
+	b:guest1 xenib0 "$(addr_of b:guest1)" dom0 rxe0 "$max_lost"
 
 check "host a's backend objects back to where they were ($base_a)" objs_are "$base_a"
 check "host b's backend objects back to where they were ($base_b)" objs_are "$base_b" b:

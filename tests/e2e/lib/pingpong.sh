@@ -64,3 +64,38 @@ server_verdict() {
 	fi
 	ok "$desc"
 }
+
+# ud_peer DESC SERVER SDEV SERVER_IP CLIENT CDEV MAX_LOST: UD receives
+# posted by SERVER before CLIENT is told (over TCP) to send, for
+# UD_PEER_ROUNDS rounds (300 if unset; xenib-conform ud-peer); at most
+# MAX_LOST of the datagrams may find no receive.  The server's count is
+# printed.
+ud_peer() {
+	local desc=$1 srv=$2 sdev=$3 ip=$4 cli=$5 cdev=$6 max=$7
+
+	pingpong "$desc" "$srv" "$sdev" "$ip" "$cli" "$cdev" \
+		"xenib-conform -m $max ud-peer ${UD_PEER_ROUNDS:-300}"
+	job_out "$srv" pp | grep "^ud-peer:" | sed 's/^/    /'
+}
+
+# kud_peer DESC SERVER SDEV SERVER_IP CLIENT CDEV MAX_LOST: as ud_peer,
+# with SERVER's receives posted by a kernel ULP (tests/kverbs' ud_peer
+# serves the rounds on a kernel UD QP, the module's load its verdict).
+kud_peer() {
+	local desc=$1 srv=$2 sdev=$3 ip=$4 cli=$5 cdev=$6 max=$7
+	local port=$((PP_PORT++)) rounds=${UD_PEER_ROUNDS:-300} lines out rc
+
+	lines=$(on "$srv" "dmesg | wc -l" | tr -d '\r')
+	job_start "$srv" kud insmod $KVERBS_KO ibdev=$sdev ud_peer=$rounds \
+		peer_port=$port max_lost=$max ||
+		fail "$desc: loading the kernel server"
+	out=$(on "$cli" "xenib-conform -d $cdev -p $port ud-peer $rounds $ip" 2>&1)
+	rc=$?
+	[ "$rc" = 0 ] || echo "$out" | sed 's/^/    /'
+	server_verdict "$desc" "$srv" kud "$rc" \
+		"dmesg | tail -n +$((lines + 1)) | grep xenib_kverbs_test:"
+	on "$srv" "dmesg | tail -n +$((lines + 1)) | grep 'xenib_kverbs_test: ud-peer'" |
+		sed 's/^/    /'
+	on "$srv" "rmmod xenib_kverbs_test" >/dev/null ||
+		fail "$desc: removing the kernel server"
+}
