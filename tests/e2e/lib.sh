@@ -130,14 +130,29 @@ dmesg_clean() {
 # nr_hosts: how many hosts the running testbed has.
 nr_hosts() { cat "$ROOT/build/testbed/run/hosts" 2>/dev/null || echo 1; }
 
+# host_running H: the QEMU of host H ("" for host a, "b:" ...) runs
+# (e2e-43 ends by killing host b's).
+host_running() {
+	local run=$ROOT/build/testbed/run
+
+	[ -z "$1" ] || run=$run-${1%:}
+	kill -0 "$(cat "$run/qemu.pid" 2>/dev/null)" 2>/dev/null
+}
+
 # ensure_hosts N: a testbed of at least N hosts (scripts/xenib-testbed
-# start --hosts N), restarted as one with the same stage if it has fewer;
-# what ran before must have left Dom0 and guest1 with clean kernel logs.
+# start --hosts N), all of them running, or restarted as N with the same
+# stage; what ran before must have left Dom0 and guest1 with clean
+# kernel logs.
 ensure_hosts() {
-	local run=$ROOT/build/testbed/run stage
+	local run=$ROOT/build/testbed/run stage h up=0
+
 	if "$TB" status >/dev/null 2>&1 && [ "$(nr_hosts)" -ge "$1" ]; then
-		return 0
+		up=1
+		for ((h = 2; h <= $1; h++)); do
+			host_running "$(printf "\\$(printf '%03o' $((96 + h)))"):" || up=0
+		done
 	fi
+	[ "$up" = 0 ] || return 0
 	stage=$(cat "$run/stage" 2>/dev/null || echo "$ROOT/build/stage")
 	if "$TB" status >/dev/null 2>&1; then
 		dmesg_clean dom0
