@@ -108,6 +108,7 @@ struct xenib_fe {
 	/* Response to the last raw_request (raw.c), under raw_lock. */
 	struct mutex raw_lock;
 	struct xenib_ctrl_response *raw_resp;
+	struct dentry *raw_dir;		/* the test interfaces, raw.c */
 
 	/* Last NOP event seen, for the ping round trip. */
 	u64 nop_event_cookie;
@@ -388,6 +389,9 @@ void xenib_netdev_destroy(struct net_device *ndev);
 extern const struct attribute_group *xenib_fe_groups[];
 
 /* raw.c */
-extern const struct attribute_group xenib_fe_raw_group;
+void xenib_fe_raw_init(void);
+void xenib_fe_raw_exit(void);
+void xenib_fe_raw_add(struct xenib_fe *fe);
+void xenib_fe_raw_remove(struct xenib_fe *fe);
 
 #endif /* XENIB_FRONT_COMMON_H */

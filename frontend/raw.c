@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xen-ibfront: test interfaces that make this frontend a hostile one, in
- * the device's sysfs directory beside the others (sysfs.c), off unless
- * the raw_requests parameter is set.  Tests use them to show what the
- * backend does with malformed requests, requests changed while it reads
- * them and a misused ring, coming from a real guest over a real ring
- * (tests/verbs/xenib-raw.c, e2e-17, e2e-21, e2e-23).  Nothing here is on
- * the path of the frontend's own requests.
+ * debugfs (xen-ibfront/<device>/ under its mount, usually
+ * /sys/kernel/debug), off unless the raw_requests parameter is set.
+ * Tests use them to show what the backend does with malformed requests,
+ * requests changed while it reads them and a misused ring, coming from a
+ * real guest over a real ring (tests/verbs/xenib-raw.c, e2e-17, e2e-23).
+ * Nothing here is on the path of the frontend's own requests.
  *
  * Copyright (c) 2026 The xenib authors
  */
 
+#include <linux/debugfs.h>
+#include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
-#include <linux/sysfs.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 #include <xen/events.h>
 #include "common.h"
 
@@ -21,10 +24,7 @@
 #define XENIB_FLIP_ROUNDS	100000
 #define XENIB_FLIP_KEEP		16
 
-static struct xenib_fe *to_fe(struct device *dev)
-{
-	return dev_get_drvdata(dev);
-}
+static struct dentry *xenib_fe_debugfs;
 
 /*
  * Send @req exactly as given, op and reserved fields included.  With
@@ -63,11 +63,6 @@ static int xenib_fe_call_raw(struct xenib_fe *fe,
 	return xenib_fe_call_wait(fe, call, req->op, resp, true);
 }
 
-/*
- * raw_request: writing a whole struct xenib_ctrl_request sends it as it
- * is (only the id is ours), op and reserved fields included; reading
- * gives the whole response to the last one.
- */
 /* Send a raw request, changed under the backend into @flip if given. */
 static ssize_t xenib_fe_raw_send(struct xenib_fe *fe, const char *buf,
 				 const char *flip, size_t count)
@@ -99,16 +94,62 @@ out:
 	return err;
 }
 
-static ssize_t raw_request_write(struct file *file, struct kobject *kobj,
-				 struct bin_attribute *attr, char *buf,
-				 loff_t off, size_t count)
+/* A write of exactly @len bytes at offset 0: the whole of a request. */
+static void *xenib_fe_raw_copy(const char __user *ubuf, size_t count,
+			       loff_t *ppos, size_t len)
 {
+	if (*ppos || count != len)
+		return ERR_PTR(-EINVAL);
+	return memdup_user(ubuf, len);
+}
+
+/*
+ * raw_request: writing a whole struct xenib_ctrl_request sends it as it
+ * is (only the id is ours), op and reserved fields included; reading
+ * gives the whole response to the last one.
+ */
+static ssize_t raw_request_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	size_t len = sizeof(struct xenib_ctrl_request);
+	ssize_t ret;
+	char *buf;
+
 	if (!xenib_raw_requests)
 		return -EPERM;
-	if (off || count != sizeof(struct xenib_ctrl_request))
-		return -EINVAL;
-	return xenib_fe_raw_send(to_fe(kobj_to_dev(kobj)), buf, NULL, count);
+	buf = xenib_fe_raw_copy(ubuf, count, ppos, len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = xenib_fe_raw_send(file->private_data, buf, NULL, count);
+	kfree(buf);
+	return ret;
 }
+
+static ssize_t raw_request_read(struct file *file, char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct xenib_fe *fe = file->private_data;
+	struct xenib_ctrl_response resp = {};
+
+	if (!xenib_raw_requests)
+		return -EPERM;
+	mutex_lock(&fe->raw_lock);
+	if (!fe->raw_resp) {
+		mutex_unlock(&fe->raw_lock);
+		return 0;
+	}
+	resp = *fe->raw_resp;
+	mutex_unlock(&fe->raw_lock);
+	return simple_read_from_buffer(ubuf, count, ppos, &resp, sizeof(resp));
+}
+
+static const struct file_operations raw_request_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = raw_request_read,
+	.write = raw_request_write,
+	.llseek = default_llseek,
+};
 
 /*
  * raw_flip: two whole requests; the first is sent, and its ring slot is
@@ -116,54 +157,50 @@ static ssize_t raw_request_write(struct file *file, struct kobject *kobj,
  * frontend changing a request while the backend reads it).  The answer is
  * read from raw_request.
  */
-static ssize_t raw_flip_write(struct file *file, struct kobject *kobj,
-			      struct bin_attribute *attr, char *buf,
-			      loff_t off, size_t count)
+static ssize_t raw_flip_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
 {
 	size_t len = sizeof(struct xenib_ctrl_request);
+	ssize_t ret;
+	char *buf;
 
 	if (!xenib_raw_requests)
 		return -EPERM;
-	if (off || count != 2 * len)
-		return -EINVAL;
-	return xenib_fe_raw_send(to_fe(kobj_to_dev(kobj)), buf, buf + len,
-				 count);
+	buf = xenib_fe_raw_copy(ubuf, count, ppos, 2 * len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = xenib_fe_raw_send(file->private_data, buf, buf + len, count);
+	kfree(buf);
+	return ret;
 }
-static BIN_ATTR_WO(raw_flip, 2 * sizeof(struct xenib_ctrl_request));
 
-static ssize_t raw_request_read(struct file *file, struct kobject *kobj,
-				struct bin_attribute *attr, char *buf,
-				loff_t off, size_t count)
-{
-	struct xenib_fe *fe = to_fe(kobj_to_dev(kobj));
-	ssize_t len = 0;
-
-	if (!xenib_raw_requests)
-		return -EPERM;
-	mutex_lock(&fe->raw_lock);
-	if (fe->raw_resp)
-		len = memory_read_from_buffer(buf, count, &off, fe->raw_resp,
-					      sizeof(*fe->raw_resp));
-	mutex_unlock(&fe->raw_lock);
-	return len;
-}
-static BIN_ATTR_RW(raw_request, sizeof(struct xenib_ctrl_request));
+static const struct file_operations raw_flip_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = raw_flip_write,
+	.llseek = default_llseek,
+};
 
 /*
  * raw_ring: what a hostile frontend does to the ring itself.  "storm N"
  * sends N notifications with nothing new on the ring; "overflow" publishes
  * a request producer index more than a ring ahead of the responses.
  */
-static ssize_t raw_ring_store(struct device *dev,
-			      struct device_attribute *attr, const char *buf,
-			      size_t count)
+static ssize_t raw_ring_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
 {
-	struct xenib_fe *fe = to_fe(dev);
+	struct xenib_fe *fe = file->private_data;
 	unsigned long flags;
 	unsigned int i, n;
+	char buf[32];
 
 	if (!xenib_raw_requests)
 		return -EPERM;
+	if (*ppos || !count || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = 0;
 	if (sscanf(buf, "storm %u", &n) == 1) {
 		if (!fe->irq)
 			return -ENODEV;
@@ -187,20 +224,39 @@ static ssize_t raw_ring_store(struct device *dev,
 	spin_unlock_irqrestore(&fe->lock, flags);
 	return count;
 }
-static DEVICE_ATTR_WO(raw_ring);
 
-static struct bin_attribute *xenib_fe_raw_bin_attrs[] = {
-	&bin_attr_raw_request,
-	&bin_attr_raw_flip,
-	NULL
+static const struct file_operations raw_ring_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = raw_ring_write,
+	.llseek = default_llseek,
 };
 
-static struct attribute *xenib_fe_raw_attrs[] = {
-	&dev_attr_raw_ring.attr,
-	NULL
-};
+/* The device's directory; removing it waits for calls under way. */
+void xenib_fe_raw_add(struct xenib_fe *fe)
+{
+	fe->raw_dir = debugfs_create_dir(dev_name(&fe->dev->dev),
+					 xenib_fe_debugfs);
+	debugfs_create_file("raw_request", 0600, fe->raw_dir, fe,
+			    &raw_request_fops);
+	debugfs_create_file("raw_flip", 0200, fe->raw_dir, fe,
+			    &raw_flip_fops);
+	debugfs_create_file("raw_ring", 0200, fe->raw_dir, fe,
+			    &raw_ring_fops);
+}
 
-const struct attribute_group xenib_fe_raw_group = {
-	.attrs = xenib_fe_raw_attrs,
-	.bin_attrs = xenib_fe_raw_bin_attrs,
-};
+void xenib_fe_raw_remove(struct xenib_fe *fe)
+{
+	debugfs_remove(fe->raw_dir);
+	fe->raw_dir = NULL;
+}
+
+void xenib_fe_raw_init(void)
+{
+	xenib_fe_debugfs = debugfs_create_dir(DRV_NAME, NULL);
+}
+
+void xenib_fe_raw_exit(void)
+{
+	debugfs_remove(xenib_fe_debugfs);
+}

@@ -209,6 +209,5 @@ static const struct attribute_group xenib_fe_group = {
 
 const struct attribute_group *xenib_fe_groups[] = {
 	&xenib_fe_group,
-	&xenib_fe_raw_group,
 	NULL
 };

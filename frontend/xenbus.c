@@ -278,6 +278,7 @@ static int xenib_fe_probe(struct xenbus_device *dev,
 		return err;
 	}
 	dev_set_drvdata(&dev->dev, fe);
+	xenib_fe_raw_add(fe);
 
 	/* After an unbind we are in Closed; tell the backend we are back. */
 	return xenbus_switch_state(dev, XenbusStateInitialising);
@@ -287,6 +288,7 @@ static void xenib_fe_remove(struct xenbus_device *dev)
 {
 	struct xenib_fe *fe = dev_get_drvdata(&dev->dev);
 
+	xenib_fe_raw_remove(fe);
 	xenib_fe_teardown(fe);
 	xenib_fe_ctrl_free(fe);
 	dev_set_drvdata(&dev->dev, NULL);
@@ -312,6 +314,8 @@ static struct xenbus_driver xenib_fe_driver = {
 
 static int __init xenib_front_init(void)
 {
+	int err;
+
 	if (!xen_domain())
 		return -ENODEV;
 	if (xenib_ring_page_order > XENIB_MAX_RING_PAGE_ORDER) {
@@ -319,13 +323,18 @@ static int __init xenib_front_init(void)
 			xenib_ring_page_order, XENIB_MAX_RING_PAGE_ORDER);
 		xenib_ring_page_order = XENIB_MAX_RING_PAGE_ORDER;
 	}
-	return xenbus_register_frontend(&xenib_fe_driver);
+	xenib_fe_raw_init();
+	err = xenbus_register_frontend(&xenib_fe_driver);
+	if (err)
+		xenib_fe_raw_exit();
+	return err;
 }
 module_init(xenib_front_init);
 
 static void __exit xenib_front_exit(void)
 {
 	xenbus_unregister_driver(&xenib_fe_driver);
+	xenib_fe_raw_exit();
 }
 module_exit(xenib_front_exit);
 

@@ -11,9 +11,8 @@
 
 ensure_connected guest1
 ensure_rdma guest2
-on guest1 "echo 1 > /sys/module/xen_ibfront/parameters/raw_requests" ||
-	fail "enabling raw requests in guest1's frontend"
-trap 'on guest1 "echo 0 > /sys/module/xen_ibfront/parameters/raw_requests" >/dev/null 2>&1' EXIT
+raw_requests guest1 1
+trap 'raw_requests guest1 0 >/dev/null 2>&1' EXIT
 RES=/sys/bus/xen-backend/devices/xenib-$(domid guest1)-0/resources
 
 # expect STATUS DESCRIPTION OP [ARGS...]: the backend answers STATUS.
@@ -133,7 +132,7 @@ expect $ENOENT "RECV_MAD with nothing queued" $OP_RECV_MAD
 used=$(on dom0 "cat $RES" | tr -d '\r' | awk '$2 != 0' | tr '\n' ' ')
 [ -z "$used" ] || fail "the backend holds something for guest1 after all that: $used"
 ok "the backend holds nothing for guest1: no object, no mapped page"
-on guest1 "echo 0 > /sys/module/xen_ibfront/parameters/raw_requests"
+raw_requests guest1 0
 on guest1 "xenib-raw 0 1 0 0 0 2>&1" | grep -q "Operation not permitted" ||
 	fail "raw requests still allowed after switching them off"
 ok "raw requests refused once switched off"

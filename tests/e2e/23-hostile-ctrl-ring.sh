@@ -14,9 +14,8 @@
 . "$(dirname "$0")/lib.sh"
 
 ensure_rdma guest1 guest2
-on guest1 "echo 1 > /sys/module/xen_ibfront/parameters/raw_requests" ||
-	fail "enabling raw requests in guest1's frontend"
-trap 'on guest1 "echo 0 > /sys/module/xen_ibfront/parameters/raw_requests" >/dev/null 2>&1' EXIT
+raw_requests guest1 1
+trap 'raw_requests guest1 0 >/dev/null 2>&1' EXIT
 DEV=/sys/bus/xen-backend/devices/xenib-$(domid guest1)-0
 base=$(backend_objs)
 
@@ -46,7 +45,7 @@ ok "the backend holds nothing for guest1: no object, no mapped page"
 
 spurious0=$(be_stat guest1 spurious_interrupts)
 job_start guest2 ops xenib-verbs-test -d xenib0 ops || fail "starting guest2's data path"
-on guest1 "echo 'storm 20000' > /sys/bus/xen/devices/xenib-0/raw_ring" ||
+on guest1 "echo 'storm 20000' > $RAW_DIR/raw_ring" ||
 	fail "the event-channel storm"
 wait_for 120 "guest2's data path finished" on guest2 "test -s $TT/ops.rc"
 [ "$(job_rc guest2 ops)" = 0 ] ||
@@ -58,7 +57,7 @@ spurious1=$(be_stat guest1 spurious_interrupts)
 ok "the backend took them as spurious interrupts ($spurious0 -> $spurious1; Xen merges pending ones)"
 check "guest1 still answers after its storm" ping_ok guest1
 
-on guest1 "echo overflow > /sys/bus/xen/devices/xenib-0/raw_ring" ||
+on guest1 "echo overflow > $RAW_DIR/raw_ring" ||
 	fail "publishing a producer index beyond the ring"
 # xenbus_dev_fatal(): the message under error/, then Closing, Closed.
 err_node=$(be_error_node guest1)

@@ -2,8 +2,8 @@
 /*
  * xenib-raw: play a hostile frontend.  Sends one control request, exactly
  * as given, over a guest's real control ring through the frontend's
- * raw_request test interface (xen-ibfront raw_requests=1), and prints the
- * backend's answer.
+ * raw_request test interface (in debugfs: xen-ibfront/xenib-0/, on with
+ * its raw_requests=1), and prints the backend's answer.
  *
  *   xenib-raw [-f FILE] [-0 RSVD0] [-1 RSVD1] [-n N] [-x "WORD..."] OP [WORD...]
  *
@@ -77,7 +77,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	const char *file = "/sys/bus/xen/devices/xenib-0/raw_request";
+	const char *file = "/sys/kernel/debug/xen-ibfront/xenib-0/raw_request";
 	struct raw_msg req, resp, both[2];
 	unsigned long nwords = 0;
 	char *flip = NULL, *word, *save;
@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 
 	fd = open(file, O_RDWR);
 	if (fd < 0) {
-		fprintf(stderr, "xenib-raw: %s: %s (is xen-ibfront loaded with raw_requests=1?)\n",
+		fprintf(stderr, "xenib-raw: %s: %s (is debugfs mounted, xen-ibfront loaded?)\n",
 			file, strerror(errno));
 		return 1;
 	}

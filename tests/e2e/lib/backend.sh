@@ -68,6 +68,18 @@ print(" ".join("%s=-%d" % (n, getattr(errno, n)) for n in dir(errno)
                if n.startswith("E")))'
 }
 
+# raw_requests GUEST 1|0: switch the hostile-frontend test interfaces of
+# GUEST's xen-ibfront (frontend/raw.c) on or off; they are in debugfs, at
+# $RAW_DIR for device 0, mounted here if it is not yet.
+RAW_DIR=/sys/kernel/debug/xen-ibfront/xenib-0
+raw_requests() {
+	on "$1" "grep -q ' /sys/kernel/debug debugfs ' /proc/mounts ||
+		mount -t debugfs debugfs /sys/kernel/debug" ||
+		fail "mounting debugfs in $1"
+	on "$1" "echo $2 > /sys/module/xen_ibfront/parameters/raw_requests" ||
+		fail "raw_requests=$2 in $1's frontend"
+}
+
 # kverbs_load DOMAIN ARGS: load the kernel-verbs test module (tests/kverbs)
 # with ARGS; print what this load logged (its failed checks, its count,
 # benchmark lines); unload it again unless ARGS hold hold=1 (it then keeps
