@@ -18,18 +18,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <xenstore.h>
+#include <xen/io/xenbus.h>
 
 #include "xenib/libxenib.h"
-
-/* xenbus states (xen/io/xenbus.h), as xenstore holds them. */
-enum {
-	XS_INITIALISING = 1,
-	XS_INITWAIT = 2,
-	XS_INITIALISED = 3,
-	XS_CONNECTED = 4,
-	XS_CLOSING = 5,
-	XS_CLOSED = 6,
-};
 
 /* Times a transaction is retried when xenstore says EAGAIN. */
 #define XENIB_TX_RETRIES	20
@@ -138,7 +129,7 @@ static int wait_state(struct xenib *x, const char *dir,
 		int s = xs_get_int(x, dir, "state");
 
 		if (s < 0)
-			s = XS_CLOSED;
+			s = XenbusStateClosed;
 		if (s == a || s == b)
 			return 0;
 		if (now_ms() >= end)
@@ -404,7 +395,7 @@ static int write_keys(struct xenib *x, xs_transaction_t t, void *arg)
 	if (!err)
 		err = write_uint(x, t, a->fe, "backend-id", XENIB_BACKEND_DOMID);
 	if (!err)
-		err = write_uint(x, t, a->fe, "state", XS_INITIALISING);
+		err = write_uint(x, t, a->fe, "state", XenbusStateInitialising);
 	if (!err)
 		err = write_str(x, t, a->be, "frontend", a->fe);
 	if (!err)
@@ -418,7 +409,7 @@ static int write_keys(struct xenib *x, xs_transaction_t t, void *arg)
 	if (!err && a->ip && *a->ip)
 		err = write_str(x, t, a->be, "ip", a->ip);
 	if (!err)
-		err = write_uint(x, t, a->be, "state", XS_INITIALISING);
+		err = write_uint(x, t, a->be, "state", XenbusStateInitialising);
 	return err;
 }
 
@@ -503,8 +494,8 @@ int xenib_attach(struct xenib *x, unsigned int domid, unsigned int devid,
 	}
 
 	/* The backend probes at once; InitWait says it took the device. */
-	if (!wait_state(x, be, XENIB_ACCEPT_TIMEOUT_MS, XS_INITWAIT,
-			XS_CONNECTED))
+	if (!wait_state(x, be, XENIB_ACCEPT_TIMEOUT_MS, XenbusStateInitWait,
+			XenbusStateConnected))
 		return 0;
 	state = xs_get_int(x, be, "state");
 	err_msg = backend_error(x, domid, devid, be);
@@ -528,8 +519,8 @@ int xenib_wait_connected(struct xenib *x, unsigned int domid,
 	for (;;) {
 		if (!xs_exists(x, XBT_NULL, be))
 			return -ENOENT;
-		if (xs_get_int(x, fe, "state") == XS_CONNECTED &&
-		    xs_get_int(x, be, "state") == XS_CONNECTED)
+		if (xs_get_int(x, fe, "state") == XenbusStateConnected &&
+		    xs_get_int(x, be, "state") == XenbusStateConnected)
 			return 0;
 		if (now_ms() >= end)
 			return -ETIMEDOUT;
@@ -555,9 +546,9 @@ static int close_backend(struct xenib *x, xs_transaction_t t, void *arg)
 	 * nothing left to close: nobody would answer a Closing request, so
 	 * it is removed at once.
 	 */
-	d->closed = !err && xs_get_int(x, d->be, "state") == XS_CLOSED;
+	d->closed = !err && xs_get_int(x, d->be, "state") == XenbusStateClosed;
 	if (!err && !d->closed)
-		err = write_uint(x, t, d->be, "state", XS_CLOSING);
+		err = write_uint(x, t, d->be, "state", XenbusStateClosing);
 	return err;
 }
 
@@ -577,7 +568,8 @@ int xenib_detach(struct xenib *x, unsigned int domid, unsigned int devid,
 	if (err)
 		return err;
 
-	err = d.closed ? 0 : wait_state(x, be, timeout_ms, XS_CLOSED, XS_CLOSED);
+	err = d.closed ? 0 : wait_state(x, be, timeout_ms, XenbusStateClosed,
+					XenbusStateClosed);
 	if (err && why)
 		snprintf(why, why_len, "backend %s, frontend %s",
 			 xenib_state_name(xs_get_int(x, be, "state")),
@@ -784,14 +776,20 @@ int xenib_read_kv_file(const char *path, struct xenib_kv **kvs,
 const char *xenib_state_name(int state)
 {
 	static const char * const names[] = {
-		"Unknown", "Initialising", "InitWait", "Initialised",
-		"Connected", "Closing", "Closed", "Reconfiguring",
-		"Reconfigured",
+		[XenbusStateUnknown] = "Unknown",
+		[XenbusStateInitialising] = "Initialising",
+		[XenbusStateInitWait] = "InitWait",
+		[XenbusStateInitialised] = "Initialised",
+		[XenbusStateConnected] = "Connected",
+		[XenbusStateClosing] = "Closing",
+		[XenbusStateClosed] = "Closed",
+		[XenbusStateReconfiguring] = "Reconfiguring",
+		[XenbusStateReconfigured] = "Reconfigured",
 	};
 
 	if (state < 0)
 		return "gone";
-	if ((unsigned int)state >= ARRAY_SIZE(names))
+	if ((unsigned int)state >= ARRAY_SIZE(names) || !names[state])
 		return "Unknown";
 	return names[state];
 }
