@@ -6,6 +6,8 @@
 #    then plugged in again: every QP keeps
 #    retrying (rxe takes the tools' retry count of 7 to mean "forever",
 #    as the IB spec does for RNR) and the runs finish, data checked;
+#    a sender with one retry (xenib-conform rc-retry) fails its send
+#    with "retry exceeded" instead, in the guest as natively;
 #  - host b's backend unloaded: b:guest1's program sees its device go;
 #    guest1's side waits on its peer exactly as a native client whose
 #    server was killed does; after the reload b:guest1 connects again;
@@ -91,7 +93,31 @@ works() {
 	pingpong "$1" "$2" "$3" "$(addr_of "$2")" "$4" "$5" "ibv_rc_pingpong -g 0 -n 20 -c"
 }
 
+# retry_start TAG SRV CLI DEV: xenib-conform rc-retry from CLI to SRV on
+# DEV, each side the job TAG, the client's first send through
+retry_start() {
+	local ip
+	ip=$(addr_of "$2")
+	port=$((port + 1))
+	job_start "$2" "$1" "xenib-conform -d $4 -p $port rc-retry 300" ||
+		fail "$1: starting the server in $2"
+	job_start "$3" "$1" "xenib-conform -d $4 -p $port rc-retry 300 $ip" ||
+		fail "$1: starting the client in $3"
+	wait_for 60 "$1: $3's first send to $2 completed" \
+		on "$3" "grep -q 'first send completed' $TT/$1.out"
+}
+# retry_ended TAG DOM: DOM's side of TAG ended successfully: for the
+# client, its send failed with "retry exceeded"
+retry_ended() {
+	wait_for 60 "$1: $2's xenib-conform rc-retry ended" on "$2" "test -s $TT/$1.rc"
+	job_out "$2" "$1" | tr -d '\r' | grep -E '^(rc-retry|ok|FAIL)' | sed 's/^/    /'
+	[ "$(job_rc "$2" "$1")" = 0 ] || fail "$1: $2's xenib-conform rc-retry failed (exit $(job_rc "$2" "$1"))"
+	ok "$1: $2's side as expected"
+}
+
 # 1. Host a's fabric cable pulled for 15 s, then plugged in again.
+retry_start retry-n b:dom0 dom0 rxe0
+retry_start retry-g b:guest1 guest1 xenib0
 runs_start link 2000 300
 "$TB" link a down || fail "pulling host a's fabric cable"
 wait_for 30 "host a's rxe0 port is down" \
@@ -99,12 +125,16 @@ wait_for 30 "host a's rxe0 port is down" \
 sleep 15
 same_as "link down 15 s" link-g guest1 link-n dom0
 same_as "link down 15 s" link-g b:guest1 link-n b:dom0
+retry_ended retry-n dom0
+retry_ended retry-g guest1
 "$TB" link a up || fail "plugging host a's fabric cable in again"
 wait_for 60 "host a's rxe0 port is active again" \
 	on dom0 "rdma link show rxe0/1 | grep -q 'state ACTIVE'"
 for t in link-n:dom0 link-n:b:dom0 link-g:guest1 link-g:b:guest1; do
 	finished "${t%%:*}" "${t#*:}"
 done
+retry_ended retry-n b:dom0
+retry_ended retry-g b:guest1
 works "after the link came back: b:guest1 <- guest1" b:guest1 xenib0 guest1 xenib0
 baselines_back "after the link fault"
 

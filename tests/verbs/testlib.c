@@ -110,7 +110,8 @@ void check(int err, const char *what)
 }
 
 void rc_connect(struct ibv_qp *qp, uint32_t dest_qpn, const uint8_t *dgid,
-		int sgid_index, uint32_t psn, uint8_t timeout)
+		int sgid_index, uint32_t psn, uint8_t timeout,
+		uint8_t retry_cnt)
 {
 	struct ibv_qp_attr a = {
 		.qp_state = IBV_QPS_RTR, .path_mtu = IBV_MTU_1024,
@@ -130,7 +131,7 @@ void rc_connect(struct ibv_qp *qp, uint32_t dest_qpn, const uint8_t *dgid,
 	a.qp_state = IBV_QPS_RTS;
 	a.sq_psn = psn;
 	a.timeout = timeout;
-	a.retry_cnt = 7;
+	a.retry_cnt = retry_cnt;
 	a.rnr_retry = 7;
 	a.max_rd_atomic = 1;
 	check(ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN |

@@ -39,10 +39,12 @@ int tcp_pair(const char *host, const char *port);
  * Move @qp (RC, in INIT) through RTR to RTS, connected to QP @dest_qpn at
  * @dgid from local GID @sgid_index, @psn both ways: path MTU 1024, one
  * RDMA read or atomic in flight each way, ACK timeout exponent @timeout,
- * seven retries and RNR retries (seven: for ever).  Dies on failure.
+ * @retry_cnt retries and seven RNR retries (seven: for ever, for both in
+ * rxe).  Dies on failure.
  */
 void rc_connect(struct ibv_qp *qp, uint32_t dest_qpn, const uint8_t *dgid,
-		int sgid_index, uint32_t psn, uint8_t timeout);
+		int sgid_index, uint32_t psn, uint8_t timeout,
+		uint8_t retry_cnt);
 /* Send @len bytes from @out, then receive @len into @in (either NULL). */
 void tcp_xfer(int fd, const void *out, void *in, size_t len);
 

@@ -42,10 +42,19 @@
  *                                        counts the datagrams that found
  *                                        no receive, and fails if more
  *                                        than MAX did
+ *   xenib-conform [-d DEV] [-p PORT] rc-retry SECS [HOST]
+ *                                        an RC connection with one retry
+ *                                        and a 1 s ACK timeout: the client
+ *                                        (HOST given) sends every 0.2 s
+ *                                        until a send fails, which must be
+ *                                        with "retry exceeded", within
+ *                                        SECS; the server posts receives
+ *                                        until the client goes
  *
  * Copyright (c) 2026 The xenib authors
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1176,7 +1185,7 @@ static int cmd_mw_peer(const char *host, int try_inv)
 	memcpy(me.gid, gid.raw, 16);
 	fd = tcp_pair(host, port);
 	swap_info(fd, !host, &me, &peer);
-	rc_connect(qp, peer.qpn, peer.gid, gid_index, PSN, 14);
+	rc_connect(qp, peer.qpn, peer.gid, gid_index, PSN, 14, 7);
 	if (host)
 		mw_user(fd, qp, cq, try_inv);
 	else
@@ -1307,13 +1316,116 @@ static int cmd_ud_peer(int rounds, const char *host)
 	return 0;
 }
 
+/*
+ * A peer that stops answering fails an RC sender's work request with
+ * "retry exceeded" once @RETRY_CNT retries of the ACK timeout are spent
+ * (rxe, like the IB spec for RNR, takes seven to mean for ever, which is
+ * what the tools ask for).  The timeout is 1 s, not rc_connect's usual
+ * 67 ms: under emulation a loaded path can take longer than that to
+ * answer, and one spurious timeout must not end the connection early.
+ */
+#define RETRY_CNT		1
+#define RETRY_ACK_TIMEOUT	18	/* 4.096 us << 18: 1.07 s */
+#define RETRY_GAP_US		200000
+#define RETRY_RECVS		32
+
+static void post_recvs(struct ibv_qp *qp, struct ibv_mr *mr, void *buf,
+		       int n)
+{
+	struct ibv_sge sge = { (uintptr_t)buf, 64, mr->lkey };
+	struct ibv_recv_wr wr = { .sg_list = &sge, .num_sge = 1 }, *bad;
+
+	while (n--)
+		check(ibv_post_recv(qp, &wr, &bad), "post a receive");
+}
+
+static int cmd_rc_retry(unsigned int secs, const char *host)
+{
+	struct ibv_qp_cap cap = { .max_send_wr = 4,
+				  .max_recv_wr = RETRY_RECVS,
+				  .max_send_sge = 1, .max_recv_sge = 1 };
+	struct peer_info me = {}, peer;
+	struct ibv_cq *cq = new_cq(2 * RETRY_RECVS);
+	enum ibv_wc_status st = IBV_WC_SUCCESS;
+	double end, last_ok;
+	struct ibv_mr *mr;
+	struct ibv_qp *qp;
+	struct ibv_wc wc;
+	int fd, n = 0, r;
+	void *buf;
+
+	qp = new_qp(IBV_QPT_RC, cq, NULL, &cap, "RC");
+	check(modify_to(qp, IBV_QPS_INIT), "RC QP to INIT");
+	mr = new_mr(4096, &buf);
+	me.qpn = qp->qp_num;
+	memcpy(me.gid, gid.raw, 16);
+	fd = tcp_pair(host, port);
+	if (!host)
+		post_recvs(qp, mr, buf, RETRY_RECVS);
+	swap_info(fd, !host, &me, &peer);
+	rc_connect(qp, peer.qpn, peer.gid, gid_index, PSN, RETRY_ACK_TIMEOUT,
+		   RETRY_CNT);
+	if (!host) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		char c;
+
+		/* Until the client closes the connection. */
+		while (!poll(&pfd, 1, 100) || read(fd, &c, 1) > 0) {
+			while ((r = ibv_poll_cq(cq, 1, &wc)) > 0) {
+				if (wc.status != IBV_WC_SUCCESS)
+					fail(0, "a receive failed: %s",
+					     ibv_wc_status_str(wc.status));
+				post_recvs(qp, mr, buf, 1);
+				n++;
+			}
+			if (r < 0)
+				fail(0, "%s", "ibv_poll_cq failed");
+		}
+		printf("rc-retry: %d messages received\n", n);
+	} else {
+		struct ibv_sge sge = { (uintptr_t)buf, 64, mr->lkey };
+		struct ibv_send_wr wr = { .sg_list = &sge, .num_sge = 1,
+					  .opcode = IBV_WR_SEND,
+					  .send_flags = IBV_SEND_SIGNALED },
+				   *bad;
+
+		end = now_s() + secs;
+		last_ok = now_s();
+		while (st == IBV_WC_SUCCESS && now_s() < end) {
+			check(ibv_post_send(qp, &wr, &bad), "post a send");
+			st = wait_wc(cq, NULL, "a send");
+			if (st != IBV_WC_SUCCESS)
+				break;
+			last_ok = now_s();
+			/* The test breaks the path only after this line. */
+			if (!n++) {
+				printf("rc-retry: the first send completed\n");
+				fflush(stdout);
+			}
+			usleep(RETRY_GAP_US);
+		}
+		if (st == IBV_WC_SUCCESS)
+			fail(0, "%d sends in %u s and none failed", n, secs);
+		printf("rc-retry: %d sends completed, then one failed %.1f s after the last success: %s\n",
+		       n, now_s() - last_ok, ibv_wc_status_str(st));
+		expect_wc("a send to a peer that stopped answering", st,
+			  IBV_WC_RETRY_EXC_ERR);
+	}
+	close(fd);
+	destroy_qp(qp);
+	free_mr(mr, buf);
+	check(ibv_destroy_cq(cq), "ibv_destroy_cq");
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: xenib-conform [-d DEV] limits [MB] | ud-order N | post-state\n"
 		"                     | reg MB N | mw\n"
 		"       xenib-conform [-d DEV] [-p PORT] [-i] mw-peer [HOST]\n"
-		"       xenib-conform [-d DEV] [-p PORT] [-w US] [-m MAX] ud-peer N [HOST]\n");
+		"       xenib-conform [-d DEV] [-p PORT] [-w US] [-m MAX] ud-peer N [HOST]\n"
+		"       xenib-conform [-d DEV] [-p PORT] rc-retry SECS [HOST]\n");
 	exit(2);
 }
 
@@ -1356,6 +1468,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "ud-peer") && nargs > 0)
 		ret = cmd_ud_peer(atoi(argv[optind + 1]),
 				  nargs > 1 ? argv[optind + 2] : NULL);
+	else if (!strcmp(cmd, "rc-retry") && nargs > 0)
+		ret = cmd_rc_retry(atoi(argv[optind + 1]),
+				   nargs > 1 ? argv[optind + 2] : NULL);
 	else if (!strcmp(cmd, "reg") && nargs > 1)
 		ret = cmd_reg(atoi(argv[optind + 1]), atoi(argv[optind + 2]));
 	else

@@ -122,7 +122,7 @@ static void connect_qp(void)
 			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
 		die("%s", "QP to INIT", errno);
 	rc_connect(qp, remote.qpn, remote.gid.raw, gid_index, PSN,
-		   ack_timeout);
+		   ack_timeout, 7);
 }
 
 static void post_recv(void);
