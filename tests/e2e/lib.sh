@@ -40,14 +40,15 @@ check() {
 
 # wait_for SECS DESCRIPTION CMD...: poll until the command succeeds.
 wait_for() {
-	local secs=$1 desc=$2 i
+	local secs=$1 desc=$2 end=$((SECONDS + $1))
 	shift 2
-	for ((i = 0; i < secs; i += 2)); do
+	while :; do
 		if "$@" >/dev/null 2>&1; then
 			ok "$desc"
 			return 0
 		fi
-		sleep 2
+		[ "$SECONDS" -lt "$end" ] || break
+		sleep 1
 	done
 	fail "$desc (not within ${secs}s)"
 }
@@ -186,6 +187,12 @@ job_start() {
 
 # job_rc DOM NAME: the job's exit status, or nothing while it runs.
 job_rc() { on "$1" "cat $TT/$2.rc 2>/dev/null" | tr -d '\r'; }
+# job_wait DOM NAME SECS: job_rc once the job ended, waiting up to SECS
+# (in DOM, so that the end is seen within 0.1 s, in one round trip).
+job_wait() {
+	on "$1" "i=0; while [ ! -s $TT/$2.rc ] && [ \$i -lt $(($3 * 10)) ]; do
+		sleep 0.1; i=\$((i + 1)); done; cat $TT/$2.rc 2>/dev/null" | tr -d '\r'
+}
 # job_out DOM NAME: what the job printed so far.
 job_out() { on "$1" "cat $TT/$2.out 2>/dev/null"; }
 # job_running DOM NAME: the job was started and has not ended.

@@ -16,9 +16,14 @@ pingpong() {
 
 	job_start "$srv" pp "$tool ${PP_SERVER_ARGS:-} -d $sdev -p $port" ||
 		fail "$desc: starting the server"
-	# The client gives up if the server is not listening yet.
+	# The client gives up if the server is not listening yet: it is
+	# started once the server listens, and again if it gave up anyway.
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		sleep 2
+		if [ "$i" = 1 ]; then
+			tcp_listening "$srv" "$port" 20 || sleep 2
+		else
+			sleep 2
+		fi
 		out=$(on "$cli" "$tool ${PP_CLIENT_ARGS:-} -d $cdev -p $port $ip" 2>&1)
 		rc=$?
 		echo "$out" | grep -qE "Couldn't connect|Unable to init the socket" || break
@@ -28,6 +33,15 @@ pingpong() {
 	echo "$out" | sed 's/^/    /' | if [ "$rc" = 0 ]; then tail -4; else cat; fi
 	[ -z "${PP_SAVE:-}" ] || echo "$out" | tr -d '\r' > "$PP_SAVE"
 	server_verdict "$desc" "$srv" pp "$rc"
+}
+
+# tcp_listening DOM PORT SECS: a TCP socket listens on PORT in DOM within
+# SECS (the tools' out-of-band exchange; checked in DOM every 0.1 s)
+tcp_listening() {
+	local hex
+	hex=$(printf '%04X' "$2")
+	on "$1" "i=0; until grep -qE ':$hex [0-9A-F]+:0000 0A ' /proc/net/tcp /proc/net/tcp6 2>/dev/null; do
+		[ \$i -lt $(($3 * 10)) ] || exit 1; sleep 0.1; i=\$((i + 1)); done" >/dev/null 2>&1
 }
 
 # addr_of DOM: the address at which the domains of every host reach DOM
@@ -46,13 +60,9 @@ pingpong_both() {
 # both it and the client's (CLIENT_RC) are 0, show the end of the server's
 # output and of what LOG_CMD prints in SERVER, stop the server and fail.
 server_verdict() {
-	local desc=$1 srv=$2 job=$3 rc=$4 srv_rc i
+	local desc=$1 srv=$2 job=$3 rc=$4 srv_rc
 
-	for i in $(seq 1 60); do
-		srv_rc=$(job_rc "$srv" "$job")
-		[ -n "$srv_rc" ] && break
-		sleep 2
-	done
+	srv_rc=$(job_wait "$srv" "$job" 120)
 	if [ "$rc" != 0 ] || [ "$srv_rc" != 0 ]; then
 		echo "    server ($srv, exit ${srv_rc:-still running}):"
 		{
