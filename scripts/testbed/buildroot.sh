@@ -17,10 +17,9 @@ die() { say "$*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root (mmdebstrap, chroot)"
 command -v mmdebstrap >/dev/null || die "mmdebstrap not found: run scripts/xenib-testbed deps"
-uri=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
-[ -n "$uri" ] || uri=$(sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*\).*/\2/p' /etc/apt/sources.list 2>/dev/null | head -n 1)
-[ -n "$uri" ] || die "no Debian archive in the host's apt sources"
-key=$(printf '%s\n' "$SUITE" "$uri" "$PKGS" | cat - "$0" | sha256sum | cut -c1-16)
+. "$(dirname "$0")/archive.sh"
+line=$(archive_line "$SUITE") || die "no Debian archive in the host's apt sources"
+key=$(printf '%s\n' "$line" "$PKGS" | cat - "$0" | sha256sum | cut -c1-16)
 root=$CACHE/buildroot/$SUITE
 if [ "$(cat "$root/.xenib-key" 2>/dev/null)" = "$key" ]; then
 	echo "$root"
@@ -28,13 +27,12 @@ if [ "$(cat "$root/.xenib-key" 2>/dev/null)" = "$key" ]; then
 fi
 mkdir -p "$CACHE/buildroot"
 rm -rf "$root" "$root.new"
-say "building the $SUITE build root from $uri (a few minutes, once)"
+say "building the $SUITE build root from ${line#* * } (a few minutes, once)"
 mmdebstrap --quiet --variant=buildd --include="$PKGS" \
 	--dpkgopt='path-exclude=/usr/share/doc/*' \
 	--dpkgopt='path-exclude=/usr/share/man/*' \
 	--dpkgopt='path-exclude=/usr/share/locale/*' \
-	"$SUITE" "$root.new" \
-	"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $SUITE main" >&2 ||
+	"$SUITE" "$root.new" "$line" >&2 ||
 	die "mmdebstrap $SUITE failed (see above); is the archive reachable? try 'apt-get update'"
 echo "$key" >"$root.new/.xenib-key"
 mv "$root.new" "$root"

@@ -9,12 +9,10 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 suite=${1:-trixie}
 root=$(scripts/testbed/buildroot.sh "$suite") || { echo "FAIL no $suite build root"; exit 1; }
-kdir=$(cd "$root" && ls -d usr/src/linux-headers-*-amd64 | sort -V | tail -n 1)
-[ -n "$kdir" ] || { echo "FAIL no kernel headers in $root"; exit 1; }
+. scripts/testbed/buildroot-src.sh
+buildroot_src "$root" || { echo "FAIL copying the sources into the $suite build root"; exit 1; }
+kdir=${BR_KDIR#/}
 src=$root/build/xenib
-rm -rf "$src" && mkdir -p "$src"
-git ls-files Kbuild Makefile backend frontend include tests/kverbs | cpio -pdm --quiet "$src" ||
-	{ echo "FAIL copying the sources into $src"; exit 1; }
 echo "building against /$kdir in the $suite build root"
 . tests/unit/build_lib.sh
 build_checked "against /$kdir" chroot "$root" make -C /build/xenib KDIR="/$kdir" W=1 C=2 modules kverbs-test ||
