@@ -5,7 +5,7 @@
 #
 # Builds the testbed's images into OUTDIR (called by `xenib-testbed images`,
 # which picks OUTDIR from the cache key; run it through that, not by hand):
-#   xen.elf          Xen 4.17, decompressed multiboot ELF (QEMU -kernel)
+#   xen.elf          Xen XEN_VER, decompressed multiboot ELF (QEMU -kernel)
 #   vmlinuz          the Debian kernel KVER (Dom0 and guests)
 #   dom0-initrd.cpio tiny busybox initramfs that mounts the Dom0 root disk
 #   dom0-modules     the insmod order for it
@@ -15,10 +15,16 @@
 #   versions         what went in
 # The init scripts, the agent and the user's stage are NOT in here: they are
 # added at every `start` (see xenib-testbed), so they never invalidate this.
+# The release is XENIB_DISTRO's with Xen XEN_VER, from the archive apt is
+# configured for (APT_CONFIG, XENIB_APT_SOURCES: set by xenib-testbed for
+# a release other than the host's).
 set -euo pipefail
 
 OUT=$1
 KVER=$2
+SUITE=${XENIB_DISTRO:-bookworm}
+XEN_VER=${XEN_VER:-4.17}
+XEN_PKG=xen-hypervisor-$XEN_VER-amd64
 TB_DIR=$(cd "$(dirname "$0")" && pwd)
 WORK=$OUT.work
 log() { echo "[images] $*" >&2; }
@@ -34,15 +40,15 @@ trap 'rm -rf "$WORK"' EXIT
 chmod 755 "$WORK" "$WORK/debs"
 
 # -------------------------------------------------------------- downloads
-step "downloading xen-hypervisor-4.17-amd64 and linux-image-$KVER"
-(cd "$WORK/debs" && apt-get download -q xen-hypervisor-4.17-amd64 \
+step "downloading $XEN_PKG and linux-image-$KVER ($SUITE)"
+(cd "$WORK/debs" && apt-get download -q "$XEN_PKG" \
 	"linux-image-$KVER" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) ||
-	die "apt-get download failed: run 'scripts/xenib-testbed deps' (it runs apt-get update) and retry"
-ls "$WORK"/debs/xen-hypervisor-4.17-amd64_*.deb "$WORK"/debs/linux-image-"$KVER"_*.deb >/dev/null ||
+	die "apt-get download failed: run 'XENIB_DISTRO=$SUITE scripts/xenib-testbed deps' (it runs apt-get update) and retry"
+ls "$WORK"/debs/"$XEN_PKG"_*.deb "$WORK"/debs/linux-image-"$KVER"_*.deb >/dev/null ||
 	die "downloaded packages missing in $WORK/debs"
-dpkg-deb -x "$WORK"/debs/xen-hypervisor-4.17-amd64_*.deb "$WORK/xen"
+dpkg-deb -x "$WORK"/debs/"$XEN_PKG"_*.deb "$WORK/xen"
 dpkg-deb -x "$WORK"/debs/linux-image-"$KVER"_*.deb "$WORK/kernel"
-zcat "$WORK/xen/boot/xen-4.17-amd64.gz" >"$OUT/xen.elf.tmp"
+zcat "$WORK/xen/boot/xen-$XEN_VER-amd64.gz" >"$OUT/xen.elf.tmp"
 mv "$OUT/xen.elf.tmp" "$OUT/xen.elf"
 cp "$WORK/kernel/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
 
@@ -50,7 +56,8 @@ cp "$WORK/kernel/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
 step "pruning kernel modules"
 MODS=$WORK/modroot
 mkdir -p "$MODS/lib/modules"
-mv "$WORK/kernel/lib/modules/$KVER" "$MODS/lib/modules/"
+# (under usr/ from trixie on: merged /usr)
+mv "$(ls -d "$WORK"/kernel/{usr/,}lib/modules/"$KVER" 2>/dev/null | head -n 1)" "$MODS/lib/modules/"
 M=$MODS/lib/modules/$KVER/kernel
 rm -rf "$M/sound" "$M/net/wireless" "$M/net/mac80211" "$M/net/bluetooth" \
 	"$M/net/nfc" "$M/net/can"
@@ -83,17 +90,20 @@ modclosure() {
 # ---------------------------------------------------------------- Dom0 root
 ROOT=$WORK/dom0
 mapfile -t PKGS < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TB_DIR/packages")
+PKGS=("xen-utils-$XEN_VER" "${PKGS[@]}")
 MIRROR=()
-for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
+for f in ${XENIB_APT_SOURCES:-} /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
 	if [ -s "$f" ] && grep -q '^[^#]*deb' "$f"; then MIRROR=("$f"); break; fi
 done
+# mmdebstrap sets up apt in the root itself, from MIRROR
+unset APT_CONFIG
 step "mmdebstrap Dom0 root (${PKGS[*]}) from ${MIRROR[*]:-the default mirror}"
 mmdebstrap --quiet --variant=minbase --include="$(IFS=,; echo "${PKGS[*]}")" \
 	--dpkgopt='path-exclude=/usr/share/doc/*' \
 	--dpkgopt='path-exclude=/usr/share/man/*' \
 	--dpkgopt='path-exclude=/usr/share/locale/*' \
 	--dpkgopt='path-exclude=/usr/share/info/*' \
-	bookworm "$ROOT" "${MIRROR[@]}" >&2 ||
+	"$SUITE" "$ROOT" "${MIRROR[@]}" >&2 ||
 	die "mmdebstrap failed (see above); is the Debian archive reachable? try 'apt-get update'"
 rm -rf "$ROOT"/var/cache/apt/*.bin "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/cache/apt/archives/*.deb
 mkdir -p "$ROOT/usr/lib/modules"
@@ -201,7 +211,11 @@ G=$WORK/guest-mpi
 mkdir -p "$G"
 base_copied_only
 ML=/usr/lib/x86_64-linux-gnu
-MPI_FILES=(/usr/bin/orted /usr/bin/orterun /usr/bin/ompi_info /usr/bin/hpcc /usr/bin/ucx_info)
+# The launcher's daemons: ORTE's up to Open MPI 4, PRRTE's from 5.
+MPI_FILES=()
+for f in /usr/bin/{orted,orterun,prte,prted,prterun,mpirun.openmpi,ompi_info,hpcc,ucx_info}; do
+	[ -e "$ROOT$f" ] && MPI_FILES+=("$f")
+done
 while read -r f; do
 	MPI_FILES+=("${f#"$ROOT"}")
 done < <(find "$ROOT$ML/openmpi/lib" "$ROOT$ML/pmix2" "$ROOT$ML/ucx" \
@@ -209,7 +223,11 @@ done < <(find "$ROOT$ML/openmpi/lib" "$ROOT$ML/pmix2" "$ROOT$ML/ucx" \
 	"$ROOT/etc/openmpi" "$ROOT/etc/ucx" \( -type f -o -type l \) \
 	! -name '*.a' ! -name '*.la' ! -path '*/include/*' 2>/dev/null)
 copy_in "${MPI_FILES[@]}"
-ln -sf orterun "$G/usr/bin/mpirun"
+if [ -e "$ROOT/usr/bin/orterun" ]; then
+	ln -sf orterun "$G/usr/bin/mpirun"
+else
+	ln -sf mpirun.openmpi "$G/usr/bin/mpirun"
+fi
 (cd "$G" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
 	>"$ROOT/var/lib/xenib-testbed/guest/initrd.mpi"
 du -sk "$G" | awk '{print $1}' >"$OUT/guest-mpi-unpacked-kb"
@@ -223,12 +241,13 @@ G=$WORK/guest-pyverbs
 mkdir -p "$G"
 base_copied_only
 PY_FILES=(/usr/bin/python3)
+PYLIB=$(cd "$ROOT" && ls -d usr/lib/python3.[0-9]* | sort -V | tail -n 1)
 while read -r f; do
 	PY_FILES+=("${f#"$ROOT"}")
-done < <(find "$ROOT/usr/lib/python3.11" "$ROOT/usr/lib/python3/dist-packages/pyverbs" \
+done < <(find "$ROOT/$PYLIB" "$ROOT/usr/lib/python3/dist-packages/pyverbs" \
 	\( -path '*/test' -o -path '*/tests' -o -path '*/idlelib' -o -path '*/tkinter' \
 	-o -path '*/ensurepip' -o -path '*/lib2to3' -o -path '*/turtledemo' \
-	-o -path '*/config-3.11-*' \) -prune -o \( -type f -o -type l \) -print)
+	-o -path '*/config-3.*-*' \) -prune -o \( -type f -o -type l \) -print)
 copy_in "${PY_FILES[@]}" /usr/bin/ip
 # The suite reads addresses with iproute2's "ip -j", which busybox's ip (in
 # /usr/sbin, ahead in PATH) lacks.
@@ -290,7 +309,7 @@ mv "$OUT/dom0.ext4.tmp" "$OUT/dom0.ext4"
 
 {
 	echo "kernel linux-image-$KVER $(dpkg-deb -f "$WORK"/debs/linux-image-"$KVER"_*.deb Version)"
-	echo "xen xen-hypervisor-4.17-amd64 $(dpkg-deb -f "$WORK"/debs/xen-hypervisor-4.17-amd64_*.deb Version)"
+	echo "xen $XEN_PKG $(dpkg-deb -f "$WORK"/debs/"$XEN_PKG"_*.deb Version)"
 	chroot "$ROOT" dpkg-query -W -f '${Package} ${Version}\n' "${PKGS[@]}"
 	echo "busybox-static $(dpkg-query -W -f '${Version}' busybox-static 2>/dev/null)"
 } >"$OUT/versions"

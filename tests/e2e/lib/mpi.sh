@@ -20,7 +20,7 @@ ensure_layer() {
 }
 
 # ensure_mpi GUEST...: with the image's MPI layer (Open MPI, UCX, hpcc).
-ensure_mpi() { ensure_layer mpi 512 /usr/bin/orted "$@"; }
+ensure_mpi() { ensure_layer mpi 512 /usr/bin/ompi_info "$@"; }
 
 # mpi_run HOSTS NP ARGS...: mpirun in Dom0, NP ranks over HOSTS (IP
 # addresses, comma-separated), working directory /tmp.  The settings are
