@@ -21,11 +21,14 @@ command -v mmdebstrap >/dev/null || die "mmdebstrap not found: run scripts/xenib
 line=$(archive_line "$SUITE") || die "no Debian archive in the host's apt sources"
 key=$(printf '%s\n' "$line" "$PKGS" | cat - "$0" | sha256sum | cut -c1-16)
 root=$CACHE/buildroot/$SUITE
+mkdir -p "$CACHE/buildroot"
+# one build at a time: tests/run starts one in the background
+exec 9>"$CACHE/buildroot/.lock-$SUITE"
+flock 9
 if [ "$(cat "$root/.xenib-key" 2>/dev/null)" = "$key" ]; then
 	echo "$root"
 	exit 0
 fi
-mkdir -p "$CACHE/buildroot"
 rm -rf "$root" "$root.new"
 say "building the $SUITE build root from ${line#* * } (a few minutes, once)"
 mmdebstrap --quiet --variant=buildd --include="$PKGS" \
