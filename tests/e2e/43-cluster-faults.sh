@@ -109,10 +109,12 @@ retry_start() {
 # retry_ended TAG DOM: DOM's side of TAG ended successfully: for the
 # client, its send failed with "retry exceeded"
 retry_ended() {
-	wait_for 60 "$1: $2's xenib-conform rc-retry ended" on "$2" "test -s $TT/$1.rc"
+	local rc
+	rc=$(job_wait "$2" "$1" 60)
 	job_out "$2" "$1" | tr -d '\r' | grep -E '^(rc-retry|ok|FAIL)' | sed 's/^/    /'
-	[ "$(job_rc "$2" "$1")" = 0 ] || fail "$1: $2's xenib-conform rc-retry failed (exit $(job_rc "$2" "$1"))"
-	ok "$1: $2's side as expected"
+	[ -n "$rc" ] || fail "$1: $2's xenib-conform rc-retry did not end within 60 s"
+	[ "$rc" = 0 ] || fail "$1: $2's xenib-conform rc-retry failed (exit $rc)"
+	ok "$1: $2's side ended as expected"
 }
 
 # 1. Host a's fabric cable pulled for 15 s, then plugged in again.
