@@ -13,8 +13,6 @@
 
 G1_IP=10.78.0.11
 D0_IP=10.78.0.21
-NETNS=xenib-cm
-IN_NS="ip netns exec $NETNS"
 IB_PORT_CM_SUP=$((1 << 16))
 
 # port_caps DOM: the port_cap_flags of DOM's xenib0 (hexadecimal).
@@ -37,24 +35,7 @@ caps=$(port_caps guest1)
 [ -n "$caps" ] && [ $((caps & IB_PORT_CM_SUP)) != 0 ] ||
 	fail "guest1's port does not claim the CM (port_cap_flags $caps)"
 
-# Dom0's own device: the frontend beside the backend, its netdev in a
-# namespace with Dom0's address, which is also on dummy0 for the real GID.
-on dom0 "modprobe xen-ibfront && ip addr add $D0_IP/24 dev dummy0" ||
-	fail "loading xen-ibfront in Dom0 and adding $D0_IP to dummy0"
-on dom0 "xenibctl attach Domain-0 hca=rxe0 port=1 ip=$D0_IP --wait-connected" ||
-	fail "xenibctl attach Domain-0"
-wait_for 30 "Dom0 has its own xenib0 (netdev and RDMA device)" \
-	on dom0 "test -e /sys/class/net/xenib0 && test -e /sys/class/infiniband/xenib0"
-[ "$(feature_cm Domain-0)" = 1 ] ||
-	fail "the backend does not offer Dom0's own device the CM"
-on dom0 "ip netns add $NETNS && ip link set xenib0 netns $NETNS &&
-	$IN_NS ip addr add $D0_IP/24 dev xenib0 && $IN_NS ip link set xenib0 up &&
-	$IN_NS ip link set lo up" || fail "moving xenib0 into namespace $NETNS"
-# rdma_rxe, loaded in Dom0, must leave the device alone through the move.
-on dom0 "test -e /sys/class/infiniband/xenib0" ||
-	fail "Dom0's xenib0 RDMA device went away when its netdev changed namespace"
-wait_for 30 "Dom0's xenib0 has a RoCE v2 GID for $D0_IP" \
-	eval "[ -n \"\$(v2_gid dom0 xenib0 $D0_IP)\" ]"
+dom0_cm_attach dom0 "$D0_IP"
 
 before=$(be_stat Domain-0 mads_received)
 cm_pair "rping -V Dom0 -> guest1" \
@@ -143,10 +124,7 @@ on dom0 "ip neigh del $REMOTE_IP dev dummy0" || fail "removing the neighbour ent
 ok "guest1's CM REQs for $REMOTE_IP left by dummy0 to $REMOTE_MAC ($frames frames): Dom0's neighbour, not the guest's"
 
 # As the test found Dom0: no namespace, no device of its own, no frontend.
-on dom0 "ip netns del $NETNS" || fail "deleting namespace $NETNS"
-on dom0 "xenibctl detach Domain-0" || fail "xenibctl detach Domain-0"
-on dom0 "rmmod xen_ibfront && ip addr del $D0_IP/24 dev dummy0" ||
-	fail "unloading xen-ibfront in Dom0 and removing $D0_IP from dummy0"
+dom0_cm_detach dom0 "$D0_IP"
 drop_ips guest1 "$G1_IP"
 
 # cm_hcas=rxe0 (the testbed's) leaves other devices' CM to Dom0: its own

@@ -2,17 +2,19 @@
 # rdma_cm across two hosts, guest to guest on the guests' own addresses:
 # librdmacm's tools (rping with data verification, ucmatose, udaddy,
 # rdma_server / rdma_client, perftest with -R) between guest1 on host a
-# and guest1 on host b, each way.  Each Dom0 learns the other host's
-# guest address by ARP on the fabric (no static neighbour), CM MADs go
-# from one backend to the other over rxe0's QP1 and reach the guest that
-# owns the destination address: b:guest2, listening on the same port,
-# gets none of them, and guest1 cannot send from an address it was not
-# given to a peer on the other host either.
+# and guest1 on host b, each way, and between guest1 and host b's Dom0
+# (through a xenib device of Dom0's own, as on one host).  Each Dom0
+# learns the other host's guest address by ARP on the fabric (no static
+# neighbour), CM MADs go from one backend to the other over rxe0's QP1
+# and reach the guest that owns the destination address: b:guest2,
+# listening on the same port, gets none of them, and guest1 cannot send
+# from an address it was not given to a peer on the other host either.
 . "$(dirname "$0")/lib.sh"
 
 A1_IP=10.78.0.11	# guest1 on host a
 B1_IP=10.78.0.21	# guest1 on host b
 B2_IP=10.78.0.22	# guest2 on host b
+B0_IP=10.78.0.29	# host b's Dom0, its own xenib device
 
 ensure_hosts 2
 ensure_rdma guest1 b:guest1 b:guest2
@@ -84,6 +86,43 @@ spy_after=$(be_stat b:guest2 mads_received)
 cm_listening b:guest2 7180 || fail "b:guest2's listener on 7180 is gone"
 ok "b:guest2, listening on the same port, received none of the CM MADs from host a"
 job_stop b:guest2 spy TERM
+
+# A guest and the other host's Dom0: host b's guests hold rxe0's CM class
+# there, so Dom0 b's programs use a xenib device of its own, as on one
+# host (e2e-29), and reach guest1 on host a across the fabric.
+dom0_cm_attach b:dom0 "$B0_IP"
+before=$(be_stat b:Domain-0 mads_received)
+cm_pair "rping -V guest1 -> b:Dom0" \
+	b:dom0 7190 "$IN_NS rping -s -a $B0_IP -p 7190 -C 10 -S 1024 -V" \
+	guest1 "rping -c -a $B0_IP -p 7190 -C 10 -S 1024 -V -v"
+pings_verified rping 10
+after=$(be_stat b:Domain-0 mads_received)
+[ "$after" -gt "$before" ] || fail "b:Dom0's device got no CM MADs from host a ($before -> $after)"
+cm_pair "rping -V b:Dom0 -> guest1" \
+	guest1 7191 "rping -s -a $A1_IP -p 7191 -C 10 -V" \
+	b:dom0 "$IN_NS rping -c -a $A1_IP -p 7191 -C 10 -V -v"
+pings_verified rping 10
+cm_pair "ucmatose b:Dom0 -> guest1 (2 connections)" \
+	guest1 7471 "ucmatose -b $A1_IP -c 2 -C 10" \
+	b:dom0 "$IN_NS ucmatose -s $A1_IP -b $B0_IP -c 2 -C 10"
+cm_pair "ucmatose guest1 -> b:Dom0 (2 connections)" \
+	b:dom0 7471 "$IN_NS ucmatose -b $B0_IP -c 2 -C 10" \
+	guest1 "ucmatose -s $B0_IP -b $A1_IP -c 2 -C 10"
+cm_pair "udaddy guest1 -> b:Dom0 (SIDR)" \
+	b:dom0 7174 "$IN_NS udaddy -b $B0_IP" \
+	guest1 "udaddy -s $B0_IP -b $A1_IP"
+cm_pair "udaddy b:Dom0 -> guest1 (SIDR)" \
+	guest1 7174 "udaddy -b $A1_IP" \
+	b:dom0 "$IN_NS udaddy -s $A1_IP -b $B0_IP"
+cm_pair "ib_send_bw -R guest1 -> b:Dom0" \
+	b:dom0 18601 "$IN_NS ib_send_bw -R -F -d xenib0 -p 18601 -n 100 -s 4096" \
+	guest1 "ib_send_bw -R -F -d xenib0 -p 18601 -n 100 -s 4096 $B0_IP"
+cm_pair "ib_send_bw -R b:Dom0 -> guest1" \
+	guest1 18602 "ib_send_bw -R -F -d xenib0 -p 18602 -n 100 -s 4096" \
+	b:dom0 "$IN_NS ib_send_bw -R -F -d xenib0 -p 18602 -n 100 -s 4096 $A1_IP"
+no_mads_dropped b:Domain-0
+dom0_cm_detach b:dom0 "$B0_IP"
+ok "guest1 and host b's Dom0 connect through rdma_cm both ways"
 
 # Forgery across hosts
 cm_forgery_refused guest1 b:guest1 "$B1_IP"

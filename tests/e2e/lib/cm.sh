@@ -123,6 +123,46 @@ cm_pair() {
 	server_verdict "$desc" "$srv" cm "$rc"
 }
 
+# Dom0's own xenib device, for its rdma_cm (issue 7, e2e-29): the guests
+# hold rxe0's CM class, so Dom0's programs go through the relay as a
+# guest's do.  xen-ibfront loaded beside the backend, "xenibctl attach
+# Domain-0 ... ip=ADDR" (ADDR also on rxe0's netdev, for the real GID
+# and the fabric's ARP), the new xenib0 moved into network namespace
+# DOM0_NETNS, since Dom0's own stack has every guest's address on rxe0's
+# netdev.  Dom0's programs run there: "$IN_NS rping ...".
+DOM0_NETNS=xenib-cm
+IN_NS="ip netns exec $DOM0_NETNS"
+
+# dom0_cm_attach DOM0 ADDR: DOM0's own xenib0 with ADDR in DOM0_NETNS.
+dom0_cm_attach() {
+	local d0=$1 ip=$2 h
+	h=$(host_of "$d0")
+	on "$d0" "modprobe rdma_ucm && modprobe xen-ibfront && ip addr add $ip/24 dev $RXE_NETDEV" ||
+		fail "loading xen-ibfront in $d0 and adding $ip to rxe0's netdev"
+	on "$d0" "xenibctl attach Domain-0 hca=rxe0 port=1 ip=$ip --wait-connected" ||
+		fail "xenibctl attach Domain-0 in $d0"
+	wait_for 30 "$d0 has its own xenib0 (netdev and RDMA device)" \
+		on "$d0" "test -e /sys/class/net/xenib0 && test -e /sys/class/infiniband/xenib0"
+	[ "$(feature_cm "${h}Domain-0")" = 1 ] ||
+		fail "the backend does not offer $d0's own device the CM"
+	on "$d0" "ip netns add $DOM0_NETNS && ip link set xenib0 netns $DOM0_NETNS &&
+		$IN_NS ip addr add $ip/24 dev xenib0 && $IN_NS ip link set xenib0 up &&
+		$IN_NS ip link set lo up" || fail "moving $d0's xenib0 into namespace $DOM0_NETNS"
+	# rdma_rxe, loaded in Dom0, must leave the device alone through the move.
+	on "$d0" "test -e /sys/class/infiniband/xenib0" ||
+		fail "$d0's xenib0 RDMA device went away when its netdev changed namespace"
+	wait_for 30 "$d0's xenib0 has a RoCE v2 GID for $ip" \
+		eval "[ -n \"\$(v2_gid $d0 xenib0 $ip)\" ]"
+}
+
+# dom0_cm_detach DOM0 ADDR: as dom0_cm_attach found DOM0.
+dom0_cm_detach() {
+	on "$1" "ip netns del $DOM0_NETNS" || fail "deleting namespace $DOM0_NETNS in $1"
+	on "$1" "xenibctl detach Domain-0" || fail "xenibctl detach Domain-0 in $1"
+	on "$1" "rmmod xen_ibfront && ip addr del $2/24 dev $RXE_NETDEV" ||
+		fail "unloading xen-ibfront in $1 and removing $2 from rxe0's netdev"
+}
+
 # ensure_dom0_rxe1: Dom0's own RDMA device for its rdma_cm, rxe1 on dummy1
 # (10.79.0.1): rxe0's CM class is the guests'.
 DOM0_CM_IP=10.79.0.1
