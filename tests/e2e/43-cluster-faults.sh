@@ -32,7 +32,7 @@ port=18700
 # run_start TAG SRV SDEV CLI CDEV ITERS: ibv_rc_pingpong -c from CLI to
 # SRV in the background, each side the job TAG in its domain.
 run_start() {
-	local tag=$1 srv=$2 sdev=$3 cli=$4 cdev=$5 pp ip i
+	local tag=$1 srv=$2 sdev=$3 cli=$4 cdev=$5 pp ip
 	# -e: sleeping on completion events, the four programs leave the
 	# emulated CPUs to the Dom0s and guests that carry their traffic
 	pp="ibv_rc_pingpong -g 0 -e -c -n $6"
@@ -40,7 +40,7 @@ run_start() {
 	port=$((port + 1))
 	job_start "$srv" "$tag" "$pp -d $sdev -p $port" ||
 		fail "$tag: starting the server in $srv"
-	for i in 1 2 3 4 5 6 7 8 9 10; do
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		sleep 2
 		job_start "$cli" "$tag" "$pp -d $cdev -p $port $ip" ||
 			fail "$tag: starting the client in $cli"
@@ -83,8 +83,7 @@ same_as() {
 }
 # finished TAG DOM: DOM's side of TAG ended successfully within 300 s
 finished() {
-	wait_for 300 "$1: $2's ibv_rc_pingpong finished" on "$2" "test -s $TT/$1.rc"
-	[ "$(side "$1" "$2")" = "exit 0" ] ||
+	[ "$(job_wait "$2" "$1" 300)" = 0 ] ||
 		fail "$1: $2's ibv_rc_pingpong: $(side "$1" "$2"): $(job_out "$2" "$1" | tail -n 3 | tr -d '\r')"
 	ok "$1: $2's ibv_rc_pingpong succeeded"
 }
