@@ -8,6 +8,7 @@
 #   make KDIR=/path       build against another kernel tree
 #   make install          install the modules (updates/xenib) and run depmod
 #   make check            unit tests, then the end-to-end tests on the testbed
+#   make check-long       the same and the tests too slow for it (tests/long)
 #   make stage            collect what the testbed installs into Dom0/DomU
 #   make userlib          libxenib and xenibctl (needs libxen-dev)
 #   make bench-reg        memory registration in a guest vs. native
@@ -33,8 +34,8 @@ STAGE ?= build/stage
 
 MODULES := backend/xen-ibback.ko frontend/xen-ibfront.ko
 
-.PHONY: all modules clean install stage check unit-tests kdir-check print-kdir \
-	test-progs kverbs-test bench-reg bench-data bench-fair bench-mpi bench-mpi-cluster bench-kverbs bench-cm bench-cluster userlib userlib-skip fuzz
+.PHONY: all modules clean install stage check check-long unit-tests kdir-check print-kdir \
+	test-progs kverbs-test bench-reg bench-data bench-fair bench-mpi bench-mpi-cluster bench-kverbs bench-cm bench-cluster bench-cpu-share userlib userlib-skip fuzz
 
 # xenibctl needs Xen's libxenstore headers; without them "make" builds the
 # modules only.
@@ -162,6 +163,9 @@ fuzz: build/fuzz/xenib-fuzz build/fuzz/make-seeds
 # Unit tests, then the end-to-end tests on the testbed; see tests/run.
 check:
 	tests/run
+
+check-long:
+	tests/run --long
 
 unit-tests:
 	tests/run --unit

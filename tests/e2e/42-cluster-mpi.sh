@@ -6,14 +6,9 @@
 # guest moved its messages through its own host's backend, not over TCP
 # on eth0.  mpirun runs in host a's Dom0 (lib.sh: mpi_run).
 #
-# Not here: HPC Challenge, which e2e-25 runs in 73 s between two guests
-# of one host, did not finish within 600 s across the hosts (also with
-# the fabric no longer dropping frames: HPL to FFT took 5 minutes, the
-# latency and bandwidth rings did not end in the other 5).  Each of its
-# many small exchanges then waits on four busy emulated CPUs (two guests
-# polling, two Dom0s) sharing this machine's two cores; guest to guest
-# round trips across the hosts take 10-20 times those of the Dom0s
-# (make bench-cluster measures them).
+# Not here: HPC Challenge across the hosts, which takes 20 minutes on
+# the 2-core machine where e2e-25's between two guests of one host takes
+# about 70 s (tests/long/44-cluster-hpcc.sh, make check-long).
 . "$(dirname "$0")/lib.sh"
 
 ensure_hosts 2
