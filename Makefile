@@ -19,6 +19,7 @@
 #   make bench-kverbs     kernel verbs in a guest vs. native
 #   make bench-cm         rdma_cm connection set-up in guests vs. native
 #   make bench-cluster    across two hosts: guests vs. native vs. Soft-RoCE in guests
+#   make bench-cpu-share  one host's latencies with the other host idle, then busy
 #   make fuzz             fuzz the backend's checks of guest input (clang)
 
 KVER ?= $(shell uname -r)
@@ -194,3 +195,6 @@ bench-cm:
 
 bench-cluster:
 	tests/bench/cluster.sh
+
+bench-cpu-share:
+	tests/bench/cpu-share.sh
