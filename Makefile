@@ -125,15 +125,20 @@ build/userlib/xenibctl: build/userlib/xenibctl.o build/userlib/libxenib.a
 
 userlib: $(USERLIB)
 
-# What the testbed copies into its domains: see docs/testbed.md.
-stage: modules test-progs userlib kverbs-test
+# What the testbed copies into its domains: see docs/testbed.md.  With
+# PREBUILT=DIR, a copy of this tree where "make modules kverbs-test" ran
+# for another kernel, and MODULE_KVER= that kernel's release, the modules
+# come from there (xenib-testbed stage, for another Debian release).
+STAGE_FROM := $(if $(PREBUILT),$(PREBUILT)/)
+stage: $(if $(PREBUILT),,modules kverbs-test) test-progs userlib
 	rm -rf $(STAGE)
 	mkdir -p $(STAGE)/common/lib/modules/$(MODULE_KVER)/$(INSTALL_MOD_DIR) \
 		$(STAGE)/common/usr/local/sbin $(STAGE)/common/usr/local/bin \
 		$(STAGE)/common/usr/local/lib/xenib $(STAGE)/dom0/usr/local/sbin
-	cp $(MODULES) $(STAGE)/common/lib/modules/$(MODULE_KVER)/$(INSTALL_MOD_DIR)/
+	cp $(addprefix $(STAGE_FROM),$(MODULES)) \
+		$(STAGE)/common/lib/modules/$(MODULE_KVER)/$(INSTALL_MOD_DIR)/
 	cp $(TEST_PROGS) $(STAGE)/common/usr/local/bin/
-	cp $(KVERBS_TEST) $(STAGE)/common/usr/local/lib/xenib/
+	cp $(STAGE_FROM)$(KVERBS_TEST) $(STAGE)/common/usr/local/lib/xenib/
 	install -D -m 644 scripts/modprobe.d/xen-ibback.conf \
 		$(STAGE)/dom0/etc/modprobe.d/xen-ibback.conf
 	cp scripts/xenib-attach scripts/xenib-detach scripts/xenib-create \
