@@ -1678,7 +1678,8 @@ static int cmd_sqfull(struct ibv_context *ctx)
 
 /*
  * A signaled SEND on @d's QP a of @len bytes at @addr with @lkey must
- * complete with a local protection error.
+ * complete with a local error; the status is printed ("prot_err STATUS")
+ * for the caller, which knows which one the device it runs on must give.
  */
 static void dp_send_prot_err(struct dp *d, uint64_t wr_id, uint64_t addr,
 			     uint32_t len, uint32_t lkey, const char *what)
@@ -1693,8 +1694,12 @@ static void dp_send_prot_err(struct dp *d, uint64_t wr_id, uint64_t addr,
 
 	check(ibv_post_send(d->a, &wr, &bad), what);
 	dp_poll(d, &wc, 1, what);
-	/* rxe (Linux 6.1) says LOC_QP_OP_ERR, hardware LOC_PROT_ERR. */
-	if (wc.status == IBV_WC_LOC_QP_OP_ERR)
+	printf("prot_err %s\n", ibv_wc_status_str(wc.status));
+	/*
+	 * Hardware and xenib say LOC_PROT_ERR, rxe in Linux 6.1 LOC_QP_OP_ERR
+	 * and in 6.12 WR_FLUSH_ERR, the failing request flushed with the rest.
+	 */
+	if (wc.status == IBV_WC_LOC_QP_OP_ERR || wc.status == IBV_WC_WR_FLUSH_ERR)
 		wc.status = IBV_WC_LOC_PROT_ERR;
 	dp_expect(&wc, wr_id, IBV_WC_LOC_PROT_ERR, -1, what);
 }
