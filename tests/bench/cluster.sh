@@ -66,8 +66,7 @@ soft_roce_off
 
 # size lat x4 bw x4
 for f in native gg gd rxeg; do
-	sed -n 's/^size=\([0-9]*\) lat_us=\([0-9.]*\) bw_mbps=\([0-9.]*\).*/\1 \2 \3/p' \
-		"$tmp/$f" >"$tmp/$f.t"
+	dp_rows "$tmp/$f" >"$tmp/$f.t"
 done
 # rows in native's order, sizes every series has
 awk '{ lat[FILENAME, $1] = $2; bw[FILENAME, $1] = $3 }

@@ -50,8 +50,7 @@ series() {
 		PP_SAVE=$tmp/$1.$s pingpong "$1 $s B" "$2" "$3" "$(addr_of "$2")" "$4" "$5" \
 			"xenib-dp-bench -x 0 -n $iters -s $s -b 1 -t 18" >"$tmp/$1.log" 2>&1 ||
 			{ tail -n 20 "$tmp/$1.log"; exit 1; }
-		sed -n 's/^size=\([0-9]*\) lat_us=\([0-9.]*\) bw_mbps=\([0-9.]*\).*/\1 \2 \3/p' \
-			"$tmp/$1.$s" >>"$tmp/$1.t"
+		dp_rows "$tmp/$1.$s" >>"$tmp/$1.t"
 	done
 	echo "   $((SECONDS - t0)) s"
 }

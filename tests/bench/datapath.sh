@@ -44,8 +44,7 @@ floor_us=$(on guest1 'for i in $(seq 20); do cat /sys/bus/xen/devices/xenib-0/pi
 
 # size native_lat gd_lat gg_lat native_bw gd_bw gg_bw
 for f in native gd gg; do
-	sed -n 's/^size=\([0-9]*\) lat_us=\([0-9.]*\) bw_mbps=\([0-9.]*\).*/\1 \2 \3/p' \
-		"$tmp/$f" > "$tmp/$f.t"
+	dp_rows "$tmp/$f" >"$tmp/$f.t"
 done
 join "$tmp/native.t" "$tmp/gd.t" | join - "$tmp/gg.t" |
 	awk '{ print $1, $2, $4, $6, $3, $5, $7 }' > "$tmp/all"

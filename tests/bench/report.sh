@@ -20,6 +20,12 @@ function field(line, key,   i, n, kv) {
 	return ""
 }'
 
+# dp_rows FILE: xenib-dp-bench's "size=B lat_us=L bw_mbps=W" lines in
+# FILE (a client's saved output) as rows "B L W".
+dp_rows() {
+	sed -n 's/^size=\([0-9]*\) lat_us=\([0-9.]*\) bw_mbps=\([0-9.]*\).*/\1 \2 \3/p' "$1"
+}
+
 # report_tsv ROWS TSV: the rows with a header line naming the columns.
 report_tsv() {
 	local k lat="" bw=""
