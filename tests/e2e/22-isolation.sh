@@ -33,8 +33,13 @@ victim_done() {
 
 # attack DOMAIN DEV: attack the current victim's keys from there.
 attack() {
-	on "$1" "xenib-verbs-test -d $2 attack $keys" | sed 's/^/    /'
-	[ "${PIPESTATUS[0]}" = 0 ] || fail "an attack from $1 on $2 did not fail as it must"
+	local out rc
+	out=$(on "$1" "xenib-verbs-test -d $2 attack $keys")
+	rc=$?
+	echo "$out" | sed 's/^/    /'
+	[ "$rc" = 0 ] || fail "an attack from $1 on $2 did not fail as it must"
+	[ "$2" != xenib0 ] || [ "$(prot_err "$out")" = "$PROT_ERR_XENIB" ] ||
+		fail "$1's SEND from the foreign lkey completed with '$(prot_err "$out")', not '$PROT_ERR_XENIB'"
 	ok "every attack from $1 ($2) failed"
 }
 

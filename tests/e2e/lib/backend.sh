@@ -99,3 +99,10 @@ kverbs_load() {
 	esac
 	return $status
 }
+
+# prot_err OUT: the completion status xenib-verbs-test printed for a bad
+# lkey ("prot_err STATUS"), or "".  On xenib0 it must be PROT_ERR_XENIB:
+# the backend refuses the request itself, with hardware's status
+# (docs/decisions.md), whatever the real device would say.
+PROT_ERR_XENIB="local protection error"
+prot_err() { echo "$1" | sed -n 's/^prot_err //p' | tr -d '\r'; }
