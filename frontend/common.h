@@ -70,6 +70,8 @@ struct xenib_ibdev {
 struct xenib_fe {
 	struct xenbus_device *dev;
 	struct xenib_ibdev *ib;
+	/* On xenib_fe_orphans while a restore left it without a backend. */
+	struct list_head orphan;
 
 	/* Protects the ring, calls[], connected and stats; taken in irq. */
 	spinlock_t lock;

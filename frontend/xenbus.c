@@ -263,6 +263,7 @@ static int xenib_fe_probe(struct xenbus_device *dev,
 		return -ENOMEM;
 	}
 	fe->dev = dev;
+	INIT_LIST_HEAD(&fe->orphan);
 	spin_lock_init(&fe->lock);
 	xa_init_flags(&fe->cqs, XA_FLAGS_LOCK_IRQ);
 	xa_init_flags(&fe->qps, XA_FLAGS_LOCK_IRQ);
@@ -284,10 +285,19 @@ static int xenib_fe_probe(struct xenbus_device *dev,
 	return xenbus_switch_state(dev, XenbusStateInitialising);
 }
 
+/* Devices a restore left without a backend (xenib_fe_pm_complete()). */
+static LIST_HEAD(xenib_fe_orphans);
+static DEFINE_MUTEX(xenib_fe_orphans_lock);
+static void xenib_fe_adopt(struct work_struct *work);
+static DECLARE_WORK(xenib_fe_adopt_work, xenib_fe_adopt);
+
 static void xenib_fe_remove(struct xenbus_device *dev)
 {
 	struct xenib_fe *fe = dev_get_drvdata(&dev->dev);
 
+	mutex_lock(&xenib_fe_orphans_lock);
+	list_del_init(&fe->orphan);
+	mutex_unlock(&xenib_fe_orphans_lock);
 	xenib_fe_raw_remove(fe);
 	xenib_fe_teardown(fe);
 	xenib_fe_ctrl_free(fe);
@@ -295,6 +305,93 @@ static void xenib_fe_remove(struct xenbus_device *dev)
 	kfree(fe->raw_resp);
 	kfree(fe);
 }
+
+/*
+ * After a restore or a migration the grant references and event channels
+ * are gone with the old domain: let go of everything, as after a backend
+ * restart, and connect anew once the backend is in InitWait.  There is no
+ * .suspend work: a checkpoint (xl save -c) cancels the suspend, and xenbus
+ * has no cancel hook to undo it with.
+ */
+static int xenib_fe_resume(struct xenbus_device *dev)
+{
+	struct xenib_fe *fe = dev_get_drvdata(&dev->dev);
+
+	dev_info(&dev->dev, "resumed, reconnecting to the backend\n");
+	/* Not ours any more to close: the new domain never had it. */
+	fe->data_evtchn = 0;
+	xenib_fe_teardown(fe);
+	return 0;
+}
+
+/*
+ * The toolstack recreates only the devices of a domain's configuration, so
+ * after a restore ours has no xenstore nodes until Dom0 attaches it again
+ * (xenibctl daemon does, if it runs there): xenbus' resume then fails
+ * before it calls us and leaves the device bound with no backend and no
+ * watch on one.  Once the PM core is done resuming, let go of the old
+ * connection, so that processes get the fatal event now rather than time
+ * out on a ring nobody reads, and wait for the nodes to appear.
+ */
+static void xenib_fe_pm_complete(struct device *d)
+{
+	struct xenbus_device *dev = to_xenbus_device(d);
+	struct xenib_fe *fe = dev_get_drvdata(d);
+
+	if (dev->otherend || !fe)
+		return;
+	dev_warn(d, "no backend after the restore: the device is down until Dom0 attaches it again (xenibctl daemon, or xenibctl attach)\n");
+	/* Not ours any more to close: the new domain never had it. */
+	fe->data_evtchn = 0;
+	xenib_fe_teardown(fe);
+	mutex_lock(&xenib_fe_orphans_lock);
+	list_add_tail(&fe->orphan, &xenib_fe_orphans);
+	mutex_unlock(&xenib_fe_orphans_lock);
+	schedule_work(&xenib_fe_adopt_work);
+}
+
+static const struct dev_pm_ops xenib_fe_pm_ops = {
+	/* Only for .complete: xenbus' own ops handle the rest. */
+	.complete = xenib_fe_pm_complete,
+};
+
+/* Probe an orphan again once its nodes are back: it connects anew. */
+static void xenib_fe_adopt(struct work_struct *work)
+{
+	struct xenib_fe *fe;
+	struct device *d;
+
+	for (;;) {
+		d = NULL;
+		mutex_lock(&xenib_fe_orphans_lock);
+		list_for_each_entry(fe, &xenib_fe_orphans, orphan) {
+			if (!xenbus_exists(XBT_NIL, fe->dev->nodename, "backend"))
+				continue;
+			list_del_init(&fe->orphan);
+			d = get_device(&fe->dev->dev);
+			break;
+		}
+		mutex_unlock(&xenib_fe_orphans_lock);
+		if (!d)
+			break;
+		/* Releasing the driver frees @fe. */
+		dev_info(d, "backend nodes are back after the restore, probing again\n");
+		if (device_reprobe(d))
+			dev_warn(d, "probing again failed\n");
+		put_device(d);
+	}
+}
+
+static void xenib_fe_devices_changed(struct xenbus_watch *watch,
+				     const char *path, const char *token)
+{
+	schedule_work(&xenib_fe_adopt_work);
+}
+
+static struct xenbus_watch xenib_fe_devices_watch = {
+	.node = "device/" XENIB_DEVICE_TYPE,
+	.callback = xenib_fe_devices_changed,
+};
 
 static const struct xenbus_device_id xenib_fe_ids[] = {
 	{ XENIB_DEVICE_TYPE },
@@ -305,9 +402,11 @@ static struct xenbus_driver xenib_fe_driver = {
 	.ids = xenib_fe_ids,
 	.probe = xenib_fe_probe,
 	.remove = xenib_fe_remove,
+	.resume = xenib_fe_resume,
 	.otherend_changed = xenib_fe_backend_changed,
 	.not_essential = true,
 	.driver = {
+		.pm = &xenib_fe_pm_ops,
 		.dev_groups = xenib_fe_groups,
 	},
 };
@@ -326,13 +425,24 @@ static int __init xenib_front_init(void)
 	xenib_fe_raw_init();
 	err = xenbus_register_frontend(&xenib_fe_driver);
 	if (err)
-		xenib_fe_raw_exit();
+		goto out_raw;
+	err = register_xenbus_watch(&xenib_fe_devices_watch);
+	if (err)
+		goto out_driver;
+	return 0;
+
+out_driver:
+	xenbus_unregister_driver(&xenib_fe_driver);
+out_raw:
+	xenib_fe_raw_exit();
 	return err;
 }
 module_init(xenib_front_init);
 
 static void __exit xenib_front_exit(void)
 {
+	unregister_xenbus_watch(&xenib_fe_devices_watch);
+	cancel_work_sync(&xenib_fe_adopt_work);
 	xenbus_unregister_driver(&xenib_fe_driver);
 	xenib_fe_raw_exit();
 }
