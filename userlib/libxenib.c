@@ -7,6 +7,7 @@
  */
 
 #include <ctype.h>
+#include <dirent.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -792,4 +793,264 @@ const char *xenib_state_name(int state)
 	if ((unsigned int)state >= ARRAY_SIZE(names) || !names[state])
 		return "Unknown";
 	return names[state];
+}
+
+int xenib_domain_uuid(struct xenib *x, unsigned int domid,
+		      char uuid[XENIB_UUID_MAX])
+{
+	char dir[XENIB_PATH_MAX];
+	const char *base;
+	char *vm;
+	int ret = 0;
+
+	snprintf(dir, sizeof(dir), "/local/domain/%u", domid);
+	if (!xs_exists(x, XBT_NULL, dir))
+		return -ESRCH;
+	/* "/vm/<uuid>", as libxl writes it. */
+	vm = xs_get(x, XBT_NULL, dir, "vm");
+	base = vm ? strrchr(vm, '/') : NULL;
+	if (!base || strlen(base + 1) != XENIB_UUID_MAX - 1)
+		ret = -ENOENT;
+	else
+		strcpy(uuid, base + 1);
+	free(vm);
+	return ret;
+}
+
+/* 8-4-4-4-12 hexadecimal digits: also keeps @uuid a plain file name. */
+static bool is_uuid(const char *uuid)
+{
+	unsigned int i;
+
+	if (!uuid || strlen(uuid) != XENIB_UUID_MAX - 1)
+		return false;
+	for (i = 0; i < XENIB_UUID_MAX - 1; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? uuid[i] != '-' : !isxdigit((unsigned char)uuid[i]))
+			return false;
+	}
+	return true;
+}
+
+static void record_path(char *buf, size_t len, const char *uuid,
+			const char *devid)
+{
+	snprintf(buf, len, "%s/%s%s%s", XENIB_RECORD_DIR, uuid,
+		 devid ? "/" : "", devid ? devid : "");
+}
+
+/* mkdir -p of the record directory of @uuid. */
+static int make_record_dir(const char *uuid)
+{
+	char path[sizeof(XENIB_RECORD_DIR) + XENIB_UUID_MAX + 1];
+	char *p = path;
+
+	record_path(path, sizeof(path), uuid, NULL);
+	do {
+		p = strchr(p + 1, '/');
+		if (p)
+			*p = '\0';
+		if (mkdir(path, 0755) && errno != EEXIST)
+			return neg_errno();
+		if (p)
+			*p = '/';
+	} while (p);
+	return 0;
+}
+
+int xenib_remember(const char *uuid, const struct xenib_record *rec)
+{
+	char path[sizeof(XENIB_RECORD_DIR) + XENIB_UUID_MAX + 16];
+	char tmp[sizeof(path) + 8], devid[12];
+	FILE *f;
+	int err;
+
+	if (!is_uuid(uuid))
+		return -EINVAL;
+	err = make_record_dir(uuid);
+	if (err)
+		return err;
+	snprintf(devid, sizeof(devid), "%u", rec->devid);
+	record_path(path, sizeof(path), uuid, devid);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	/* Written aside and renamed, so a reader never sees half of it. */
+	f = fopen(tmp, "w");
+	if (!f)
+		return neg_errno();
+	fprintf(f, "hca=%s\nport=%u\nip=%s\n", rec->hca, rec->port, rec->ip);
+	if (fclose(f) || rename(tmp, path)) {
+		err = neg_errno();
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
+int xenib_forget(const char *uuid, unsigned int devid)
+{
+	char path[sizeof(XENIB_RECORD_DIR) + XENIB_UUID_MAX + 16];
+	char id[12];
+
+	if (!is_uuid(uuid))
+		return -EINVAL;
+	snprintf(id, sizeof(id), "%u", devid);
+	record_path(path, sizeof(path), uuid, id);
+	if (unlink(path))
+		return neg_errno();
+	/* The last device of the domain takes its directory along. */
+	record_path(path, sizeof(path), uuid, NULL);
+	rmdir(path);
+	return 0;
+}
+
+/* Parse the record file @path of device @devid into @rec. */
+static int read_record(const char *path, unsigned int devid,
+		       struct xenib_record *rec)
+{
+	char line[XENIB_ADDRS_MAX + 8];
+	bool hca = false, port = false;
+	size_t len;
+	FILE *f;
+	int err = 0;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->devid = devid;
+	f = fopen(path, "r");
+	if (!f)
+		return neg_errno();
+	while (!err && fgets(line, sizeof(line), f)) {
+		len = strlen(line);
+		if (!len || line[len - 1] != '\n') {
+			err = -EBADMSG;
+			break;
+		}
+		line[len - 1] = '\0';
+		if (!strncmp(line, "hca=", 4) &&
+		    strlen(line + 4) < sizeof(rec->hca)) {
+			strcpy(rec->hca, line + 4);
+			hca = true;
+		} else if (!strncmp(line, "port=", 5)) {
+			err = parse_uint(line + 5, &rec->port);
+			port = !err;
+		} else if (!strncmp(line, "ip=", 3) &&
+			   strlen(line + 3) < sizeof(rec->ip) &&
+			   !xenib_check_addrs(line + 3, NULL)) {
+			strcpy(rec->ip, line + 3);
+		} else {
+			err = -EBADMSG;
+		}
+	}
+	fclose(f);
+	if (!err && (!hca || !port))
+		err = -EBADMSG;
+	return err;
+}
+
+static int cmp_record(const void *a, const void *b)
+{
+	const struct xenib_record *ra = a, *rb = b;
+
+	return (ra->devid > rb->devid) - (ra->devid < rb->devid);
+}
+
+int xenib_recall(const char *uuid, struct xenib_record **recs,
+		 unsigned int *nr, char *bad, size_t bad_len)
+{
+	char dir[sizeof(XENIB_RECORD_DIR) + XENIB_UUID_MAX + 1];
+	char path[sizeof(dir) + 256];
+	struct xenib_record rec, *more;
+	struct dirent *ent;
+	unsigned int devid;
+	int ret = 0;
+	DIR *d;
+
+	*recs = NULL;
+	*nr = 0;
+	if (!is_uuid(uuid))
+		return -EINVAL;
+	record_path(dir, sizeof(dir), uuid, NULL);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : neg_errno();
+	while ((ent = readdir(d))) {
+		/* Skips ".", ".." and a "N.new" left by a crash. */
+		if (parse_uint(ent->d_name, &devid))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
+		if (read_record(path, devid, &rec)) {
+			if (bad)
+				snprintf(bad, bad_len, "%s", path);
+			ret = -EBADMSG;
+			continue;
+		}
+		more = realloc(*recs, (*nr + 1) * sizeof(**recs));
+		if (!more) {
+			ret = -ENOMEM;
+			break;
+		}
+		*recs = more;
+		(*recs)[(*nr)++] = rec;
+	}
+	closedir(d);
+	if (ret == -ENOMEM) {
+		free(*recs);
+		*recs = NULL;
+		*nr = 0;
+	} else if (*nr > 1) {
+		qsort(*recs, *nr, sizeof(**recs), cmp_record);
+	}
+	return ret;
+}
+
+int xenib_domains(struct xenib *x, unsigned int **ids, unsigned int *nr)
+{
+	unsigned int i, n, id;
+	char **ents;
+
+	*ids = NULL;
+	*nr = 0;
+	ents = xs_directory(x->xs, XBT_NULL, "/local/domain", &n);
+	if (!ents)
+		return neg_errno();
+	*ids = calloc(n ? n : 1, sizeof(**ids));
+	if (!*ids) {
+		free(ents);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		if (!parse_uint(ents[i], &id))
+			(*ids)[(*nr)++] = id;
+	free(ents);
+	return 0;
+}
+
+/* xenstored's special paths for domain creation and destruction. */
+static const char *const domain_watches[] = {
+	"@introduceDomain", "@releaseDomain",
+};
+
+int xenib_watch_domains(struct xenib *x)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(domain_watches); i++)
+		if (!xs_watch(x->xs, domain_watches[i], domain_watches[i]))
+			return neg_errno();
+	return 0;
+}
+
+int xenib_wait_domains_changed(struct xenib *x)
+{
+	unsigned int n;
+	char **ev;
+
+	ev = xs_read_watch(x->xs, &n);
+	if (!ev)
+		return neg_errno();
+	free(ev);
+	/* Events queued meanwhile are answered by the same look. */
+	while ((ev = xs_check_watch(x->xs)))
+		free(ev);
+	return 0;
 }

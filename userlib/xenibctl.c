@@ -98,6 +98,18 @@ static const char usage_show[] =
 	"not serve (not bound, or an older xen-ibback) has no statistics: exit\n"
 	"code 1.\n";
 
+static const char usage_daemon[] =
+	"usage: xenibctl daemon\n"
+	"\n"
+	"Stay in the foreground and attach xenib devices again when their domain\n"
+	"comes back under a new id: after xl restore, xl migrate to this host or\n"
+	"a reboot of the guest.  The toolstack recreates only the devices of a\n"
+	"domain's configuration, so \"xenibctl attach\" records each device it\n"
+	"attaches to a guest by the domain's UUID, in " XENIB_RECORD_DIR ",\n"
+	"and \"xenibctl detach\" drops the record.  Every device attached again\n"
+	"is reported on stdout, every one that cannot be on stderr with what to\n"
+	"do.  Run it as a service of Dom0 (scripts/xenib.service).\n";
+
 static const char usage_main[] =
 	"usage: xenibctl COMMAND [ARGS]\n"
 	"\n"
@@ -108,6 +120,7 @@ static const char usage_main[] =
 	"  detach DOMAIN [devid=N] [--timeout=SECS]\n"
 	"  list [--json]\n"
 	"  show DOMAIN [devid=N] [--json]\n"
+	"  daemon\n"
 	"\n"
 	"DOMAIN is a domain name or id.  \"xenibctl COMMAND --help\" describes a\n"
 	"command.\n"
@@ -192,6 +205,65 @@ static int resolve(const char *dom, unsigned int *domid)
 	return EXIT_OK;
 }
 
+/* Say why xenib_attach() failed with @err; the exit code that goes with it. */
+static int attach_failed(int err, const char *dom, unsigned int devid,
+			 const char *hca, unsigned int port, const char *why)
+{
+	switch (err) {
+	case -ENOPKG:
+		msg("backend driver not loaded: run 'modprobe xen-ibback' first");
+		return EXIT_NO_BACKEND;
+	case -EINVAL:
+	case -ENODEV:
+		msg("no RDMA device '%s' here (see 'rdma link' or 'ls /sys/class/infiniband')",
+		    hca);
+		return EXIT_NO_HCA;
+	case -ENXIO:
+		msg("RDMA device '%s' has no port %u (see 'rdma link')", hca,
+		    port);
+		return EXIT_NO_HCA;
+	case -EEXIST:
+		msg("domain %s already has xenib device %u (detach it with: xenibctl detach %s devid=%u)",
+		    dom, devid, dom, devid);
+		return EXIT_ATTACHED;
+	case -ESRCH:
+		msg("unknown domain '%s' (see 'xl list')", dom);
+		return EXIT_NO_DOMAIN;
+	case -ECONNREFUSED:
+		msg("backend did not accept the device (%s); see dmesg", why);
+		return EXIT_FAIL;
+	default:
+		msg("attaching xenib device %u to %s failed: %s", devid, dom,
+		    strerror(-err));
+		return EXIT_FAIL;
+	}
+}
+
+/*
+ * Record an attached device for "xenibctl daemon", which attaches it again
+ * when the domain is restored or migrated here.  The device works without
+ * the record, so a failure is only a warning.
+ */
+static void remember(unsigned int domid, unsigned int devid, const char *hca,
+		     unsigned int port, const char *ip)
+{
+	struct xenib_record rec = { .devid = devid, .port = port };
+	char uuid[XENIB_UUID_MAX];
+	int err;
+
+	/* Domain-0 is neither saved nor migrated. */
+	if (domid == XENIB_BACKEND_DOMID)
+		return;
+	snprintf(rec.hca, sizeof(rec.hca), "%s", hca);
+	snprintf(rec.ip, sizeof(rec.ip), "%s", ip);
+	err = xenib_domain_uuid(x, domid, uuid);
+	if (!err)
+		err = xenib_remember(uuid, &rec);
+	if (err)
+		fprintf(stderr, "xenibctl: warning: not recorded in %s (%s): after xl restore or xl migrate, attach the device again by hand\n",
+			XENIB_RECORD_DIR, strerror(-err));
+}
+
 static int cmd_attach(int argc, char **argv)
 {
 	unsigned int port = 1, devid = 0, wait = 0, domid;
@@ -242,36 +314,9 @@ static int cmd_attach(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	err = xenib_attach(x, domid, devid, hca, port, ip, why, sizeof(why));
-	switch (err) {
-	case 0:
-		break;
-	case -ENOPKG:
-		msg("backend driver not loaded: run 'modprobe xen-ibback' first");
-		return EXIT_NO_BACKEND;
-	case -EINVAL:
-	case -ENODEV:
-		msg("no RDMA device '%s' here (see 'rdma link' or 'ls /sys/class/infiniband')",
-		    hca);
-		return EXIT_NO_HCA;
-	case -ENXIO:
-		msg("RDMA device '%s' has no port %u (see 'rdma link')", hca,
-		    port);
-		return EXIT_NO_HCA;
-	case -EEXIST:
-		msg("domain %s already has xenib device %u (detach it with: xenibctl detach %s devid=%u)",
-		    dom, devid, dom, devid);
-		return EXIT_ATTACHED;
-	case -ESRCH:
-		msg("unknown domain '%s' (see 'xl list')", dom);
-		return EXIT_NO_DOMAIN;
-	case -ECONNREFUSED:
-		msg("backend did not accept the device (%s); see dmesg", why);
-		return EXIT_FAIL;
-	default:
-		msg("attaching xenib device %u to %s failed: %s", devid, dom,
-		    strerror(-err));
-		return EXIT_FAIL;
-	}
+	if (err)
+		return attach_failed(err, dom, devid, hca, port, why);
+	remember(domid, devid, hca, port, ip);
 
 	if (wait) {
 		err = xenib_wait_connected(x, domid, devid, wait * 1000);
@@ -296,7 +341,7 @@ static int cmd_attach(int argc, char **argv)
 static int cmd_detach(int argc, char **argv)
 {
 	unsigned int devid = 0, timeout = DEFAULT_DETACH_TIMEOUT, domid;
-	char why[256] = "";
+	char why[256] = "", uuid[XENIB_UUID_MAX];
 	bool bad = false;
 	int i, err, rc;
 
@@ -317,6 +362,9 @@ static int cmd_detach(int argc, char **argv)
 	rc = resolve(argv[0], &domid);
 	if (rc)
 		return rc;
+	/* Not to come back after a restore, even if the detach fails. */
+	if (!xenib_domain_uuid(x, domid, uuid))
+		xenib_forget(uuid, devid);
 	err = xenib_detach(x, domid, devid, timeout * 1000, why, sizeof(why));
 	if (err == -ENOENT) {
 		msg("domain %s has no xenib device %u (see 'xenibctl list')",
@@ -635,6 +683,104 @@ static int cmd_show(int argc, char **argv)
 	return rc;
 }
 
+static bool has_domid(const unsigned int *ids, unsigned int nr,
+		      unsigned int domid)
+{
+	while (nr--)
+		if (ids[nr] == domid)
+			return true;
+	return false;
+}
+
+/* Attach the recorded devices of domain @domid that it does not have. */
+static void attach_again(unsigned int domid)
+{
+	char uuid[XENIB_UUID_MAX], name[XENIB_DOMAIN_NAME_MAX];
+	char bad[XENIB_PATH_MAX + 64] = "", why[512] = "";
+	struct xenib_device_info info;
+	struct xenib_record *recs;
+	unsigned int i, nr;
+	int err;
+
+	if (xenib_domain_uuid(x, domid, uuid))
+		return;
+	err = xenib_recall(uuid, &recs, &nr, bad, sizeof(bad));
+	if (err == -EBADMSG)
+		msg("ignoring %s: not a record of xenibctl attach; remove it", bad);
+	else if (err)
+		msg("reading the records of domain %u (%s): %s", domid, uuid,
+		    strerror(-err));
+	if (!nr)
+		return;
+	if (xenib_domain_name(x, domid, name, sizeof(name)))
+		snprintf(name, sizeof(name), "%u", domid);
+	for (i = 0; i < nr; i++) {
+		const struct xenib_record *r = &recs[i];
+
+		if (!xenib_get_device(x, domid, r->devid, &info))
+			continue;
+		err = xenib_attach(x, domid, r->devid, r->hca, r->port, r->ip,
+				   why, sizeof(why));
+		if (!err) {
+			printf("xenib: domain %s (%u, %s) device %u -> %s port %u again\n",
+			       name, domid, uuid, r->devid, r->hca, r->port);
+			fflush(stdout);
+			continue;
+		}
+		attach_failed(err, name, r->devid, r->hca, r->port, why);
+		msg("domain %s (%u, %s) is without xenib device %u until that is mended and 'xenibctl attach %s hca=%s port=%u devid=%u%s%s' is run",
+		    name, domid, uuid, r->devid, name, r->hca, r->port,
+		    r->devid, *r->ip ? " ip=" : "", r->ip);
+	}
+	free(recs);
+}
+
+static int cmd_daemon(int argc, char **argv)
+{
+	unsigned int *seen = NULL, nr_seen = 0, *ids, nr, i;
+	int err, rc;
+
+	if (argc)
+		return usage_error(usage_daemon, "unknown argument", argv[0]);
+	rc = open_xs();
+	if (rc)
+		return rc;
+	err = xenib_watch_domains(x);
+	if (err) {
+		msg("watching xenstore for new domains: %s", strerror(-err));
+		return EXIT_FAIL;
+	}
+	printf("xenibctl daemon: attaching recorded devices of restored and migrated domains (%s)\n",
+	       XENIB_RECORD_DIR);
+	fflush(stdout);
+	/*
+	 * Only domains not seen before: a device detached from a running
+	 * domain some other way than "xenibctl detach" stays detached.  The
+	 * first look takes the domains restored while no daemon ran.
+	 */
+	for (;;) {
+		err = xenib_domains(x, &ids, &nr);
+		if (err) {
+			msg("listing domains: %s", strerror(-err));
+			break;
+		}
+		for (i = 0; i < nr; i++)
+			if (ids[i] != XENIB_BACKEND_DOMID &&
+			    !has_domid(seen, nr_seen, ids[i]))
+				attach_again(ids[i]);
+		free(seen);
+		seen = ids;
+		nr_seen = nr;
+		err = xenib_wait_domains_changed(x);
+		if (err) {
+			msg("waiting for xenstore: %s", strerror(-err));
+			break;
+		}
+	}
+	free(seen);
+	return EXIT_FAIL;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -644,6 +790,7 @@ static const struct {
 	{ "detach", cmd_detach, usage_detach },
 	{ "list", cmd_list, usage_list },
 	{ "show", cmd_show, usage_show },
+	{ "daemon", cmd_daemon, usage_daemon },
 };
 
 int main(int argc, char **argv)

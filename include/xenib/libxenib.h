@@ -176,6 +176,62 @@ int xenib_read_kv_file(const char *path, struct xenib_kv **kvs,
 		       unsigned int *nr);
 
 /*
+ * Devices to attach again when their domain comes back under another id
+ * (xl restore, xl migrate), which the toolstack does not do for xenib: one
+ * file per device, XENIB_RECORD_DIR/<domain UUID>/<devid>, kept in Dom0's
+ * file system so that a saved domain's record outlives Dom0's reboots.  The
+ * file holds "hca=DEV", "port=N" and "ip=ADDR ADDR..." lines.
+ */
+#define XENIB_RECORD_DIR		"/var/lib/xenib/devices"
+#define XENIB_UUID_MAX			37	/* 36 characters and the NUL */
+
+struct xenib_record {
+	unsigned int devid;
+	char hca[XENIB_HCA_NAME_MAX];
+	unsigned int port;
+	char ip[XENIB_ADDRS_MAX];
+};
+
+/*
+ * The UUID of domain @domid, from its /vm path.  -ESRCH: no such domain;
+ * -ENOENT: it has no UUID in xenstore.
+ */
+int xenib_domain_uuid(struct xenib *x, unsigned int domid,
+		      char uuid[XENIB_UUID_MAX]);
+
+/*
+ * Record @rec for the domain of UUID @uuid, replacing any record of the
+ * same devid.  -EINVAL: @uuid is not a UUID; else the file system's errno.
+ */
+int xenib_remember(const char *uuid, const struct xenib_record *rec);
+
+/* Drop the record of device @devid of @uuid; -ENOENT: there is none. */
+int xenib_forget(const char *uuid, unsigned int devid);
+
+/*
+ * The records of @uuid, by devid: *recs is an array of *nr entries to be
+ * released with free() (NULL when there are none).  A record that cannot
+ * be read or parsed is skipped, with its path in @bad (if not NULL, at
+ * most @bad_len bytes) and -EBADMSG returned after the others.
+ */
+int xenib_recall(const char *uuid, struct xenib_record **recs,
+		 unsigned int *nr, char *bad, size_t bad_len);
+
+/*
+ * The ids of every domain xenstore knows: *ids is an array of *nr
+ * entries to be released with free().
+ */
+int xenib_domains(struct xenib *x, unsigned int **ids, unsigned int *nr);
+
+/*
+ * Ask to be told when a domain is created or destroyed, then wait for the
+ * next such event (and any queued with it) with
+ * xenib_wait_domains_changed().
+ */
+int xenib_watch_domains(struct xenib *x);
+int xenib_wait_domains_changed(struct xenib *x);
+
+/*
  * Name of a xenbus state number (Initialising, InitWait, Initialised,
  * Connected, Closing, Closed, ...): "gone" for -1, "Unknown" for numbers
  * xenbus does not define.
