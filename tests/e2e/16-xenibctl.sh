@@ -47,6 +47,11 @@ on dom0 "xenibctl attach guest1 hca=rxe0 port=1 --wait-connected=120" ||
 	fail "xenibctl attach guest1 hca=rxe0 port=1 --wait-connected=120"
 check "both ends Connected" is_connected guest1
 check "and the device answers" ping_ok guest1
+# What xenibctl daemon attaches again after a restore (e2e-34).
+uuid=$(on dom0 "xl list -v guest1" | awk '$1 == "guest1" { print $7 }')
+RECORD=/var/lib/xenib/devices/$uuid/0
+check "attach recorded the device by guest1's UUID" \
+	on dom0 "printf 'hca=rxe0\nport=1\nip=\n' | cmp -s - $RECORD"
 # perms_are PATH A B: the keys under PATH are owned by A and readable by B
 # (xenstore-ls -p prints "(nA,rB)").
 perms_are() {
@@ -93,6 +98,8 @@ expect_rc "unknown command" 2 "unknown command" "xenibctl frobnicate"
 expect_rc "--help" 0 "Exit codes" "xenibctl --help"
 expect_rc "attach --help" 0 "wait-connected" "xenibctl attach --help"
 expect_rc "show -h" 0 "usage: xenibctl show" "xenibctl show -h"
+expect_rc "daemon --help" 0 "xl restore" "xenibctl daemon --help"
+expect_rc "daemon with an argument" 2 "unknown argument" "xenibctl daemon now"
 check "no device 1 left behind" gone "$(be_path guest1 1)"
 check "no frontend device 1 left behind" gone "$(fe_path guest1 1)"
 check "the device is still connected" is_connected guest1
@@ -191,6 +198,7 @@ check "backend directory removed" gone "$(be_path guest1)"
 check "frontend directory removed" gone "$(fe_path guest1)"
 check "per-domain backend directory removed" gone "/local/domain/0/backend/xenib/$id"
 expect_rc "show after detach" 5 "has no xenib device 0" "xenibctl show guest1"
+check "detach dropped the record" on dom0 "! test -e $RECORD"
 out=$(on dom0 "xenibctl list" | tr -d '\r')
 echo "$out" | grep -q '^guest1 ' && fail "list still shows guest1: $out"
 ok "list no longer shows guest1"
