@@ -140,12 +140,33 @@ host_running() {
 	kill -0 "$(cat "$run/qemu.pid" 2>/dev/null)" 2>/dev/null
 }
 
+# has_hap: the running testbed's hosts emulate a CPU with nested paging
+# (scripts/xenib-testbed start --hap), so they run PVH guests.
+has_hap() { [ -e "$ROOT/build/testbed/run/hap" ]; }
+
+# restart_testbed N [--hap]: stop the testbed and start it again as N hosts
+# with the same stage, with the hosts' default CPU unless --hap (so only
+# the tests that ask for it run on the other CPU); what ran before must
+# have left Dom0 and guest1 with clean kernel logs.
+restart_testbed() {
+	local run=$ROOT/build/testbed/run stage hap=${2:-}
+
+	stage=$(cat "$run/stage" 2>/dev/null || echo "$ROOT/build/stage")
+	if "$TB" status >/dev/null 2>&1; then
+		dmesg_clean dom0
+		! guest_running guest1 || dmesg_clean guest1
+	fi
+	echo "  restarting the testbed as $1 host(s)${hap:+ with $hap}"
+	"$TB" stop >/dev/null 2>&1
+	# shellcheck disable=SC2086 # no option or one
+	"$TB" start --hosts "$1" --stage "$stage" $hap ||
+		fail "starting a testbed of $1 hosts (scripts/xenib-testbed start --hosts $1 $hap)"
+}
+
 # ensure_hosts N: a testbed of at least N hosts (scripts/xenib-testbed
-# start --hosts N), all of them running, or restarted as N with the same
-# stage; what ran before must have left Dom0 and guest1 with clean
-# kernel logs.
+# start --hosts N), all of them running, or restarted as N.
 ensure_hosts() {
-	local run=$ROOT/build/testbed/run stage h up=0
+	local h up=0
 
 	if "$TB" status >/dev/null 2>&1 && [ "$(nr_hosts)" -ge "$1" ]; then
 		up=1
@@ -154,15 +175,14 @@ ensure_hosts() {
 		done
 	fi
 	[ "$up" = 0 ] || return 0
-	stage=$(cat "$run/stage" 2>/dev/null || echo "$ROOT/build/stage")
-	if "$TB" status >/dev/null 2>&1; then
-		dmesg_clean dom0
-		! guest_running guest1 || dmesg_clean guest1
-	fi
-	echo "  restarting the testbed as $1 hosts"
-	"$TB" stop >/dev/null 2>&1
-	"$TB" start --hosts "$1" --stage "$stage" ||
-		fail "starting a testbed of $1 hosts (scripts/xenib-testbed start --hosts $1)"
+	restart_testbed "$1"
+}
+
+# ensure_hap: a running testbed whose hosts run PVH guests, or restarted
+# as one with as many hosts.
+ensure_hap() {
+	"$TB" status >/dev/null 2>&1 && has_hap && return 0
+	restart_testbed "$(nr_hosts)" --hap
 }
 
 # Each test keeps the files it makes in a domain in a directory of its
