@@ -26,6 +26,6 @@ for d0 in $doms; do
 	check "backend unloads cleanly in $d0" on "$d0" "rmmod xen_ibback"
 done
 check "frontend unloads cleanly" on guest1 "rmmod xen_ibfront"
-hits=$(on dom0 "dmesg | grep -E '$DMESG_BAD'" || true)
+hits=$(dmesg_bad dom0)
 [ -z "$hits" ] || fail "dom0 dmesg after unload:\n$hits"
 ok "dom0 dmesg clean after unload"
