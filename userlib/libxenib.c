@@ -818,7 +818,7 @@ int xenib_domain_uuid(struct xenib *x, unsigned int domid,
 }
 
 /* 8-4-4-4-12 hexadecimal digits: also keeps @uuid a plain file name. */
-static bool is_uuid(const char *uuid)
+bool xenib_is_uuid(const char *uuid)
 {
 	unsigned int i;
 
@@ -866,7 +866,7 @@ int xenib_remember(const char *uuid, const struct xenib_record *rec)
 	FILE *f;
 	int err;
 
-	if (!is_uuid(uuid))
+	if (!xenib_is_uuid(uuid))
 		return -EINVAL;
 	err = make_record_dir(uuid);
 	if (err)
@@ -892,7 +892,7 @@ int xenib_forget(const char *uuid, unsigned int devid)
 	char path[sizeof(XENIB_RECORD_DIR) + XENIB_UUID_MAX + 16];
 	char id[12];
 
-	if (!is_uuid(uuid))
+	if (!xenib_is_uuid(uuid))
 		return -EINVAL;
 	snprintf(id, sizeof(id), "%u", devid);
 	record_path(path, sizeof(path), uuid, id);
@@ -967,7 +967,7 @@ int xenib_recall(const char *uuid, struct xenib_record **recs,
 
 	*recs = NULL;
 	*nr = 0;
-	if (!is_uuid(uuid))
+	if (!xenib_is_uuid(uuid))
 		return -EINVAL;
 	record_path(dir, sizeof(dir), uuid, NULL);
 	d = opendir(dir);

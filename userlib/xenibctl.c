@@ -110,6 +110,23 @@ static const char usage_daemon[] =
 	"is reported on stdout, every one that cannot be on stderr with what to\n"
 	"do.  Run it as a service of Dom0 (scripts/xenib.service).\n";
 
+static const char usage_export[] =
+	"usage: xenibctl export DOMAIN\n"
+	"\n"
+	"Print the xenib devices recorded for DOMAIN (see \"xenibctl daemon\"),\n"
+	"one line per device: the domain's UUID, then its attach arguments\n"
+	"(devid=, hca=, port=, ip=).  Nothing if there are none.  \"xenibctl\n"
+	"import\" on another Dom0 reads them, so that the daemon there attaches\n"
+	"the devices when the domain is migrated to it (scripts/xenib-migrate).\n";
+
+static const char usage_import[] =
+	"usage: xenibctl import\n"
+	"\n"
+	"Record the devices that \"xenibctl export\" printed, read from stdin, for\n"
+	"\"xenibctl daemon\" to attach when their domain comes here.  Nothing is\n"
+	"attached now.  A line that is not such a record is an error, and no\n"
+	"line is recorded then.\n";
+
 static const char usage_main[] =
 	"usage: xenibctl COMMAND [ARGS]\n"
 	"\n"
@@ -121,6 +138,8 @@ static const char usage_main[] =
 	"  list [--json]\n"
 	"  show DOMAIN [devid=N] [--json]\n"
 	"  daemon\n"
+	"  export DOMAIN\n"
+	"  import\n"
 	"\n"
 	"DOMAIN is a domain name or id.  \"xenibctl COMMAND --help\" describes a\n"
 	"command.\n"
@@ -244,31 +263,65 @@ static int attach_failed(int err, const char *dom, unsigned int devid,
  * when the domain is restored or migrated here.  The device works without
  * the record, so a failure is only a warning.
  */
-static void remember(unsigned int domid, unsigned int devid, const char *hca,
-		     unsigned int port, const char *ip)
+static void remember(unsigned int domid, const struct xenib_record *dev)
 {
-	struct xenib_record rec = { .devid = devid, .port = port };
 	char uuid[XENIB_UUID_MAX];
 	int err;
 
 	/* Domain-0 is neither saved nor migrated. */
 	if (domid == XENIB_BACKEND_DOMID)
 		return;
-	snprintf(rec.hca, sizeof(rec.hca), "%s", hca);
-	snprintf(rec.ip, sizeof(rec.ip), "%s", ip);
 	err = xenib_domain_uuid(x, domid, uuid);
 	if (!err)
-		err = xenib_remember(uuid, &rec);
+		err = xenib_remember(uuid, dev);
 	if (err)
 		fprintf(stderr, "xenibctl: warning: not recorded in %s (%s): after xl restore or xl migrate, attach the device again by hand\n",
 			XENIB_RECORD_DIR, strerror(-err));
 }
 
+#define BAD_ADDR "ip= takes an IPv4 or IPv6 address, at most 8 of them:"
+
+/*
+ * One of the arguments that name a device, its port and addresses
+ * (hca=, port=, devid=, ip=), into @dev; false if @arg is none of them.
+ * *@why_bad says what is wrong with a value, else it is left alone.
+ */
+static bool device_arg(const char *arg, struct xenib_record *dev,
+		       const char **why_bad)
+{
+	bool bad = false;
+
+	if (!strncmp(arg, "hca=", 4)) {
+		if (!arg[4] || strlen(arg + 4) >= sizeof(dev->hca))
+			*why_bad = "hca= takes an RDMA device's name:";
+		else
+			strcpy(dev->hca, arg + 4);
+	} else if (!strncmp(arg, "ip=", 3)) {
+		if (strlen(dev->ip) + strlen(arg + 3) + 2 > sizeof(dev->ip)) {
+			*why_bad = "too many addresses:";
+		} else {
+			if (*dev->ip)
+				strcat(dev->ip, " ");
+			strcat(dev->ip, arg + 3);
+		}
+	} else if (!num_arg(arg, "port", &dev->port, &bad) &&
+		   !num_arg(arg, "devid", &dev->devid, &bad)) {
+		return false;
+	}
+	if (bad)
+		*why_bad = "port and devid must be numbers:";
+	return true;
+}
+
+/* What attach gives a domain when the arguments do not say. */
+#define DEVICE_DEFAULTS { .devid = 0, .hca = "rxe0", .port = 1 }
+
 static int cmd_attach(int argc, char **argv)
 {
-	unsigned int port = 1, devid = 0, wait = 0, domid;
-	const char *hca = "rxe0", *dom, *bad_addr;
-	char why[512] = "", ip[XENIB_ADDRS_MAX] = "";
+	struct xenib_record dev = DEVICE_DEFAULTS;
+	unsigned int wait = 0, domid;
+	const char *dom, *bad_addr, *why_bad = NULL;
+	char why[512] = "";
 	bool bad = false;
 	int i, err, rc;
 
@@ -278,32 +331,19 @@ static int cmd_attach(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (!strncmp(a, "hca=", 4))
-			hca = a + 4;
-		else if (!strncmp(a, "ip=", 3)) {
-			if (strlen(ip) + strlen(a + 3) + 2 > sizeof(ip))
-				return usage_error(usage_attach,
-						   "too many addresses:", a);
-			if (*ip)
-				strcat(ip, " ");
-			strcat(ip, a + 3);
-		}
+		if (device_arg(a, &dev, &why_bad))
+			;
 		else if (!strcmp(a, "--wait-connected"))
 			wait = DEFAULT_WAIT_CONNECTED;
-		else if (!num_arg(a, "port", &port, &bad) &&
-			 !num_arg(a, "devid", &devid, &bad) &&
-			 !num_arg(a, "--wait-connected", &wait, &bad))
+		else if (!num_arg(a, "--wait-connected", &wait, &bad))
 			return usage_error(usage_attach, "unknown argument", a);
-		if (bad)
-			return usage_error(usage_attach,
-					   "port, devid and the wait must be numbers:",
-					   a);
+		else if (bad)
+			why_bad = "the wait must be a number:";
+		if (why_bad)
+			return usage_error(usage_attach, why_bad, a);
 	}
-
-	if (xenib_check_addrs(ip, &bad_addr))
-		return usage_error(usage_attach,
-				   "ip= takes an IPv4 or IPv6 address, at most 8 of them:",
-				   bad_addr);
+	if (xenib_check_addrs(dev.ip, &bad_addr))
+		return usage_error(usage_attach, BAD_ADDR, bad_addr);
 
 	rc = resolve(dom, &domid);
 	if (rc)
@@ -313,19 +353,21 @@ static int cmd_attach(int argc, char **argv)
 		msg("Domain-0's own device needs the frontend here: run 'modprobe xen-ibfront' first");
 		return EXIT_FAIL;
 	}
-	err = xenib_attach(x, domid, devid, hca, port, ip, why, sizeof(why));
+	err = xenib_attach(x, domid, dev.devid, dev.hca, dev.port, dev.ip, why,
+			   sizeof(why));
 	if (err)
-		return attach_failed(err, dom, devid, hca, port, why);
-	remember(domid, devid, hca, port, ip);
+		return attach_failed(err, dom, dev.devid, dev.hca, dev.port,
+				     why);
+	remember(domid, &dev);
 
 	if (wait) {
-		err = xenib_wait_connected(x, domid, devid, wait * 1000);
+		err = xenib_wait_connected(x, domid, dev.devid, wait * 1000);
 		if (err) {
 			struct xenib_device_info info;
 
-			if (xenib_get_device(x, domid, devid, &info))
+			if (xenib_get_device(x, domid, dev.devid, &info))
 				msg("device %u of %s went away while waiting for it to connect; see dmesg",
-				    devid, dom);
+				    dev.devid, dom);
 			else
 				msg("not connected after %us: backend %s, frontend %s; is xen-ibfront loaded in the guest?",
 				    wait, xenib_state_name(info.backend_state),
@@ -334,7 +376,7 @@ static int cmd_attach(int argc, char **argv)
 		}
 	}
 	printf("xenib: domain %s (%u) device %u -> %s port %u\n", dom, domid,
-	       devid, hca, port);
+	       dev.devid, dev.hca, dev.port);
 	return EXIT_OK;
 }
 
@@ -728,8 +770,9 @@ static void attach_again(unsigned int domid)
 			continue;
 		}
 		attach_failed(err, name, r->devid, r->hca, r->port, why);
-		msg("domain %s (%u, %s) is without xenib device %u until that is mended and 'xenibctl attach %s hca=%s port=%u devid=%u%s%s' is run",
-		    name, domid, uuid, r->devid, name, r->hca, r->port,
+		/* By id: an incoming domain is renamed once it has arrived. */
+		msg("domain %s (%u, %s) is without xenib device %u until that is mended and 'xenibctl attach %u hca=%s port=%u devid=%u%s%s' is run",
+		    name, domid, uuid, r->devid, domid, r->hca, r->port,
 		    r->devid, *r->ip ? " ip=" : "", r->ip);
 	}
 	free(recs);
@@ -781,6 +824,130 @@ static int cmd_daemon(int argc, char **argv)
 	return EXIT_FAIL;
 }
 
+static int cmd_export(int argc, char **argv)
+{
+	char uuid[XENIB_UUID_MAX], bad[XENIB_PATH_MAX + 64] = "";
+	struct xenib_record *recs;
+	unsigned int domid, i, nr;
+	int err, rc;
+
+	if (argc != 1)
+		return usage_error(usage_export, argc ? "unknown argument" : NULL,
+				   argc ? argv[1] : NULL);
+	rc = resolve(argv[0], &domid);
+	if (rc)
+		return rc;
+	err = xenib_domain_uuid(x, domid, uuid);
+	if (err) {
+		msg("domain %s has no UUID in xenstore: %s", argv[0],
+		    strerror(-err));
+		return EXIT_FAIL;
+	}
+	err = xenib_recall(uuid, &recs, &nr, bad, sizeof(bad));
+	if (err) {
+		if (err == -EBADMSG)
+			msg("%s is not a record of xenibctl attach: remove it, attach again and export again",
+			    bad);
+		else
+			msg("reading the records of %s (%s): %s", argv[0],
+			    uuid, strerror(-err));
+		free(recs);
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < nr; i++) {
+		char *ip = recs[i].ip, *sp;
+		size_t len;
+
+		printf("%s devid=%u hca=%s port=%u", uuid, recs[i].devid,
+		       recs[i].hca, recs[i].port);
+		while (*ip) {
+			sp = strchr(ip, ' ');
+			len = sp ? (size_t)(sp - ip) : strlen(ip);
+			printf(" ip=%.*s", (int)len, ip);
+			ip += sp ? len + 1 : len;
+		}
+		putchar('\n');
+	}
+	free(recs);
+	return EXIT_OK;
+}
+
+#define IMPORT_MAX	64	/* records in one import */
+
+/*
+ * One line of "xenibctl export" into @uuid and @dev: NULL, or what is wrong
+ * with it and in *@bad the word it is wrong in.
+ */
+static const char *import_line(char *line, char uuid[XENIB_UUID_MAX],
+			       struct xenib_record *dev, const char **bad)
+{
+	const char *why_bad = NULL;
+	char *tok, *save;
+
+	tok = strtok_r(line, " \t\n", &save);
+	*bad = tok ? tok : "";
+	if (!tok || !xenib_is_uuid(tok))
+		return "not a domain UUID:";
+	strcpy(uuid, tok);
+	while ((tok = strtok_r(NULL, " \t\n", &save))) {
+		*bad = tok;
+		if (!device_arg(tok, dev, &why_bad))
+			return "not devid=, hca=, port= or ip=:";
+		if (why_bad)
+			return why_bad;
+	}
+	if (xenib_check_addrs(dev->ip, bad))
+		return BAD_ADDR;
+	return NULL;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+	static char uuids[IMPORT_MAX][XENIB_UUID_MAX];
+	static struct xenib_record devs[IMPORT_MAX];
+	char line[1024];
+	unsigned int nr = 0, n = 0, i;
+	const char *why, *bad;
+	int err;
+
+	if (argc)
+		return usage_error(usage_import, "unknown argument", argv[0]);
+	/* Every line is checked before any is recorded. */
+	while (fgets(line, sizeof(line), stdin)) {
+		n++;
+		if (strspn(line, " \t\n") == strlen(line))
+			continue;
+		if (nr == IMPORT_MAX) {
+			msg("more than %u records at line %u: import them in parts",
+			    IMPORT_MAX, n);
+			return EXIT_FAIL;
+		}
+		devs[nr] = (struct xenib_record)DEVICE_DEFAULTS;
+		bad = "";
+		why = strchr(line, '\n') || feof(stdin) ?
+		      import_line(line, uuids[nr], &devs[nr], &bad) :
+		      "longer than a record:";
+		if (why) {
+			msg("line %u: %s '%s'; nothing recorded", n, why, bad);
+			return EXIT_USAGE;
+		}
+		nr++;
+	}
+	for (i = 0; i < nr; i++) {
+		err = xenib_remember(uuids[i], &devs[i]);
+		if (err) {
+			msg("recording device %u of %s in %s: %s%s",
+			    devs[i].devid, uuids[i], XENIB_RECORD_DIR,
+			    strerror(-err),
+			    i ? " (the records before it were kept)" : "");
+			return EXIT_FAIL;
+		}
+		printf("xenib: recorded device %u of %s -> %s port %u\n",
+		       devs[i].devid, uuids[i], devs[i].hca, devs[i].port);
+	}
+	return EXIT_OK;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -791,6 +958,8 @@ static const struct {
 	{ "list", cmd_list, usage_list },
 	{ "show", cmd_show, usage_show },
 	{ "daemon", cmd_daemon, usage_daemon },
+	{ "export", cmd_export, usage_export },
+	{ "import", cmd_import, usage_import },
 };
 
 int main(int argc, char **argv)

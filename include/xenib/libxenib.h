@@ -199,6 +199,9 @@ struct xenib_record {
 int xenib_domain_uuid(struct xenib *x, unsigned int domid,
 		      char uuid[XENIB_UUID_MAX]);
 
+/* @uuid is a domain UUID as xenstore and the records write it. */
+bool xenib_is_uuid(const char *uuid);
+
 /*
  * Record @rec for the domain of UUID @uuid, replacing any record of the
  * same devid.  -EINVAL: @uuid is not a UUID; else the file system's errno.
