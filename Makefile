@@ -142,7 +142,7 @@ stage: $(if $(PREBUILT),,modules kverbs-test) test-progs userlib
 	install -D -m 644 scripts/modprobe.d/xen-ibback.conf \
 		$(STAGE)/dom0/etc/modprobe.d/xen-ibback.conf
 	cp scripts/xenib-attach scripts/xenib-detach scripts/xenib-create \
-		scripts/xenib-backend-unload scripts/xenib-lib.sh \
+		scripts/xenib-migrate scripts/xenib-backend-unload scripts/xenib-lib.sh \
 		build/userlib/xenibctl $(STAGE)/dom0/usr/local/sbin/
 
 # The fuzzing harness of the backend's checks (backend/check.c, tests/fuzz):
