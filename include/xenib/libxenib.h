@@ -16,6 +16,7 @@
 #ifndef XENIB_LIBXENIB_H
 #define XENIB_LIBXENIB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The domain the backend runs in; the tools run there too. */
