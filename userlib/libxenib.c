@@ -459,6 +459,36 @@ bad:
 	return -EDESTADDRREQ;
 }
 
+int xenib_add_addr(char *ip, const char *addr)
+{
+	size_t used = strlen(ip);
+
+	if (used + !!used + strlen(addr) >= XENIB_ADDRS_MAX)
+		return -E2BIG;
+	sprintf(ip + used, "%s%s", used ? " " : "", addr);
+	return 0;
+}
+
+void xenib_format_addrs(char *buf, size_t len, const char *ip,
+			const char *before, const char *after)
+{
+	size_t out = 0, n;
+	int w;
+
+	if (len)
+		*buf = '\0';
+	while (*ip) {
+		n = strcspn(ip, " ");
+		w = snprintf(buf + out, len - out, "%s%.*s%s", before, (int)n,
+			     ip, after);
+		if (w < 0 || (size_t)w >= len - out)
+			return;
+		out += w;
+		ip += n;
+		ip += strspn(ip, " ");
+	}
+}
+
 int xenib_attach(struct xenib *x, unsigned int domid, unsigned int devid,
 		 const char *hca, unsigned int port, const char *ip,
 		 char *why, size_t why_len)
@@ -863,10 +893,11 @@ int xenib_remember(const char *uuid, const struct xenib_record *rec)
 {
 	char path[sizeof(XENIB_RECORD_DIR) + XENIB_UUID_MAX + 16];
 	char tmp[sizeof(path) + 8], devid[12];
+	char ips[XENIB_ATTACH_MAX_ADDRS * (XENIB_ADDR_MAX + 4)];
 	FILE *f;
 	int err;
 
-	if (!xenib_is_uuid(uuid))
+	if (!xenib_is_uuid(uuid) || !*rec->hca || strpbrk(rec->hca, " \t\n"))
 		return -EINVAL;
 	err = make_record_dir(uuid);
 	if (err)
@@ -878,7 +909,8 @@ int xenib_remember(const char *uuid, const struct xenib_record *rec)
 	f = fopen(tmp, "w");
 	if (!f)
 		return neg_errno();
-	fprintf(f, "hca=%s\nport=%u\nip=%s\n", rec->hca, rec->port, rec->ip);
+	xenib_format_addrs(ips, sizeof(ips), rec->ip, "ip ", "\n");
+	fprintf(f, "hca %s\nport %u\n%s", rec->hca, rec->port, ips);
 	if (fclose(f) || rename(tmp, path)) {
 		err = neg_errno();
 		unlink(tmp);
@@ -908,43 +940,39 @@ int xenib_forget(const char *uuid, unsigned int devid)
 static int read_record(const char *path, unsigned int devid,
 		       struct xenib_record *rec)
 {
-	char line[XENIB_ADDRS_MAX + 8];
 	bool hca = false, port = false;
-	size_t len;
-	FILE *f;
-	int err = 0;
+	struct xenib_kv *kvs;
+	unsigned int nr, i;
+	int err;
 
+	_Static_assert(XENIB_KV_VALUE_MAX <= sizeof(rec->hca),
+		       "a record's hca value fits its field");
 	memset(rec, 0, sizeof(*rec));
 	rec->devid = devid;
-	f = fopen(path, "r");
-	if (!f)
-		return neg_errno();
-	while (!err && fgets(line, sizeof(line), f)) {
-		len = strlen(line);
-		if (!len || line[len - 1] != '\n') {
+	err = xenib_read_kv_file(path, &kvs, &nr);
+	if (err)
+		return err;
+	for (i = 0; !err && i < nr; i++) {
+		const char *key = kvs[i].key, *val = kvs[i].value[0];
+
+		if (kvs[i].nr_values != 1) {
 			err = -EBADMSG;
-			break;
-		}
-		line[len - 1] = '\0';
-		if (!strncmp(line, "hca=", 4) &&
-		    strlen(line + 4) < sizeof(rec->hca)) {
-			strcpy(rec->hca, line + 4);
+		} else if (!strcmp(key, "hca") && !hca) {
+			strcpy(rec->hca, val);
 			hca = true;
-		} else if (!strncmp(line, "port=", 5)) {
-			err = parse_uint(line + 5, &rec->port);
-			port = !err;
-		} else if (!strncmp(line, "ip=", 3) &&
-			   strlen(line + 3) < sizeof(rec->ip) &&
-			   !xenib_check_addrs(line + 3, NULL)) {
-			strcpy(rec->ip, line + 3);
+		} else if (!strcmp(key, "port") && !port) {
+			err = parse_uint(val, &rec->port);
+			port = true;
+		} else if (!strcmp(key, "ip")) {
+			err = xenib_add_addr(rec->ip, val);
 		} else {
 			err = -EBADMSG;
 		}
 	}
-	fclose(f);
-	if (!err && (!hca || !port))
-		err = -EBADMSG;
-	return err;
+	free(kvs);
+	if (err || !hca || !port || xenib_check_addrs(rec->ip, NULL))
+		return -EBADMSG;
+	return 0;
 }
 
 static int cmp_record(const void *a, const void *b)

@@ -297,13 +297,8 @@ static bool device_arg(const char *arg, struct xenib_record *dev,
 		else
 			strcpy(dev->hca, arg + 4);
 	} else if (!strncmp(arg, "ip=", 3)) {
-		if (strlen(dev->ip) + strlen(arg + 3) + 2 > sizeof(dev->ip)) {
+		if (xenib_add_addr(dev->ip, arg + 3))
 			*why_bad = "too many addresses:";
-		} else {
-			if (*dev->ip)
-				strcat(dev->ip, " ");
-			strcat(dev->ip, arg + 3);
-		}
 	} else if (!num_arg(arg, "port", &dev->port, &bad) &&
 		   !num_arg(arg, "devid", &dev->devid, &bad)) {
 		return false;

@@ -33,9 +33,11 @@
 #define XENIB_ERROR_MAX			256	/* a backend's error message */
 /* backend/.../ip: at most XENIB_MAX_ADDRS of xenibif.h, in text, spaced. */
 #define XENIB_ATTACH_MAX_ADDRS		8
-#define XENIB_ADDRS_MAX			(XENIB_ATTACH_MAX_ADDRS * 46)
+#define XENIB_ADDR_MAX			46	/* INET6_ADDRSTRLEN */
+#define XENIB_ADDRS_MAX			(XENIB_ATTACH_MAX_ADDRS * XENIB_ADDR_MAX)
 #define XENIB_KV_KEY_MAX		32
-#define XENIB_KV_VALUE_MAX		32
+/* Long enough for the values of a device record (see xenib_remember()). */
+#define XENIB_KV_VALUE_MAX		XENIB_HCA_NAME_MAX
 #define XENIB_KV_MAX_VALUES		4
 
 /* Default time limits, in milliseconds. */
@@ -136,6 +138,20 @@ int xenib_attach(struct xenib *x, unsigned int domid, unsigned int devid,
 int xenib_check_addrs(const char *ip, const char **bad);
 
 /*
+ * Append address @addr to such a list in @ip, a buffer of XENIB_ADDRS_MAX
+ * bytes; -E2BIG if it does not fit.  The address is not checked.
+ */
+int xenib_add_addr(char *ip, const char *addr);
+
+/*
+ * Write the addresses of list @ip into @buf (@len bytes, truncated as by
+ * snprintf()), each between @before and @after: as " ip=A ip=B" attach
+ * arguments, or as the "ip A" lines of a record.
+ */
+void xenib_format_addrs(char *buf, size_t len, const char *ip,
+			const char *before, const char *after);
+
+/*
  * Wait up to @timeout_ms for both ends of a device to be Connected.
  * -ETIMEDOUT: they are not (the device stays attached); -ENOENT: the
  * device is gone.
@@ -181,7 +197,8 @@ int xenib_read_kv_file(const char *path, struct xenib_kv **kvs,
  * (xl restore, xl migrate), which the toolstack does not do for xenib: one
  * file per device, XENIB_RECORD_DIR/<domain UUID>/<devid>, kept in Dom0's
  * file system so that a saved domain's record outlives Dom0's reboots.  The
- * file holds "hca=DEV", "port=N" and "ip=ADDR ADDR..." lines.
+ * file holds xenib_read_kv_file() lines: "hca DEV", "port N", and one
+ * "ip ADDR" per address the domain may send from.
  */
 #define XENIB_RECORD_DIR		"/var/lib/xenib/devices"
 #define XENIB_UUID_MAX			37	/* 36 characters and the NUL */

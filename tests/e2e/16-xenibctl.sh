@@ -51,7 +51,7 @@ check "and the device answers" ping_ok guest1
 uuid=$(on dom0 "xl list -v guest1" | awk '$1 == "guest1" { print $7 }')
 RECORD=/var/lib/xenib/devices/$uuid/0
 check "attach recorded the device by guest1's UUID" \
-	on dom0 "printf 'hca=rxe0\nport=1\nip=\n' | cmp -s - $RECORD"
+	on dom0 "printf 'hca rxe0\nport 1\n' | cmp -s - $RECORD"
 # perms_are PATH A B: the keys under PATH are owned by A and readable by B
 # (xenstore-ls -p prints "(nA,rB)").
 perms_are() {

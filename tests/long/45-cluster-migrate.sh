@@ -84,7 +84,7 @@ out=$(on dom0 "xenib-migrate -s xenib-testbed-rsh $G $B_ADDR" 2>&1) ||
 ok "$G migrated from host a to host b in $(awk -v a="$t" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 echo "$out" | grep "xenib-migrate" | sed 's/^/    /'
 check "$G no longer runs on host a" eval '! guest_running $G'
-check "host b has $G's record" on b:dom0 "grep -qx hca=rxe0 $RECORDS/$uuid/0"
+check "host b has $G's record" on b:dom0 "grep -qx 'hca rxe0' $RECORDS/$uuid/0"
 new=$(domid b:$G)
 check "$G runs on host b (domain $new)" [ -n "$new" ]
 wait_for 60 "its device connected on host b by itself" is_connected b:$G
