@@ -308,6 +308,21 @@ static bool device_arg(const char *arg, struct xenib_record *dev,
 	return true;
 }
 
+/* Largest device_args() text. */
+#define DEVICE_ARGS_MAX	(64 + XENIB_HCA_NAME_MAX + \
+			 XENIB_ATTACH_MAX_ADDRS * (XENIB_ADDR_MAX + 4))
+
+/* The attach arguments that make @dev, as device_arg() reads them. */
+static void device_args(char *buf, size_t len, const struct xenib_record *dev)
+{
+	int n;
+
+	n = snprintf(buf, len, "devid=%u hca=%s port=%u", dev->devid, dev->hca,
+		     dev->port);
+	if (n > 0 && (size_t)n < len)
+		xenib_format_addrs(buf + n, len - n, dev->ip, " ip=", "");
+}
+
 /* What attach gives a domain when the arguments do not say. */
 #define DEVICE_DEFAULTS { .devid = 0, .hca = "rxe0", .port = 1 }
 
@@ -734,6 +749,7 @@ static void attach_again(unsigned int domid)
 {
 	char uuid[XENIB_UUID_MAX], name[XENIB_DOMAIN_NAME_MAX];
 	char bad[XENIB_PATH_MAX + 64] = "", why[512] = "";
+	char args[DEVICE_ARGS_MAX];
 	struct xenib_device_info info;
 	struct xenib_record *recs;
 	unsigned int i, nr;
@@ -766,9 +782,9 @@ static void attach_again(unsigned int domid)
 		}
 		attach_failed(err, name, r->devid, r->hca, r->port, why);
 		/* By id: an incoming domain is renamed once it has arrived. */
-		msg("domain %s (%u, %s) is without xenib device %u until that is mended and 'xenibctl attach %u hca=%s port=%u devid=%u%s%s' is run",
-		    name, domid, uuid, r->devid, domid, r->hca, r->port,
-		    r->devid, *r->ip ? " ip=" : "", r->ip);
+		device_args(args, sizeof(args), r);
+		msg("domain %s (%u, %s) is without xenib device %u until that is mended and 'xenibctl attach %u %s' is run",
+		    name, domid, uuid, r->devid, domid, args);
 	}
 	free(recs);
 }
@@ -822,6 +838,7 @@ static int cmd_daemon(int argc, char **argv)
 static int cmd_export(int argc, char **argv)
 {
 	char uuid[XENIB_UUID_MAX], bad[XENIB_PATH_MAX + 64] = "";
+	char args[DEVICE_ARGS_MAX];
 	struct xenib_record *recs;
 	unsigned int domid, i, nr;
 	int err, rc;
@@ -850,18 +867,8 @@ static int cmd_export(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	for (i = 0; i < nr; i++) {
-		char *ip = recs[i].ip, *sp;
-		size_t len;
-
-		printf("%s devid=%u hca=%s port=%u", uuid, recs[i].devid,
-		       recs[i].hca, recs[i].port);
-		while (*ip) {
-			sp = strchr(ip, ' ');
-			len = sp ? (size_t)(sp - ip) : strlen(ip);
-			printf(" ip=%.*s", (int)len, ip);
-			ip += sp ? len + 1 : len;
-		}
-		putchar('\n');
+		device_args(args, sizeof(args), &recs[i]);
+		printf("%s %s\n", uuid, args);
 	}
 	free(recs);
 	return EXIT_OK;

@@ -49,7 +49,8 @@ check "both ends Connected" is_connected guest1
 check "and the device answers" ping_ok guest1
 # What xenibctl daemon attaches again after a restore (e2e-34).
 uuid=$(on dom0 "xl list -v guest1" | awk '$1 == "guest1" { print $7 }')
-RECORD=/var/lib/xenib/devices/$uuid/0
+RECORDS=/var/lib/xenib/devices
+RECORD=$RECORDS/$uuid/0
 check "attach recorded the device by guest1's UUID" \
 	on dom0 "printf 'hca rxe0\nport 1\n' | cmp -s - $RECORD"
 # perms_are PATH A B: the keys under PATH are owned by A and readable by B
@@ -100,6 +101,37 @@ expect_rc "attach --help" 0 "wait-connected" "xenibctl attach --help"
 expect_rc "show -h" 0 "usage: xenibctl show" "xenibctl show -h"
 expect_rc "daemon --help" 0 "xl restore" "xenibctl daemon --help"
 expect_rc "daemon with an argument" 2 "unknown argument" "xenibctl daemon now"
+
+# export and import, which carry records to another Dom0 (xenib-migrate).
+out=$(on dom0 "xenibctl export guest1" | tr -d '\r')
+check "export prints guest1's record as attach arguments ($out)" \
+	test "$out" = "$uuid devid=0 hca=rxe0 port=1"
+other=0b6a8e1c-3f2d-4c5e-9a7b-112233445566
+for bad in "not-a-uuid devid=2" "$other port=one" "$other colour=blue" \
+	"$other ip=10.0.0.300" "$other hca="; do
+	expect_rc "import of a line '$bad'" 2 "line 2: .*nothing recorded" \
+		"printf '%s\n' '$other devid=2' '$bad' | xenibctl import"
+done
+check "a refused import recorded nothing" on dom0 "! test -e $RECORDS/$other"
+expect_rc "import with an argument" 2 "unknown argument" "xenibctl import now"
+expect_rc "export of an unknown domain" 3 "unknown domain" "xenibctl export no-such-guest"
+on dom0 "printf '%s\n' '$other devid=2 ip=10.0.0.5' \
+	'$uuid devid=1 hca=mlx9 port=1 ip=10.77.0.99 ip=fd00:77::99' | xenibctl import" ||
+	fail "importing two records"
+check "import wrote the record of a domain not here" on dom0 \
+	"printf 'hca rxe0\nport 1\nip 10.0.0.5\n' | cmp -s - $RECORDS/$other/2"
+out=$(on dom0 "xenibctl export guest1" | tr -d '\r')
+check "and one of guest1's, exported with the first" test "$out" = \
+	"$uuid devid=0 hca=rxe0 port=1"$'\n'"$uuid devid=1 hca=mlx9 port=1 ip=10.77.0.99 ip=fd00:77::99"
+# A daemon's first look attaches what guest1 lacks; with no mlx9 it says
+# which command to run once that is mended.  The command must parse.
+out=$(on dom0 "timeout 10 xenibctl daemon 2>&1" | tr -d '\r')
+echo "$out" | sed 's/^/    /'
+cmd=$(echo "$out" | sed -n "s/.*without xenib device 1 until .* and '\(xenibctl attach [^']*\)' is run\$/\1/p")
+check "the daemon names the attach command for device 1" \
+	test "$cmd" = "xenibctl attach $id devid=1 hca=mlx9 port=1 ip=10.77.0.99 ip=fd00:77::99"
+expect_rc "which is refused only for the missing device" 4 "no RDMA device 'mlx9'" "$cmd"
+on dom0 "rm -r $RECORDS/$other $RECORDS/$uuid/1" || fail "removing the imported records"
 check "no device 1 left behind" gone "$(be_path guest1 1)"
 check "no frontend device 1 left behind" gone "$(fe_path guest1 1)"
 check "the device is still connected" is_connected guest1
