@@ -306,6 +306,14 @@ static void xenib_fe_remove(struct xenbus_device *dev)
 	kfree(fe);
 }
 
+/* Let go of the connection the domain had before a restore or migration. */
+static void xenib_fe_drop_old_connection(struct xenib_fe *fe)
+{
+	/* Not ours any more to close: the new domain never had it. */
+	fe->data_evtchn = 0;
+	xenib_fe_teardown(fe);
+}
+
 /*
  * After a restore or a migration the grant references and event channels
  * are gone with the old domain: let go of everything, as after a backend
@@ -318,9 +326,7 @@ static int xenib_fe_resume(struct xenbus_device *dev)
 	struct xenib_fe *fe = dev_get_drvdata(&dev->dev);
 
 	dev_info(&dev->dev, "resumed, reconnecting to the backend\n");
-	/* Not ours any more to close: the new domain never had it. */
-	fe->data_evtchn = 0;
-	xenib_fe_teardown(fe);
+	xenib_fe_drop_old_connection(fe);
 	return 0;
 }
 
@@ -341,9 +347,7 @@ static void xenib_fe_pm_complete(struct device *d)
 	if (dev->otherend || !fe)
 		return;
 	dev_warn(d, "no backend after the restore: the device is down until Dom0 attaches it again (xenibctl daemon, or xenibctl attach)\n");
-	/* Not ours any more to close: the new domain never had it. */
-	fe->data_evtchn = 0;
-	xenib_fe_teardown(fe);
+	xenib_fe_drop_old_connection(fe);
 	mutex_lock(&xenib_fe_orphans_lock);
 	list_add_tail(&fe->orphan, &xenib_fe_orphans);
 	mutex_unlock(&xenib_fe_orphans_lock);
