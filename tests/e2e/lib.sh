@@ -53,6 +53,9 @@ wait_for() {
 	fail "$desc (not within ${secs}s)"
 }
 
+# elapsed T0: seconds since T0 (a "date +%s.%N"), to a tenth.
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+
 # A guest of another host is named with its host (b:guest1, as
 # scripts/xenib-testbed takes it); host_of gives "b:" for it and "" for
 # a guest of host a, name_of the guest's own name.
