@@ -248,6 +248,7 @@ struct xenib_be_cq {
 	bool fired;			/* the real CQ's completion handler ran */
 	bool armed;			/* the real CQ is armed */
 	bool solicited;			/* the guest last armed for solicited */
+	bool backlog;			/* the guest's ring was full at the last look */
 };
 
 struct xenib_be_srq {

@@ -24,7 +24,8 @@
  * then it clears the flag, looks once more and sleeps until a kick on the
  * data event channel, a completion on a real CQ, or idle_ms (receive
  * queues are only ever polled: the guest posts receives without a
- * syscall).
+ * syscall).  After idle_sleep_ms without work it stops looking every
+ * idle_ms where nothing can be missed (xenib_be_engine_may_sleep()).
  *
  * Each pass runs under be->lock, like the control requests (common.h
  * says what it guards and what sleeps under it).
@@ -736,6 +737,7 @@ static bool xenib_be_poll_cq(struct xenib_be *be, struct xenib_be_cq *cq,
 			room = min_t(u32, room, XENIB_POLL_BATCH);
 		else
 			room = XENIB_POLL_BATCH;
+		cq->backlog = !room;
 		n = room ? ib_poll_cq(cq->cq, room, wc) : 0;
 		if (n <= 0)
 			break;
@@ -882,13 +884,77 @@ static irqreturn_t xenib_be_data_interrupt(int irq, void *dev_id)
 	return IRQ_HANDLED;
 }
 
-static bool xenib_be_engine_run(struct xenib_be *be)
+/*
+ * Receives at the real device, and none in the guest's ring that the
+ * engine could have posted and did not (one waiting to be failed into a
+ * full CQ, or a broken queue).
+ */
+static bool xenib_be_wq_stocked(struct xenib_be_wq *wq)
+{
+	u32 at_device = wq->shared ? wq->max_posted - wq->nr_free_tags :
+				     wq->head - wq->tail;
+	int pending = xenib_be_wq_pending(wq);
+
+	return at_device && !wq->broken &&
+	       (!pending || (pending > 0 && !xenib_be_wq_room(wq)));
+}
+
+/*
+ * Whether the engine may sleep until something wakes it, rather than look
+ * again every idle_ms.  Receives come without a doorbell, so a sleeping
+ * engine sees one only when it next runs.  That is soon enough on a queue
+ * that has receives at the real device: the message that takes the first
+ * of them completes, the completion wakes the engine, and the engine
+ * posts what the guest added before it looks at anything else.  A queue
+ * with none must be looked at, as the next message needs the receive the
+ * guest posts next.  Completions wake the engine only while every real CQ
+ * is armed for any completion and none was left holding completions the
+ * guest's ring had no room for; sends the engine could post but did not
+ * (waiting to be failed into a full CQ) have no doorbell to come either.
+ */
+static bool xenib_be_engine_may_sleep(struct xenib_be *be)
+{
+	struct xenib_be_srq *srq;
+	struct xenib_be_qp *qp;
+	struct xenib_be_cq *cq;
+	unsigned long handle;
+	int pending;
+
+	lockdep_assert_held(&be->lock);
+
+	xa_for_each(&be->cqs, handle, cq)
+		if (cq->solicited || cq->backlog)
+			return false;
+	xa_for_each(&be->qps, handle, qp) {
+		/* RESET takes no work; leaving it wakes the engine. */
+		if (qp->state == IB_QPS_RESET)
+			continue;
+		if (!qp->srq && !xenib_be_wq_stocked(&qp->rwq))
+			return false;
+		pending = qp->state < IB_QPS_RTS ? 0 :
+			  xenib_be_wq_pending(&qp->swq);
+		if (pending && (pending < 0 || xenib_be_wq_room(&qp->swq)))
+			return false;
+	}
+	xa_for_each(&be->srqs, handle, srq)
+		if (!xenib_be_wq_stocked(&srq->wq))
+			return false;
+	return true;
+}
+
+/*
+ * One engine pass; with @may_sleep, also whether the engine may then
+ * sleep until woken (if the pass found no work).
+ */
+static bool xenib_be_engine_run(struct xenib_be *be, bool *may_sleep)
 {
 	bool work;
 
 	mutex_lock(&be->lock);
 	work = xenib_be_engine_pass(be);
 	be->stats.engine_passes++;
+	if (may_sleep)
+		*may_sleep = !work && xenib_be_engine_may_sleep(be);
 	mutex_unlock(&be->lock);
 	return work;
 }
@@ -915,11 +981,11 @@ static int xenib_be_engine_thread(void *arg)
 	xenib_be_set_polling(be, true);
 	while (!kthread_should_stop()) {
 		bool kicked = xchg(&be->kick_pending, false);
-		bool work;
+		bool work, may_sleep;
 		u64 now;
 
 		WRITE_ONCE(be->engine_wake, false);
-		work = xenib_be_engine_run(be);
+		work = xenib_be_engine_run(be, NULL);
 		if (kicked) {
 			be->stats.kicks++;
 			if (!work)
@@ -940,15 +1006,22 @@ static int xenib_be_engine_thread(void *arg)
 
 		/* Going to sleep: no doorbell may be lost (xenibif.h). */
 		xenib_be_set_polling(be, false);
-		if (xenib_be_engine_run(be) || READ_ONCE(be->engine_wake)) {
+		if (xenib_be_engine_run(be, &may_sleep) ||
+		    READ_ONCE(be->engine_wake)) {
 			xenib_be_set_polling(be, true);
 			last_work = ktime_get_ns();
 			continue;
 		}
-		be->stats.engine_busy_ns += ktime_get_ns() - awake;
+		now = ktime_get_ns();
+		be->stats.engine_busy_ns += now - awake;
 		/* Receive queues to look at, or nothing until woken. */
-		timeout = xa_empty(&be->qps) && xa_empty(&be->srqs) ?
-			  MAX_SCHEDULE_TIMEOUT : msecs_to_jiffies(xenib_idle_ms);
+		if (xenib_idle_sleep_ms && may_sleep &&
+		    now - last_work >= (u64)xenib_idle_sleep_ms * NSEC_PER_MSEC)
+			timeout = MAX_SCHEDULE_TIMEOUT;
+		else if (xa_empty(&be->qps) && xa_empty(&be->srqs))
+			timeout = MAX_SCHEDULE_TIMEOUT;
+		else
+			timeout = msecs_to_jiffies(xenib_idle_ms);
 		wait_event_interruptible_timeout(be->engine_wq,
 						 READ_ONCE(be->kick_pending) ||
 						 READ_ONCE(be->engine_wake) ||

@@ -83,6 +83,11 @@ module_param_named(idle_ms, xenib_idle_ms, uint, 0644);
 MODULE_PARM_DESC(idle_ms,
 		 "How often a sleeping engine looks at receive queues (ms)");
 
+unsigned int xenib_idle_sleep_ms = 1000;
+module_param_named(idle_sleep_ms, xenib_idle_sleep_ms, uint, 0644);
+MODULE_PARM_DESC(idle_sleep_ms,
+		 "After this long without work (ms), an engine whose receive queues all have receives at the real device stops looking every idle_ms and sleeps until woken; 0: never");
+
 /* Read once, at load, when the backend takes over devices' CM classes. */
 char *xenib_cm_hcas = "all";
 module_param_named(cm_hcas, xenib_cm_hcas, charp, 0444);

@@ -28,6 +28,7 @@ extern unsigned int xenib_max_ring_page_order;
 extern unsigned int xenib_engine_mode;
 extern unsigned int xenib_poll_us;
 extern unsigned int xenib_idle_ms;
+extern unsigned int xenib_idle_sleep_ms;
 extern char *xenib_cm_hcas;
 
 #endif /* XENIB_BE_PARAM_H */
