@@ -814,6 +814,18 @@ void xenib_be_drain_cq(struct xenib_be *be, struct xenib_be_cq *cq,
  * index first, then takes all receives, and only then the sends it read.
  * Sends published meanwhile wait for the next pass, behind their receives.
  */
+/*
+ * Whether the real CQ may hold completions the engine has not taken: it
+ * fired, or is not armed, or is armed for solicited completions only (the
+ * others come unheard), or the guest's ring had no room at the last look.
+ * An armed CQ that has not fired holds nothing new: a pass need not look.
+ */
+static bool xenib_be_cq_may_hold(struct xenib_be_cq *cq)
+{
+	return READ_ONCE(cq->fired) || !cq->armed || cq->solicited ||
+	       cq->backlog;
+}
+
 static bool xenib_be_engine_pass(struct xenib_be *be)
 {
 	struct xenib_be_srq *srq;
@@ -838,7 +850,8 @@ static bool xenib_be_engine_pass(struct xenib_be *be)
 	xa_for_each(&be->qps, handle, qp)
 		work |= xenib_be_feed_sq(be, qp);
 	xa_for_each(&be->cqs, handle, cq)
-		work |= xenib_be_poll_cq(be, cq, NULL);
+		if (xenib_be_cq_may_hold(cq))
+			work |= xenib_be_poll_cq(be, cq, NULL);
 	return work;
 }
 
