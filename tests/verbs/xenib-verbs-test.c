@@ -57,6 +57,13 @@
  *                                             until killed)
  *   xenib-verbs-test [-d DEV] async SECS      print the asynchronous events
  *                                             of SECS seconds
+ *   xenib-verbs-test [-d DEV] many N          N CQs and N RC QPs, each QP
+ *                                             on its own CQ, moved to RTS
+ *                                             connected to itself, each
+ *                                             sending one message to
+ *                                             itself; how long creating,
+ *                                             connecting, using and
+ *                                             destroying them took
  *   xenib-verbs-test [-d DEV] hostile         xenib only: garbage in the
  *                                             process's own send queue
  *                                             ring, a producer index off
@@ -1597,6 +1604,95 @@ static int cmd_ops(struct ibv_context *ctx)
 }
 
 /* Receives flushed in order when the QP goes to the error state. */
+/*
+ * many
+ */
+
+/* Seconds since *@t, which moves to now. */
+static double lap(struct timespec *t)
+{
+	struct timespec now;
+	double s;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	s = (now.tv_sec - t->tv_sec) + (now.tv_nsec - t->tv_nsec) / 1e9;
+	*t = now;
+	return s;
+}
+
+static int cmd_many(struct ibv_context *ctx, int n)
+{
+	struct ibv_cq **cqs = calloc(n, sizeof(*cqs));
+	struct ibv_qp **qps = calloc(n, sizeof(*qps));
+	double create, connect, use, destroy;
+	struct dp d = { .ctx = ctx };
+	struct timespec t;
+	struct ibv_wc wc[2];
+	uint32_t *word;
+	int i;
+
+	if (n < 1 || !cqs || !qps)
+		return -1;
+	d.pd = new_pd(ctx);
+	/* A word to send and one to receive per QP. */
+	d.len = ((size_t)n * 8 + 4095) & ~(size_t)4095;
+	d.buf = map_buf(d.len, PROT_READ | PROT_WRITE);
+	word = (uint32_t *)d.buf;
+	d.mr = new_mr(d.pd, d.buf, d.len, IBV_ACCESS_LOCAL_WRITE,
+		      "the QPs' words");
+	lap(&t);
+	for (i = 0; i < n; i++) {
+		cqs[i] = ibv_create_cq(ctx, 2, NULL, NULL, 0);
+		if (!cqs[i])
+			fail(errno, "ibv_create_cq number %d", i + 1);
+		d.cq = cqs[i];
+		qps[i] = dp_qp(&d, 1, 1);
+	}
+	create = lap(&t);
+	okf("%d CQs and %d RC QPs created", n, n);
+	for (i = 0; i < n; i++)
+		dp_connect(qps[i], qps[i]->qp_num);
+	connect = lap(&t);
+	okf("%d QPs in RTS, each connected to itself", n);
+	for (i = 0; i < n; i++) {
+		word[2 * i] = 0x5e000000 | i;
+		word[2 * i + 1] = 0;
+		dp_post_recv(&d, qps[i], 2 * i + 1, &word[2 * i + 1], 4);
+		check(dp_post(&d, qps[i], 2 * i, IBV_WR_SEND, 0, &word[2 * i],
+			      4, NULL, 0), "posting a send");
+	}
+	for (i = 0; i < n; i++) {
+		d.cq = cqs[i];
+		dp_poll(&d, wc, 2, "a QP's send to itself");
+		if (wc[0].status != IBV_WC_SUCCESS ||
+		    wc[1].status != IBV_WC_SUCCESS ||
+		    wc[0].wr_id + wc[1].wr_id != 4 * (uint64_t)i + 1)
+			fail(0, "QP %d of %d: completions wr_id %llu %s, %llu %s",
+			     i + 1, n, (unsigned long long)wc[0].wr_id,
+			     ibv_wc_status_str(wc[0].status),
+			     (unsigned long long)wc[1].wr_id,
+			     ibv_wc_status_str(wc[1].status));
+		if (word[2 * i + 1] != word[2 * i])
+			fail(0, "QP %d of %d received 0x%x, sent 0x%x", i + 1,
+			     n, word[2 * i + 1], word[2 * i]);
+	}
+	use = lap(&t);
+	okf("every QP sent a message to itself and got it");
+	for (i = 0; i < n; i++) {
+		check(ibv_destroy_qp(qps[i]), "ibv_destroy_qp");
+		check(ibv_destroy_cq(cqs[i]), "ibv_destroy_cq");
+	}
+	destroy = lap(&t);
+	check(ibv_dereg_mr(d.mr), "ibv_dereg_mr");
+	unmap_buf(d.buf, d.len);
+	check(ibv_dealloc_pd(d.pd), "ibv_dealloc_pd");
+	printf("many: %d QPs and CQs: create %.2f s, connect %.2f s, use %.2f s, destroy %.2f s\n",
+	       n, create, connect, use, destroy);
+	free(qps);
+	free(cqs);
+	return 0;
+}
+
 static int cmd_flush(struct ibv_context *ctx)
 {
 	struct ibv_qp_attr attr = { .qp_state = IBV_QPS_ERR };
@@ -2170,6 +2266,10 @@ static int run_quota(struct ibv_context *c, char **a)
 {
 	return cmd_quota(c, a[0], atoi(a[1]));
 }
+static int run_many(struct ibv_context *c, char **a)
+{
+	return cmd_many(c, atoi(a[0]));
+}
 static int run_stream(struct ibv_context *c, char **a)
 {
 	return cmd_stream(c, atoi(a[0]));
@@ -2214,6 +2314,7 @@ static const struct subcommand {
 	{ "hold-mr", "MB SECS", 2, 0, run_hold_mr },
 	{ "quota", "cq|qp|srq|ah|mr MAX", 2, 1, run_quota },
 	{ "ops", "", 0, 1, run_ops },
+	{ "many", "N", 1, 1, run_many },
 	{ "flush", "", 0, 1, run_flush },
 	{ "sqfull", "", 0, 1, run_sqfull },
 	{ "badkey", "", 0, 1, run_badkey },
