@@ -22,10 +22,11 @@
  * The engine polls while there is work and for poll_us after, with
  * backend_polling set in the event ring so the guest does not kick it;
  * then it clears the flag, looks once more and sleeps until a kick on the
- * data event channel, a completion on a real CQ, or idle_ms (receive
- * queues are only ever polled: the guest posts receives without a
- * syscall).  After idle_sleep_ms without work it stops looking every
- * idle_ms where nothing can be missed (xenib_be_engine_may_sleep()).
+ * data event channel, a completion on a real CQ, or idle_ms, after which
+ * it looks at the receive queues alone (they are only ever polled: the
+ * guest posts receives without a syscall).  After idle_sleep_ms without
+ * work it stops looking where nothing can be missed
+ * (xenib_be_engine_may_sleep()).
  *
  * Each pass runs under be->lock, like the control requests (common.h
  * says what it guards and what sleeps under it).
@@ -826,7 +827,14 @@ static bool xenib_be_cq_may_hold(struct xenib_be_cq *cq)
 	       cq->backlog;
 }
 
-static bool xenib_be_engine_pass(struct xenib_be *be)
+/*
+ * Move work between the guest's rings and the real device.  A look
+ * (@full false) is what a sleeping engine does when only time woke it:
+ * receives, which come without a doorbell, and real CQs that may hold
+ * completions unheard.  Sends need no look: while the engine sleeps,
+ * backend_polling is clear and every send comes with a doorbell.
+ */
+static bool xenib_be_engine_pass(struct xenib_be *be, bool full)
 {
 	struct xenib_be_srq *srq;
 	struct xenib_be_qp *qp;
@@ -838,17 +846,19 @@ static bool xenib_be_engine_pass(struct xenib_be *be)
 
 	if (!be->hca)
 		return false;
-	xa_for_each(&be->qps, handle, qp)
-		qp->swq.seen = qp->state < IB_QPS_RTS ? 0 :
-			       xenib_be_wq_pending(&qp->swq);
+	if (full)
+		xa_for_each(&be->qps, handle, qp)
+			qp->swq.seen = qp->state < IB_QPS_RTS ? 0 :
+				       xenib_be_wq_pending(&qp->swq);
 	xa_for_each(&be->qps, handle, qp)
 		if (!qp->srq)
 			work |= xenib_be_feed_recv(be, &qp->rwq, qp->pd, qp,
 						   NULL);
 	xa_for_each(&be->srqs, handle, srq)
 		work |= xenib_be_feed_recv(be, &srq->wq, srq->pd, NULL, srq);
-	xa_for_each(&be->qps, handle, qp)
-		work |= xenib_be_feed_sq(be, qp);
+	if (full)
+		xa_for_each(&be->qps, handle, qp)
+			work |= xenib_be_feed_sq(be, qp);
 	xa_for_each(&be->cqs, handle, cq)
 		if (xenib_be_cq_may_hold(cq))
 			work |= xenib_be_poll_cq(be, cq, NULL);
@@ -881,7 +891,7 @@ void xenib_be_engine_settle(struct xenib_be *be, struct xenib_be_cq *cq)
 	unsigned long end = jiffies + msecs_to_jiffies(XENIB_SETTLE_MS);
 
 	lockdep_assert_held(&be->lock);
-	xenib_be_engine_pass(be);
+	xenib_be_engine_pass(be, true);
 	while (xenib_be_cq_has_sends(be, cq) && time_before(jiffies, end)) {
 		usleep_range(50, 200);
 		xenib_be_poll_cq(be, cq, NULL);
@@ -956,15 +966,16 @@ static bool xenib_be_engine_may_sleep(struct xenib_be *be)
 }
 
 /*
- * One engine pass; with @may_sleep, also whether the engine may then
- * sleep until woken (if the pass found no work).
+ * One engine pass (or look, without @full); with @may_sleep, also whether
+ * the engine may then sleep until woken (if it found no work).
  */
-static bool xenib_be_engine_run(struct xenib_be *be, bool *may_sleep)
+static bool xenib_be_engine_run(struct xenib_be *be, bool full,
+				bool *may_sleep)
 {
 	bool work;
 
 	mutex_lock(&be->lock);
-	work = xenib_be_engine_pass(be);
+	work = xenib_be_engine_pass(be, full);
 	be->stats.engine_passes++;
 	if (may_sleep)
 		*may_sleep = !work && xenib_be_engine_may_sleep(be);
@@ -994,11 +1005,11 @@ static int xenib_be_engine_thread(void *arg)
 	xenib_be_set_polling(be, true);
 	while (!kthread_should_stop()) {
 		bool kicked = xchg(&be->kick_pending, false);
-		bool work, may_sleep;
+		bool work, may_sleep, woken;
 		u64 now;
 
 		WRITE_ONCE(be->engine_wake, false);
-		work = xenib_be_engine_run(be, NULL);
+		work = xenib_be_engine_run(be, true, NULL);
 		if (kicked) {
 			be->stats.kicks++;
 			if (!work)
@@ -1019,29 +1030,40 @@ static int xenib_be_engine_thread(void *arg)
 
 		/* Going to sleep: no doorbell may be lost (xenibif.h). */
 		xenib_be_set_polling(be, false);
-		if (xenib_be_engine_run(be, &may_sleep) ||
+		if (xenib_be_engine_run(be, true, &may_sleep) ||
 		    READ_ONCE(be->engine_wake)) {
 			xenib_be_set_polling(be, true);
 			last_work = ktime_get_ns();
 			continue;
 		}
-		now = ktime_get_ns();
-		be->stats.engine_busy_ns += now - awake;
-		/* Receive queues to look at, or nothing until woken. */
-		if (xenib_idle_sleep_ms && may_sleep &&
-		    now - last_work >= (u64)xenib_idle_sleep_ms * NSEC_PER_MSEC)
-			timeout = MAX_SCHEDULE_TIMEOUT;
-		else if (xa_empty(&be->qps) && xa_empty(&be->srqs))
-			timeout = MAX_SCHEDULE_TIMEOUT;
-		else
-			timeout = msecs_to_jiffies(xenib_idle_ms);
-		wait_event_interruptible_timeout(be->engine_wq,
-						 READ_ONCE(be->kick_pending) ||
-						 READ_ONCE(be->engine_wake) ||
-						 kthread_should_stop(),
-						 timeout);
-		awake = ktime_get_ns();
-		be->stats.engine_wakeups++;
+		/*
+		 * Asleep until a doorbell, a completion or new work, looking
+		 * every idle_ms meanwhile unless nothing can be missed.
+		 */
+		do {
+			now = ktime_get_ns();
+			be->stats.engine_busy_ns += now - awake;
+			if (xenib_idle_sleep_ms && may_sleep &&
+			    now - last_work >=
+			    (u64)xenib_idle_sleep_ms * NSEC_PER_MSEC)
+				timeout = MAX_SCHEDULE_TIMEOUT;
+			else if (xa_empty(&be->qps) && xa_empty(&be->srqs))
+				timeout = MAX_SCHEDULE_TIMEOUT;
+			else
+				timeout = msecs_to_jiffies(xenib_idle_ms);
+			wait_event_interruptible_timeout(be->engine_wq,
+							 READ_ONCE(be->kick_pending) ||
+							 READ_ONCE(be->engine_wake) ||
+							 kthread_should_stop(),
+							 timeout);
+			awake = ktime_get_ns();
+			be->stats.engine_wakeups++;
+			woken = READ_ONCE(be->kick_pending) ||
+				READ_ONCE(be->engine_wake) ||
+				kthread_should_stop();
+		} while (!woken && !xenib_be_engine_run(be, false, &may_sleep));
+		if (!woken)	/* the look found receives */
+			last_work = awake;
 		xenib_be_set_polling(be, true);
 	}
 	be->stats.engine_busy_ns += ktime_get_ns() - awake;
