@@ -524,8 +524,11 @@ static void fuzz_bind(struct input *in)
 	if (check_add_overflow(b.mr_iova, b.mr_length, &end))
 		return;
 	if (sel & 4) {		/* near the MR, where bugs would be */
-		b.addr = b.mr_iova + (b.addr % (b.mr_length + 2)) - 1;
-		b.length %= b.mr_length + 2;
+		/* The MR and a byte either side; that wraps to 0 at most. */
+		u64 near = b.mr_length + 2 ?: UINT64_MAX;
+
+		b.addr = b.mr_iova + (b.addr % near) - 1;
+		b.length %= near;
 	}
 	if (xenib_check_bind_mw(&b) != IB_WC_SUCCESS) {
 		REQUIRE(xenib_check_bind_mw(&b) == IB_WC_MW_BIND_ERR);
