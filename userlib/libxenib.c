@@ -897,7 +897,9 @@ int xenib_remember(const char *uuid, const struct xenib_record *rec)
 	FILE *f;
 	int err;
 
-	if (!xenib_is_uuid(uuid) || !*rec->hca || strpbrk(rec->hca, " \t\n"))
+	/* Checked as read back, and so that @ips holds every address. */
+	if (!xenib_is_uuid(uuid) || !*rec->hca ||
+	    strpbrk(rec->hca, " \t\n") || xenib_check_addrs(rec->ip, NULL))
 		return -EINVAL;
 	err = make_record_dir(uuid);
 	if (err)

@@ -222,7 +222,9 @@ bool xenib_is_uuid(const char *uuid);
 
 /*
  * Record @rec for the domain of UUID @uuid, replacing any record of the
- * same devid.  -EINVAL: @uuid is not a UUID; else the file system's errno.
+ * same devid.  -EINVAL: @uuid is not a UUID, @rec has no hca or one with
+ * blanks, or its addresses fail xenib_check_addrs(); else the file
+ * system's errno.
  */
 int xenib_remember(const char *uuid, const struct xenib_record *rec);
 

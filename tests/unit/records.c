@@ -104,6 +104,11 @@ int main(void)
 
 	expect("a UUID that is not one",
 	       xenib_remember("../etc", &rec) == -EINVAL);
+	strcpy(rec.ip, "10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6 10.0.0.7 10.0.0.8 10.0.0.9");
+	expect("nine addresses", xenib_remember(UUID, &rec) == -EINVAL);
+	strcpy(rec.ip, "10.0.0.300");
+	expect("an address that is not one",
+	       xenib_remember(UUID, &rec) == -EINVAL);
 	strcpy(rec.hca, "two words");
 	expect("an hca with a space", xenib_remember(UUID, &rec) == -EINVAL);
 	strcpy(rec.hca, "");
