@@ -807,15 +807,6 @@ void xenib_be_drain_cq(struct xenib_be *be, struct xenib_be_cq *cq,
 }
 
 /*
- * One pass over the guest's queues; whether there was work.  Natively a
- * receive is on the device when post_recv returns, so a send posted after
- * it, on any QP, finds it there (UD drops a datagram that finds none).  The guest publishes
- * a receive before a later send's producer index, but the rxe ABI gives
- * post_recv no doorbell: so the pass reads every send queue's producer
- * index first, then takes all receives, and only then the sends it read.
- * Sends published meanwhile wait for the next pass, behind their receives.
- */
-/*
  * Whether the real CQ may hold completions the engine has not taken: it
  * fired, or is not armed, or is armed for solicited completions only (the
  * others come unheard), or the guest's ring had no room at the last look.
@@ -828,9 +819,15 @@ static bool xenib_be_cq_may_hold(struct xenib_be_cq *cq)
 }
 
 /*
- * Move work between the guest's rings and the real device.  A look
- * (@full false) is what a sleeping engine does when only time woke it:
- * receives, which come without a doorbell, and real CQs that may hold
+ * One pass over the guest's queues; whether there was work.  Natively a
+ * receive is on the device when post_recv returns, so a send posted after
+ * it, on any QP, finds it there (UD drops a datagram that finds none).
+ * The guest publishes a receive before a later send's producer index, but
+ * the rxe ABI gives post_recv no doorbell: so the pass reads every send
+ * queue's producer index first, then takes all receives, and only then
+ * the sends it read.  Sends published meanwhile wait for the next pass,
+ * behind their receives.  A look (@full false) is what a sleeping engine
+ * does when only time woke it: receives, and the real CQs that may hold
  * completions unheard.  Sends need no look: while the engine sleeps,
  * backend_polling is clear and every send comes with a doorbell.
  */
