@@ -34,6 +34,15 @@ base_b=$(backend_objs b:)
 # each: DOM_A DEV_A DOM_B DEV_B
 pairs=("dom0 rxe0 b:dom0 rxe0" "guest1 xenib0 b:guest1 xenib0" "guest1 xenib0 b:dom0 rxe0")
 ITERS=${PINGPONG_ITERS:-50}
+# rdma-core's pingpongs set a 67 ms ACK timeout, which a round trip between
+# the emulated hosts often exceeds; Linux 6.1's rxe then resends, and now
+# and then a side never completes its last send (the native pair as often
+# as the others: in two clean-clone runs of make check, Dom0 a <- Dom0 b,
+# whose client passed while its server waited on).  perftest below gets a
+# longer timeout (-u 18); these tools have none to set, so up to two of
+# their runs may be run again, and the test says how many were.
+# shellcheck disable=SC2034 # read by pingpong (lib/pingpong.sh)
+PP_RETRIES=2
 for tool in "ibv_rc_pingpong" "ibv_rc_pingpong -e" "ibv_ud_pingpong -s 1024" "ibv_srq_pingpong -q 4"; do
 	for p in "${pairs[@]}"; do
 		# completion events: the guests' side is what is new
@@ -42,6 +51,11 @@ for tool in "ibv_rc_pingpong" "ibv_rc_pingpong -e" "ibv_ud_pingpong -s 1024" "ib
 		pingpong_both "$tool" "$d1" "$dev1" "$d2" "$dev2" "$tool -g 0 -n $ITERS -c"
 	done
 done
+
+# shellcheck disable=SC2153 # counted by pingpong
+ok "rdma-core's pingpongs across the hosts: $PP_RETRIED of them run twice"
+# shellcheck disable=SC2034
+PP_RETRIES=0
 
 # perftest once per pair and test, alternating which side is the
 # server; the latency tests are ping-pongs and the bandwidth tests run
