@@ -15,6 +15,7 @@
 G=guest6
 G_IP=10.77.0.16
 ensure_hap
+again_on_emulated_hap "$@"
 trap 'stop_jobs $G; on dom0 "xl destroy $G" >/dev/null 2>&1' EXIT
 guest_running $G || "$TB" guest start $G --type pvh || fail "starting $G as a PVH guest"
 check "$G is a PVH guest" on $G "grep -qx PVH /sys/hypervisor/guest_type"
@@ -64,8 +65,10 @@ check "Dom0 holds nothing but $G's objects" held_are "$held"
 
 # Migrated: the device follows by itself.
 t=$(date +%s.%N)
-on dom0 "xl migrate -s '' $G 'xl migrate-receive' >/dev/null 2>&1" ||
+if ! out=$(on dom0 "xl migrate -s '' $G 'xl migrate-receive'" 2>&1); then
+	echo "$out" | tail -n 20
 	fail "xl migrate $G to this host"
+fi
 ok "$G migrated in $(elapsed "$t") s"
 new=$(domid $G)
 check "$G runs as a new domain ($old -> $new)" [ "$new" != "$old" ]
